@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::puts("stockpulse: under construction");
+  return 0;
+}

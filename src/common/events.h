@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "common/named_type.h"
+
+namespace stockpulse {
+
+// A social post, as decoded from the `tweets` contract (DESIGN.md §3).
+struct Post {
+  std::string id;
+  EventTime created_at;
+  std::string text;
+  std::string user;
+  std::string source;
+};
+
+// One OHLCV bar, as decoded from the `stock-prices` contract (DESIGN.md §3).
+// vwap is NaN when the producer did not send it; trade_count is -1 when unknown.
+struct Bar {
+  std::string symbol;
+  EventTime ts;
+  double open = 0;
+  double high = 0;
+  double low = 0;
+  double close = 0;
+  double volume = 0;
+  double vwap = std::numeric_limits<double>::quiet_NaN();
+  int64_t trade_count = -1;
+};
+
+// VADER's four outputs.
+struct SentimentScores {
+  double compound = 0;
+  double pos = 0;
+  double neu = 0;
+  double neg = 0;
+};
+
+// Thresholds of reference system A: compound >= 0.05 is bullish, <= -0.05 bearish.
+enum class SentimentLabel : uint8_t { kBearish, kNeutral, kBullish };
+
+inline SentimentLabel label_of(double compound) {
+  if (compound >= 0.05) return SentimentLabel::kBullish;
+  if (compound <= -0.05) return SentimentLabel::kBearish;
+  return SentimentLabel::kNeutral;
+}
+
+inline const char* label_name(SentimentLabel l) {
+  switch (l) {
+    case SentimentLabel::kBearish:
+      return "bearish";
+    case SentimentLabel::kNeutral:
+      return "neutral";
+    case SentimentLabel::kBullish:
+      return "bullish";
+  }
+  return "neutral";
+}
+
+// The sentiment of one post toward one ticker, scored on the clause around its mention.
+struct TickerSentiment {
+  std::string symbol;
+  SentimentScores scores;
+};
+
+// A post after enrichment: whole-post scores and one entry per ticker it mentions.
+struct ScoredPost {
+  Post post;
+  SentimentScores overall;
+  std::vector<TickerSentiment> tickers;
+};
+
+}  // namespace stockpulse
