@@ -9,6 +9,13 @@
 
 namespace stockpulse {
 
+// Where a record came from: its input partition and its position there. Sinks name lake files
+// by position ranges so that a retry rewrites a file instead of duplicating rows.
+struct SourcePosition {
+  PartitionId partition;
+  Offset offset;
+};
+
 // A social post, as decoded from the `tweets` contract (DESIGN.md §3).
 struct Post {
   std::string id;
@@ -16,6 +23,7 @@ struct Post {
   std::string text;
   std::string user;
   std::string source;
+  SourcePosition position;
 };
 
 // One OHLCV bar, as decoded from the `stock-prices` contract (DESIGN.md §3).
@@ -30,6 +38,7 @@ struct Bar {
   double volume = 0;
   double vwap = std::numeric_limits<double>::quiet_NaN();
   int64_t trade_count = -1;
+  SourcePosition position;
 };
 
 // VADER's four outputs.
