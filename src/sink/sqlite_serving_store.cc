@@ -1,0 +1,497 @@
+#include "sink/sqlite_serving_store.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#include "common/time_format.h"
+
+namespace stockpulse {
+namespace {
+
+// Forward migrations: entry i takes a file from version i to version i + 1. Never edit an entry
+// that has shipped; append a new one and bump kSchemaVersion.
+constexpr const char* kMigrations[] = {
+    // v1: the five serving tables of DESIGN.md §7. WITHOUT ROWID because every table is looked
+    // up and upserted by its composite key: the key becomes the clustered b-tree, so an upsert
+    // touches one b-tree instead of a rowid table plus a key index.
+    R"sql(
+CREATE TABLE tweets (
+  symbol TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  "user" TEXT NOT NULL,
+  source TEXT NOT NULL,
+  compound REAL NOT NULL,
+  pos REAL NOT NULL,
+  neu REAL NOT NULL,
+  neg REAL NOT NULL,
+  label TEXT NOT NULL,
+  ticker_compound REAL,
+  PRIMARY KEY (symbol, created_at, id)
+) WITHOUT ROWID;
+CREATE TABLE market_data (
+  symbol TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  open REAL NOT NULL,
+  high REAL NOT NULL,
+  low REAL NOT NULL,
+  close REAL NOT NULL,
+  volume REAL NOT NULL,
+  vwap REAL,
+  trade_count INTEGER,
+  PRIMARY KEY (symbol, ts)
+) WITHOUT ROWID;
+CREATE TABLE topic_sentiment_avg (
+  symbol TEXT NOT NULL,
+  window_start TEXT NOT NULL,
+  window_end TEXT NOT NULL,
+  tweet_count INTEGER NOT NULL,
+  sentiment_score_avg REAL NOT NULL,
+  sentiment_score_min REAL NOT NULL,
+  sentiment_score_max REAL NOT NULL,
+  sentiment_score_stddev REAL NOT NULL,
+  bullish_count INTEGER NOT NULL,
+  bearish_count INTEGER NOT NULL,
+  neutral_count INTEGER NOT NULL,
+  bullish_share REAL NOT NULL,
+  histogram TEXT NOT NULL,
+  is_final INTEGER NOT NULL,
+  PRIMARY KEY (symbol, window_start, window_end)
+) WITHOUT ROWID;
+CREATE TABLE stock_trends (
+  symbol TEXT NOT NULL,
+  window_start TEXT NOT NULL,
+  window_end TEXT NOT NULL,
+  bar_count INTEGER NOT NULL,
+  open REAL NOT NULL,
+  high REAL NOT NULL,
+  low REAL NOT NULL,
+  close REAL NOT NULL,
+  total_volume REAL NOT NULL,
+  avg_close REAL NOT NULL,
+  max_close REAL NOT NULL,
+  min_close REAL NOT NULL,
+  volatility REAL NOT NULL,
+  avg_volume REAL NOT NULL,
+  avg_vwap REAL,
+  vwap_deviation_pct REAL,
+  buy_pressure REAL NOT NULL,
+  avg_pct_change REAL NOT NULL,
+  price_range REAL NOT NULL,
+  trend_signal TEXT NOT NULL,
+  is_final INTEGER NOT NULL,
+  PRIMARY KEY (symbol, window_start, window_end)
+) WITHOUT ROWID;
+CREATE TABLE alerts (
+  symbol TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (symbol, ts, kind)
+) WITHOUT ROWID;
+)sql",
+    // v2: the dashboard asks "latest windows / alerts across all symbols"; the keys start with
+    // symbol, so those reads need time-first indexes. tweets gets none on purpose: it is the
+    // high-volume table and is read per symbol.
+    R"sql(
+CREATE INDEX topic_sentiment_avg_by_end ON topic_sentiment_avg (window_end);
+CREATE INDEX stock_trends_by_end ON stock_trends (window_end);
+CREATE INDEX alerts_by_ts ON alerts (ts);
+)sql",
+};
+static_assert(std::size(kMigrations) == SqliteServingStore::kSchemaVersion);
+
+// INSERT ... ON CONFLICT(key) DO UPDATE SET every non-key column: the newest write of a key wins
+// without the delete + insert that INSERT OR REPLACE does.
+std::string upsert_sql(std::string_view table, const std::vector<std::string_view>& columns,
+                       size_t key_count) {
+  std::string sql = "INSERT INTO ";
+  sql += table;
+  sql += " (";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) sql += ", ";
+    sql += '"';
+    sql += columns[i];
+    sql += '"';
+  }
+  sql += ") VALUES (";
+  for (size_t i = 0; i < columns.size(); ++i) sql += i ? ", ?" : "?";
+  sql += ") ON CONFLICT (";
+  for (size_t i = 0; i < key_count; ++i) {
+    if (i) sql += ", ";
+    sql += columns[i];
+  }
+  sql += ") DO UPDATE SET ";
+  for (size_t i = key_count; i < columns.size(); ++i) {
+    if (i > key_count) sql += ", ";
+    sql += '"';
+    sql += columns[i];
+    sql += "\" = excluded.\"";
+    sql += columns[i];
+    sql += '"';
+  }
+  return sql;
+}
+
+// Binders. Text is bound SQLITE_STATIC: every buffer outlives the sqlite3_step that reads it.
+void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void bind_double(sqlite3_stmt* s, int i, double v) {
+  // SQLite has no NaN; say NULL explicitly rather than rely on its silent conversion.
+  if (std::isnan(v)) {
+    sqlite3_bind_null(s, i);
+  } else {
+    sqlite3_bind_double(s, i, v);
+  }
+}
+void bind_int(sqlite3_stmt* s, int i, int64_t v) {
+  sqlite3_bind_int64(s, i, v);
+}
+
+struct TimeText {
+  explicit TimeText(EventTime t) : size(format_iso8601(t, buf)) {}
+  std::string_view view() const { return {buf, size}; }
+  char buf[32];
+  size_t size;
+};
+
+void histogram_json(const std::array<int64_t, kSentimentHistogramBuckets>& h, std::string& out) {
+  out.clear();
+  out += '[';
+  char num[24];
+  for (size_t i = 0; i < h.size(); ++i) {
+    if (i) out += ',';
+    const int n = std::snprintf(num, sizeof num, "%lld", static_cast<long long>(h[i]));
+    out.append(num, static_cast<size_t>(n));
+  }
+  out += ']';
+}
+
+}  // namespace
+
+void SqliteServingStore::StatementDeleter::operator()(sqlite3_stmt* s) const {
+  sqlite3_finalize(s);
+}
+
+SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error("cannot open serving store 'sqlite:" + path + "': " + msg);
+  }
+  try {
+    // A reader's checkpoint or another process's migration may hold the lock for a moment.
+    sqlite3_busy_timeout(db_, 5000);
+    // WAL: readers see the last commit while a write is under way. NORMAL sync: a commit is
+    // durable against a process crash; a power cut may lose the last commits, which the pipeline
+    // rewrites (upserts) after restart anyway.
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = NORMAL");
+    exec("PRAGMA temp_store = MEMORY");
+    exec("PRAGMA cache_size = -65536");  // 64 MiB: keeps the upper b-tree levels cached
+    migrate();
+    begin_ = prepare("BEGIN");
+    commit_ = prepare("COMMIT");
+    upsert_tweet_ =
+        prepare(upsert_sql("tweets",
+                           {"symbol", "created_at", "id", "text", "user", "source", "compound",
+                            "pos", "neu", "neg", "label", "ticker_compound"},
+                           3));
+    upsert_bar_ = prepare(upsert_sql(
+        "market_data",
+        {"symbol", "ts", "open", "high", "low", "close", "volume", "vwap", "trade_count"}, 2));
+    upsert_sentiment_window_ = prepare(upsert_sql(
+        "topic_sentiment_avg",
+        {"symbol", "window_start", "window_end", "tweet_count", "sentiment_score_avg",
+         "sentiment_score_min", "sentiment_score_max", "sentiment_score_stddev", "bullish_count",
+         "bearish_count", "neutral_count", "bullish_share", "histogram", "is_final"},
+        3));
+    upsert_market_window_ = prepare(upsert_sql(
+        "stock_trends", {"symbol",       "window_start",   "window_end",  "bar_count",
+                         "open",         "high",           "low",         "close",
+                         "total_volume", "avg_close",      "max_close",   "min_close",
+                         "volatility",   "avg_volume",     "avg_vwap",    "vwap_deviation_pct",
+                         "buy_pressure", "avg_pct_change", "price_range", "trend_signal",
+                         "is_final"},
+        3));
+    upsert_alert_ = prepare(upsert_sql("alerts", {"symbol", "ts", "kind", "message", "value"}, 3));
+  } catch (...) {
+    // Statements must be finalized before the connection closes.
+    begin_.reset();
+    commit_.reset();
+    upsert_tweet_.reset();
+    upsert_bar_.reset();
+    upsert_sentiment_window_.reset();
+    upsert_market_window_.reset();
+    upsert_alert_.reset();
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+SqliteServingStore::~SqliteServingStore() {
+  begin_.reset();
+  commit_.reset();
+  upsert_tweet_.reset();
+  upsert_bar_.reset();
+  upsert_sentiment_window_.reset();
+  upsert_market_window_.reset();
+  upsert_alert_.reset();
+  sqlite3_close(db_);
+}
+
+void SqliteServingStore::fail(const std::string& what) const {
+  throw std::runtime_error("serving store 'sqlite:" + path_ + "': " + what + ": " +
+                           sqlite3_errmsg(db_));
+}
+
+void SqliteServingStore::exec(const char* sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw std::runtime_error("serving store 'sqlite:" + path_ + "': " + msg);
+  }
+}
+
+SqliteServingStore::Statement SqliteServingStore::prepare(const std::string& sql) const {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &s, nullptr) != SQLITE_OK) {
+    fail("cannot prepare '" + sql + "'");
+  }
+  return Statement(s);
+}
+
+int SqliteServingStore::schema_version() const {
+  Statement s = prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  if (sqlite3_step(s.get()) != SQLITE_ROW) fail("cannot read schema_version");
+  return sqlite3_column_int(s.get(), 0);
+}
+
+void SqliteServingStore::migrate() {
+  exec(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  for (;;) {
+    // IMMEDIATE takes the write lock before reading the version, so two processes opening the
+    // same new file cannot both apply the same migration.
+    exec("BEGIN IMMEDIATE");
+    int version = 0;
+    try {
+      version = schema_version();
+      if (version > kSchemaVersion) {
+        throw std::runtime_error("serving store 'sqlite:" + path_ + "' has schema version " +
+                                 std::to_string(version) + ", newer than this binary's " +
+                                 std::to_string(kSchemaVersion) + "; upgrade stockpulse");
+      }
+      if (version == kSchemaVersion) {
+        exec("COMMIT");
+        return;
+      }
+      exec(kMigrations[version]);
+      Statement record = prepare(
+          "INSERT INTO schema_version (version, applied_at) VALUES (?, "
+          "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+      sqlite3_bind_int(record.get(), 1, version + 1);
+      if (sqlite3_step(record.get()) != SQLITE_DONE) fail("cannot record schema version");
+      record.reset();
+      exec("COMMIT");
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+}
+
+void SqliteServingStore::begin() {
+  if (sqlite3_step(begin_.get()) != SQLITE_DONE) {
+    sqlite3_reset(begin_.get());
+    fail("cannot begin a transaction");
+  }
+  sqlite3_reset(begin_.get());
+}
+
+void SqliteServingStore::commit() {
+  if (sqlite3_step(commit_.get()) != SQLITE_DONE) {
+    sqlite3_reset(commit_.get());
+    fail("cannot commit");
+  }
+  sqlite3_reset(commit_.get());
+}
+
+void SqliteServingStore::rollback() noexcept {
+  if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void SqliteServingStore::step_and_reset(sqlite3_stmt* stmt) {
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) fail("upsert failed");
+}
+
+// A batch is either fully upserted or not at all: a failure rolls it back before rethrowing.
+template <class Body>
+void SqliteServingStore::in_transaction(Body&& body) {
+  begin();
+  try {
+    body();
+    commit();
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
+void SqliteServingStore::write_posts(std::span<const ScoredPost> posts) {
+  if (posts.empty()) return;
+  sqlite3_stmt* s = upsert_tweet_.get();
+  in_transaction([&] {
+    for (const ScoredPost& sp : posts) {
+      const Post& p = sp.post;
+      const TimeText created(p.created_at);
+      // Columns 2..11 are the same for every ticker row of this post: bind once, step per ticker.
+      bind_text(s, 2, created.view());
+      bind_text(s, 3, p.id);
+      bind_text(s, 4, p.text);
+      bind_text(s, 5, p.user);
+      bind_text(s, 6, p.source);
+      bind_double(s, 7, sp.overall.compound);
+      bind_double(s, 8, sp.overall.pos);
+      bind_double(s, 9, sp.overall.neu);
+      bind_double(s, 10, sp.overall.neg);
+      bind_text(s, 11, label_name(label_of(sp.overall.compound)));
+      if (sp.tickers.empty()) {
+        bind_text(s, 1, "");
+        sqlite3_bind_null(s, 12);
+        step_and_reset(s);
+        continue;
+      }
+      for (const TickerSentiment& t : sp.tickers) {
+        bind_text(s, 1, t.symbol);
+        bind_double(s, 12, t.scores.compound);
+        step_and_reset(s);
+      }
+    }
+  });
+}
+
+void SqliteServingStore::write_bars(std::span<const Bar> bars) {
+  if (bars.empty()) return;
+  sqlite3_stmt* s = upsert_bar_.get();
+  in_transaction([&] {
+    for (const Bar& b : bars) {
+      const TimeText ts(b.ts);
+      bind_text(s, 1, b.symbol);
+      bind_text(s, 2, ts.view());
+      bind_double(s, 3, b.open);
+      bind_double(s, 4, b.high);
+      bind_double(s, 5, b.low);
+      bind_double(s, 6, b.close);
+      bind_double(s, 7, b.volume);
+      bind_double(s, 8, b.vwap);
+      if (b.trade_count < 0) {
+        sqlite3_bind_null(s, 9);
+      } else {
+        bind_int(s, 9, b.trade_count);
+      }
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::write_sentiment_windows(std::span<const SentimentWindowRow> rows) {
+  if (rows.empty()) return;
+  sqlite3_stmt* s = upsert_sentiment_window_.get();
+  in_transaction([&] {
+    for (const SentimentWindowRow& r : rows) {
+      const TimeText start(r.window_start);
+      const TimeText end(r.window_end);
+      histogram_json(r.histogram, scratch_);
+      bind_text(s, 1, r.symbol);
+      bind_text(s, 2, start.view());
+      bind_text(s, 3, end.view());
+      bind_int(s, 4, r.tweet_count);
+      bind_double(s, 5, r.sentiment_score_avg);
+      bind_double(s, 6, r.sentiment_score_min);
+      bind_double(s, 7, r.sentiment_score_max);
+      bind_double(s, 8, r.sentiment_score_stddev);
+      bind_int(s, 9, r.bullish_count);
+      bind_int(s, 10, r.bearish_count);
+      bind_int(s, 11, r.neutral_count);
+      bind_double(s, 12, r.bullish_share);
+      bind_text(s, 13, scratch_);
+      bind_int(s, 14, r.is_final ? 1 : 0);
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::write_market_windows(std::span<const MarketWindowRow> rows) {
+  if (rows.empty()) return;
+  sqlite3_stmt* s = upsert_market_window_.get();
+  in_transaction([&] {
+    for (const MarketWindowRow& r : rows) {
+      const TimeText start(r.window_start);
+      const TimeText end(r.window_end);
+      bind_text(s, 1, r.symbol);
+      bind_text(s, 2, start.view());
+      bind_text(s, 3, end.view());
+      bind_int(s, 4, r.bar_count);
+      bind_double(s, 5, r.open);
+      bind_double(s, 6, r.high);
+      bind_double(s, 7, r.low);
+      bind_double(s, 8, r.close);
+      bind_double(s, 9, r.total_volume);
+      bind_double(s, 10, r.avg_close);
+      bind_double(s, 11, r.max_close);
+      bind_double(s, 12, r.min_close);
+      bind_double(s, 13, r.volatility);
+      bind_double(s, 14, r.avg_volume);
+      bind_double(s, 15, r.avg_vwap);
+      bind_double(s, 16, r.vwap_deviation_pct);
+      bind_double(s, 17, r.buy_pressure);
+      bind_double(s, 18, r.avg_pct_change);
+      bind_double(s, 19, r.price_range);
+      bind_text(s, 20, trend_signal_name(r.trend_signal));
+      bind_int(s, 21, r.is_final ? 1 : 0);
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::write_alerts(std::span<const AlertRow> rows) {
+  if (rows.empty()) return;
+  sqlite3_stmt* s = upsert_alert_.get();
+  in_transaction([&] {
+    for (const AlertRow& r : rows) {
+      const TimeText ts(r.ts);
+      bind_text(s, 1, r.symbol);
+      bind_text(s, 2, ts.view());
+      bind_text(s, 3, r.kind);
+      bind_text(s, 4, r.message);
+      bind_double(s, 5, r.value);
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::flush() {
+  // PASSIVE never waits for readers; it copies what it can and leaves the rest for later.
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+}  // namespace stockpulse

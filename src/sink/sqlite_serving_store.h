@@ -1,0 +1,78 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sink/serving_store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace stockpulse {
+
+// The embedded serving store: one SQLite file in WAL mode (synchronous=NORMAL), so readers in
+// other processes (`stockpulse serve`, the sqlite3 shell, the dashboard) read committed data
+// while this store writes. Each write_* call upserts its whole batch with prepared statements
+// (INSERT ... ON CONFLICT DO UPDATE) inside one transaction.
+//
+// Schema: created on open. The table `schema_version` records every migration applied (one row
+// per version); opening an older file runs the missing forward migrations in order, each in its
+// own transaction; opening a file of a newer version than this binary knows throws.
+//
+// Lifecycle: the constructor opens (or creates) the file and migrates it, throwing
+// std::runtime_error if it cannot; the destructor closes it.
+// Thread-safety: not thread-safe. One writer thread owns the store; other readers use their own
+// connections (ideally other processes) and never block it.
+class SqliteServingStore final : public ServingStore {
+ public:
+  // The schema version this binary writes. Bump it together with a new entry in kMigrations.
+  static constexpr int kSchemaVersion = 2;
+
+  explicit SqliteServingStore(const std::string& path);
+  ~SqliteServingStore() override;
+  SqliteServingStore(const SqliteServingStore&) = delete;
+  SqliteServingStore& operator=(const SqliteServingStore&) = delete;
+
+  void write_posts(std::span<const ScoredPost> posts) override;
+  void write_bars(std::span<const Bar> bars) override;
+  void write_sentiment_windows(std::span<const SentimentWindowRow> rows) override;
+  void write_market_windows(std::span<const MarketWindowRow> rows) override;
+  void write_alerts(std::span<const AlertRow> rows) override;
+  // Every write already committed; this runs a passive WAL checkpoint so the WAL file does not
+  // grow while readers are active.
+  void flush() override;
+
+  // The version stored in the file (kSchemaVersion once open).
+  int schema_version() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  struct StatementDeleter {
+    void operator()(sqlite3_stmt* s) const;
+  };
+  using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+  void migrate();
+  Statement prepare(const std::string& sql) const;
+  void exec(const char* sql) const;
+  void begin();
+  void commit();
+  void rollback() noexcept;
+  void step_and_reset(sqlite3_stmt* stmt);
+  template <class Body>
+  void in_transaction(Body&& body);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  Statement begin_;
+  Statement commit_;
+  Statement upsert_tweet_;
+  Statement upsert_bar_;
+  Statement upsert_sentiment_window_;
+  Statement upsert_market_window_;
+  Statement upsert_alert_;
+  std::string scratch_;  // reused for JSON text so large batches do not allocate per row
+};
+
+}  // namespace stockpulse

@@ -1,0 +1,368 @@
+#include "sink/sqlite_serving_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sink/serving_store.h"
+#include "sink/tests/sink_test_data.h"
+#include "sink/tests/temp_dir.h"
+
+namespace stockpulse {
+namespace {
+
+using testing::make_bar;
+using testing::make_market_window;
+using testing::make_post;
+using testing::make_sentiment_window;
+using testing::TempDir;
+
+// 2024-05-01T14:30:05.123Z, computed independently (Python datetime).
+constexpr int64_t kT0 = 1714573805123;
+
+// An independent read-only connection, as a reader process would open it.
+class Reader {
+ public:
+  explicit Reader(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << "reader cannot open " << path;
+    }
+    sqlite3_busy_timeout(db_, 2000);
+  }
+  ~Reader() { sqlite3_close(db_); }
+
+  // All rows of a query, every column as text ("NULL" for NULL).
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sqlite3_errmsg(db_) << " in " << sql;
+      return out;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int i = 0; i < sqlite3_column_count(s); ++i) {
+        const auto* t = sqlite3_column_text(s, i);
+        row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+      }
+      out.push_back(std::move(row));
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+  int64_t count(const std::string& table) {
+    auto r = rows("SELECT count(*) FROM " + table);
+    return r.empty() ? -1 : std::stoll(r[0][0]);
+  }
+  double real(const std::string& sql) {
+    auto r = rows(sql);
+    return r.empty() || r[0][0] == "NULL" ? std::nan("") : std::stod(r[0][0]);
+  }
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      ADD_FAILURE() << (err ? err : "?") << " in " << sql;
+      sqlite3_free(err);
+    }
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST(SqliteServingStore, PostBecomesOneRowPerTickerAndUntaggedPostGetsEmptySymbol) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<ScoredPost> posts = {
+      make_post("1", kT0, 0.3, {{"NVDA", 0.7}, {"INTC", -0.6}}),
+      make_post("2", kT0 + 1000, -0.02, {}),
+  };
+  store.write_posts(posts);
+
+  Reader r(path);
+  EXPECT_EQ(r.count("tweets"), 3);
+  auto rows = r.rows(
+      "SELECT symbol, created_at, id, text, user, source, label, ticker_compound, compound "
+      "FROM tweets ORDER BY id, symbol");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"INTC", "2024-05-01T14:30:05.123Z", "1", "text of 1",
+                                               "user_1", "test", "bullish", "-0.6", "0.3"}));
+  EXPECT_EQ(rows[1][0], "NVDA");
+  EXPECT_EQ(rows[1][7], "0.7");
+  EXPECT_EQ(rows[2][0], "");
+  EXPECT_EQ(rows[2][1], "2024-05-01T14:30:06.123Z");
+  EXPECT_EQ(rows[2][6], "neutral");
+  EXPECT_EQ(rows[2][7], "NULL");
+}
+
+TEST(SqliteServingStore, SamePostTwiceIsOneRowAndNewestValuesWin) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<ScoredPost> first = {make_post("7", kT0, 0.5, {{"AAPL", 0.5}})};
+  std::vector<ScoredPost> second = {make_post("7", kT0, -0.4, {{"AAPL", -0.8}})};
+  store.write_posts(first);
+  store.write_posts(first);
+  store.write_posts(second);
+
+  Reader r(path);
+  EXPECT_EQ(r.count("tweets"), 1);
+  auto rows = r.rows("SELECT compound, ticker_compound, label FROM tweets");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"-0.4", "-0.8", "bearish"}));
+}
+
+TEST(SqliteServingStore, BarsUpsertBySymbolAndTimestamp) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  Bar no_vwap = make_bar("MSFT", kT0, 400);
+  no_vwap.vwap = std::nan("");
+  no_vwap.trade_count = -1;
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 10), make_bar("AAPL", kT0 + 60000, 11), no_vwap};
+  store.write_bars(bars);
+  std::vector<Bar> again = {make_bar("AAPL", kT0, 12)};
+  store.write_bars(again);
+
+  Reader r(path);
+  EXPECT_EQ(r.count("market_data"), 3);
+  EXPECT_EQ(r.real("SELECT close FROM market_data WHERE symbol='AAPL' AND "
+                   "ts='2024-05-01T14:30:05.123Z'"),
+            12);
+  auto rows = r.rows("SELECT vwap, trade_count FROM market_data WHERE symbol='MSFT'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"NULL", "NULL"}));
+  rows = r.rows("SELECT vwap, trade_count FROM market_data WHERE symbol='AAPL' ORDER BY ts");
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"11.5", "42"}));
+}
+
+TEST(SqliteServingStore, SentimentWindowsUpsertByKeyWithHistogramAsJson) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<SentimentWindowRow> rows = {make_sentiment_window("AAPL", kT0, kT0 + 300000, 10, 0.2),
+                                          make_sentiment_window("*", kT0, kT0 + 300000, 30, 0.1)};
+  rows[0].is_final = false;
+  store.write_sentiment_windows(rows);
+  rows[0] = make_sentiment_window("AAPL", kT0, kT0 + 300000, 12, 0.25);  // the final version
+  store.write_sentiment_windows(rows);
+
+  Reader r(path);
+  EXPECT_EQ(r.count("topic_sentiment_avg"), 2);
+  auto got = r.rows(
+      "SELECT window_start, window_end, tweet_count, sentiment_score_avg, bullish_count, "
+      "bearish_count, neutral_count, bullish_share, histogram, is_final FROM topic_sentiment_avg "
+      "WHERE symbol = 'AAPL'");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], (std::vector<std::string>{
+                        "2024-05-01T14:30:05.123Z", "2024-05-01T14:35:05.123Z", "12", "0.25", "6",
+                        "3", "3", "0.5", "[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,11]", "1"}));
+}
+
+TEST(SqliteServingStore, MarketWindowsUpsertByKeyWithSignalAsText) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<MarketWindowRow> rows = {
+      make_market_window("TSLA", kT0, kT0 + 300000, 180, TrendSignal::kNeutral)};
+  store.write_market_windows(rows);
+  rows[0] = make_market_window("TSLA", kT0, kT0 + 300000, 181, TrendSignal::kBullish);
+  rows[0].avg_vwap = 180.5;
+  rows[0].vwap_deviation_pct = 0.25;
+  store.write_market_windows(rows);
+
+  Reader r(path);
+  EXPECT_EQ(r.count("stock_trends"), 1);
+  auto got = r.rows(
+      "SELECT avg_close, max_close, min_close, volatility, avg_volume, avg_vwap, "
+      "vwap_deviation_pct, buy_pressure, avg_pct_change, price_range, trend_signal, bar_count "
+      "FROM stock_trends");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], (std::vector<std::string>{"181.0", "183.0", "179.0", "1.5", "1000.0", "180.5",
+                                              "0.25", "0.6", "0.2", "4.0", "BULLISH", "5"}));
+}
+
+TEST(SqliteServingStore, AlertsUpsertBySymbolTimeAndKind) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<AlertRow> rows = {
+      AlertRow{"AAPL", EventTime(kT0), "sentiment_spike", "first", 1.0},
+      AlertRow{"AAPL", EventTime(kT0), "trend_signal_change", "other kind", 2.0},
+  };
+  store.write_alerts(rows);
+  rows[0].message = "second";
+  store.write_alerts(std::span(rows).first(1));
+
+  Reader r(path);
+  EXPECT_EQ(r.count("alerts"), 2);
+  auto got = r.rows("SELECT message FROM alerts WHERE kind = 'sentiment_spike'");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0][0], "second");
+}
+
+TEST(SqliteServingStore, StoresSchemaVersionAndMigratesOlderFilesForward) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  {
+    SqliteServingStore store(path);
+    EXPECT_EQ(store.schema_version(), SqliteServingStore::kSchemaVersion);
+    std::vector<ScoredPost> posts = {make_post("1", kT0, 0.3, {{"NVDA", 0.7}})};
+    store.write_posts(posts);
+  }
+  {
+    Reader r(path);
+    EXPECT_EQ(r.count("schema_version"), SqliteServingStore::kSchemaVersion);
+  }
+  // Turn the file back into a version-1 file: drop what migration 2 added.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP INDEX topic_sentiment_avg_by_end; DROP INDEX stock_trends_by_end;"
+                           "DROP INDEX alerts_by_ts; DELETE FROM schema_version WHERE version > 1",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    SqliteServingStore store(path);
+    EXPECT_EQ(store.schema_version(), 2);
+  }
+  Reader r(path);
+  EXPECT_EQ(r.count("tweets"), 1) << "migration must keep existing data";
+  auto idx = r.rows(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_%' "
+      "ORDER BY name");
+  ASSERT_EQ(idx.size(), 3u);
+  EXPECT_EQ(idx[0][0], "alerts_by_ts");
+}
+
+TEST(SqliteServingStore, RefusesAFileOfANewerSchema) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  { SqliteServingStore store(path); }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version VALUES (99, 'future')", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  try {
+    SqliteServingStore store(path);
+    FAIL() << "opening a newer schema must throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("99"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqliteServingStore, ReaderInAnotherProcessReadsWhileWriterHoldsTheFile) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<ScoredPost> posts;
+  for (int i = 0; i < 100; ++i) {
+    posts.push_back(make_post(std::to_string(i), kT0 + i, 0.1, {{"AAPL", 0.1}}));
+  }
+  store.write_posts(posts);
+
+  // A real second process, as `stockpulse serve` or the sqlite3 shell would be.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sqlite3* db = nullptr;
+    int code = 3;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* s = nullptr;
+      code = 2;
+      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM tweets", -1, &s, nullptr) == SQLITE_OK &&
+          sqlite3_step(s) == SQLITE_ROW) {
+        code = sqlite3_column_int(s, 0) == 100 ? 0 : 1;
+      }
+      sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    ::_exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: wrong count, 2: query failed, 3: open failed";
+
+  // A reader inside an open read transaction neither blocks the writer nor sees half a batch.
+  Reader r(path);
+  EXPECT_EQ(r.rows("PRAGMA journal_mode")[0][0], "wal");
+  r.exec("BEGIN");
+  EXPECT_EQ(r.count("tweets"), 100);
+  std::vector<ScoredPost> more = {make_post("new", kT0 + 5000, 0.1, {{"AAPL", 0.1}})};
+  store.write_posts(more);  // would throw SQLITE_BUSY after the busy timeout without WAL
+  EXPECT_EQ(r.count("tweets"), 100) << "the reader keeps its snapshot";
+  r.exec("COMMIT");
+  EXPECT_EQ(r.count("tweets"), 101);
+  store.flush();
+}
+
+TEST(OpenServingStore, OpensSqliteAndNoneUrls) {
+  TempDir dir;
+  auto store = open_serving_store("sqlite:" + dir.file("a.db"));
+  ASSERT_NE(store, nullptr);
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 1)};
+  store->write_bars(bars);
+  store->flush();
+  Reader r(dir.file("a.db"));
+  EXPECT_EQ(r.count("market_data"), 1);
+
+  auto slashes = open_serving_store("sqlite://" + dir.file("b.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("b.db")));
+
+  auto none = open_serving_store("none");
+  ASSERT_NE(none, nullptr);
+  none->write_bars(bars);
+  none->flush();
+}
+
+std::optional<std::string> open_error(const std::string& url) {
+  try {
+    open_serving_store(url);
+  } catch (const std::runtime_error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+TEST(OpenServingStore, BadUrlsAndUnopenableFilesThrowClearErrors) {
+  auto e = open_error("mysql://localhost/db");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->find("mysql://localhost/db"), std::string::npos) << *e;
+
+  e = open_error("sqlite:");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->find("no file path"), std::string::npos) << *e;
+
+  e = open_error("sqlite:/nonexistent-dir-for-sp-tests/x.db");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->find("/nonexistent-dir-for-sp-tests/x.db"), std::string::npos) << *e;
+
+  TempDir dir;
+  {
+    std::ofstream garbage(dir.file("not_a_db"));
+    garbage << "this is not a SQLite database, just some text that is long enough to matter\n";
+  }
+  e = open_error("sqlite:" + dir.file("not_a_db"));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->find("not_a_db"), std::string::npos) << *e;
+}
+
+}  // namespace
+}  // namespace stockpulse
