@@ -1,6 +1,42 @@
-#include <cstdio>
+// stockpulse: real-time stock sentiment and market-trend analytics. See README.md.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
-int main() {
-  std::puts("stockpulse: under construction");
-  return 0;
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "stockpulse: real-time stock sentiment and market-trend analytics.\n"
+      "Ingests posts and OHLCV bars, scores sentiment, aggregates both per ticker in event-time\n"
+      "windows, and writes a serving database and a Parquet data lake.",
+      "stockpulse"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", STOCKPULSE_VERSION);
+  app.footer("Run `stockpulse COMMAND --help` for the options of a command.");
+
+  stockpulse::RunCommand run(app);
+  stockpulse::GenerateCommand generate(app);
+  stockpulse::ScoreCommand score(app);
+  stockpulse::EvalCommand eval(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (generate.selected()) return generate.execute();
+    if (score.selected()) return score.execute();
+    if (eval.selected()) return eval.execute();
+    // `stockpulse` alone runs the embedded pipeline, as `stockpulse run` does.
+    return run.execute();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  }
 }

@@ -1,0 +1,193 @@
+#include "app/config.h"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace stockpulse {
+
+std::string Config::serving_url() const {
+  if (!run.serving.empty()) return run.serving;
+  return "sqlite:" + run.output_dir + "/serving.db";
+}
+
+std::string Config::lake_root() const {
+  if (run.lake == "none") return "";
+  if (!run.lake.empty()) return run.lake;
+  return run.output_dir + "/lake";
+}
+
+std::string Config::dead_letter_path() const {
+  if (!run.dead_letter.empty()) return run.dead_letter;
+  return run.output_dir + "/dead_letter.jsonl";
+}
+
+std::vector<std::string> Config::validate() const {
+  std::vector<std::string> problems;
+  if (run.duration_s < 0) problems.push_back("run.duration_s must be >= 0");
+  if (run.trigger_interval_ms < 10) problems.push_back("run.trigger_interval_ms must be >= 10");
+  if (sources.symbols.empty()) problems.push_back("sources.symbols must name at least one symbol");
+  if (sources.symbols.size() > 10000) problems.push_back("sources.symbols: at most 10000 symbols");
+  if (sources.posts_per_second < 0) problems.push_back("sources.posts_per_second must be >= 0");
+  if (sources.speed <= 0) problems.push_back("sources.speed must be > 0");
+  if (sources.max_record_bytes < 1024 || sources.max_record_bytes > (64 << 20))
+    problems.push_back("sources.max_record_bytes must be in [1024, 67108864]");
+  if (sources.max_text_bytes < 1 || sources.max_text_bytes > sources.max_record_bytes)
+    problems.push_back("sources.max_text_bytes must be in [1, max_record_bytes]");
+  if (sentiment.scorer != "vader" && sentiment.scorer != "finance")
+    problems.push_back("sentiment.scorer must be \"vader\" or \"finance\"");
+  if (window.slide_s <= 0 || window.size_s <= 0 || window.size_s % window.slide_s != 0)
+    problems.push_back("window.size_s must be a positive multiple of window.slide_s");
+  if (window.size_s / std::max<int64_t>(window.slide_s, 1) > 1440)
+    problems.push_back("window.size_s / window.slide_s must be at most 1440 panes");
+  if (window.allowed_lateness_s < 0) problems.push_back("window.allowed_lateness_s must be >= 0");
+  if (window.idle_timeout_s <= 0) problems.push_back("window.idle_timeout_s must be > 0");
+  if (window.max_keys < 1) problems.push_back("window.max_keys must be >= 1");
+  if (pipeline.queue_capacity < 1 || pipeline.queue_capacity > 4096)
+    problems.push_back("pipeline.queue_capacity must be in [1, 4096]");
+  if (pipeline.batch_size < 1 || pipeline.batch_size > 65536)
+    problems.push_back("pipeline.batch_size must be in [1, 65536]");
+  if (pipeline.workers < 0 || pipeline.workers > 64)
+    problems.push_back("pipeline.workers must be in [0, 64]");
+  if (lake.roll_mb < 1) problems.push_back("lake.roll_mb must be >= 1");
+  if (lake.roll_age_s < 1) problems.push_back("lake.roll_age_s must be >= 1");
+  return problems;
+}
+
+namespace {
+
+// Reads one table's keys into fields, complaining about keys nobody reads.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string name, const std::string& file)
+      : table_(t), name_(std::move(name)), file_(file) {}
+  ~TableReader() noexcept(false) {
+    for (const auto& [key, _] : table_) {
+      if (!seen_.count(std::string(key.str()))) {
+        throw std::runtime_error(
+            fmt::format("{}: unknown key '{}.{}' (see example.toml)", file_, name_, key.str()));
+      }
+    }
+  }
+
+  template <class T>
+  void read(const char* key, T& out) {
+    seen_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (!node) return;
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      const toml::array* arr = node->as_array();
+      if (!arr) fail(key, "expected an array of strings");
+      out.clear();
+      for (const auto& el : *arr) {
+        auto s = el.value<std::string>();
+        if (!s) fail(key, "expected an array of strings");
+        out.push_back(*s);
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      auto v = node->value<bool>();
+      if (!v) fail(key, "expected true or false");
+      out = *v;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      auto v = node->value<std::string>();
+      if (!v) fail(key, "expected a string");
+      out = *v;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      auto v = node->value<double>();
+      if (!v) fail(key, "expected a number");
+      out = *v;
+    } else {
+      if (!node->is_integer()) fail(key, "expected an integer");
+      out = static_cast<T>(*node->value<int64_t>());
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const char* key, const char* what) {
+    throw std::runtime_error(fmt::format("{}: {}.{}: {}", file_, name_, key, what));
+  }
+  const toml::table& table_;
+  std::string name_;
+  const std::string& file_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+Config load_config_file(const std::string& path, Config c) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw std::runtime_error(fmt::format("{}:{}:{}: {}", path, where.line, where.column,
+                                         std::string(e.description())));
+  }
+  static const std::set<std::string> kSections = {"run",    "sources",  "sentiment",
+                                                  "window", "pipeline", "lake"};
+  for (const auto& [key, node] : root) {
+    if (!kSections.count(std::string(key.str())) || !node.is_table()) {
+      throw std::runtime_error(
+          fmt::format("{}: unknown section '{}' (see example.toml)", path, key.str()));
+    }
+  }
+  auto table = [&](const char* name) -> const toml::table& {
+    static const toml::table kEmpty;
+    const toml::node* n = root.get(name);
+    return n ? *n->as_table() : kEmpty;
+  };
+  {
+    TableReader r(table("run"), "run", path);
+    r.read("duration_s", c.run.duration_s);
+    r.read("seed", c.run.seed);
+    r.read("output_dir", c.run.output_dir);
+    r.read("serving", c.run.serving);
+    r.read("lake", c.run.lake);
+    r.read("dead_letter", c.run.dead_letter);
+    r.read("trigger_interval_ms", c.run.trigger_interval_ms);
+    r.read("progress", c.run.progress);
+  }
+  {
+    TableReader r(table("sources"), "sources", path);
+    r.read("posts_file", c.sources.posts_file);
+    r.read("bars_file", c.sources.bars_file);
+    r.read("until_eof", c.sources.until_eof);
+    r.read("symbols", c.sources.symbols);
+    r.read("posts_per_second", c.sources.posts_per_second);
+    r.read("speed", c.sources.speed);
+    r.read("max_record_bytes", c.sources.max_record_bytes);
+    r.read("max_text_bytes", c.sources.max_text_bytes);
+  }
+  {
+    TableReader r(table("sentiment"), "sentiment", path);
+    r.read("scorer", c.sentiment.scorer);
+    r.read("emoji", c.sentiment.emoji);
+    r.read("lexicon", c.sentiment.lexicon);
+    r.read("watch_list", c.sentiment.watch_list);
+    r.read("stop_list", c.sentiment.stop_list);
+  }
+  {
+    TableReader r(table("window"), "window", path);
+    r.read("size_s", c.window.size_s);
+    r.read("slide_s", c.window.slide_s);
+    r.read("allowed_lateness_s", c.window.allowed_lateness_s);
+    r.read("idle_timeout_s", c.window.idle_timeout_s);
+    r.read("max_keys", c.window.max_keys);
+  }
+  {
+    TableReader r(table("pipeline"), "pipeline", path);
+    r.read("queue_capacity", c.pipeline.queue_capacity);
+    r.read("batch_size", c.pipeline.batch_size);
+    r.read("workers", c.pipeline.workers);
+  }
+  {
+    TableReader r(table("lake"), "lake", path);
+    r.read("roll_mb", c.lake.roll_mb);
+    r.read("roll_age_s", c.lake.roll_age_s);
+  }
+  return c;
+}
+
+}  // namespace stockpulse

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stockpulse {
+
+// Everything `stockpulse run` can be told, with its default. The TOML file (`--config`) uses the
+// same section and key names; example.toml at the repository root documents each one. Command-line
+// flags override the file. Secrets are never read from here: only from environment variables.
+struct Config {
+  struct Run {
+    int64_t duration_s = 0;  // 0: until Ctrl-C (synthetic) or end of input (file mode)
+    uint64_t seed = 42;
+    std::string output_dir = "stockpulse-data";
+    std::string serving;      // "" -> sqlite:<output_dir>/serving.db; "none" disables
+    std::string lake;         // "" -> <output_dir>/lake; "none" disables
+    std::string dead_letter;  // "" -> <output_dir>/dead_letter.jsonl
+    int64_t trigger_interval_ms = 1000;
+    bool progress = true;
+  } run;
+
+  struct Sources {
+    std::string posts_file;  // "" -> synthetic posts
+    std::string bars_file;   // "" -> synthetic bars
+    bool until_eof = false;  // file mode: stop when every input file is read
+    std::vector<std::string> symbols = {"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL",
+                                        "META", "AMD",  "INTC", "NFLX", "SPY",  "BRK.B"};
+    double posts_per_second = 300;  // synthetic, in wall-clock time; 0 = as fast as possible
+    double speed = 60;              // synthetic event time runs this many times faster than wall time
+    int64_t max_record_bytes = 1 << 20;
+    int64_t max_text_bytes = 64 << 10;
+  } sources;
+
+  struct Sentiment {
+    std::string scorer = "vader";  // "vader" | "finance"
+    bool emoji = true;
+    std::string lexicon;                  // "" -> the compiled-in VADER lexicon
+    std::vector<std::string> watch_list;  // bare symbols to recognise; empty -> sources.symbols
+    std::vector<std::string> stop_list;   // extra words never taken as bare symbols
+  } sentiment;
+
+  struct Window {
+    int64_t size_s = 300;
+    int64_t slide_s = 60;
+    int64_t allowed_lateness_s = 600;
+    int64_t idle_timeout_s = 30;
+    int64_t max_keys = 100000;
+  } window;
+
+  struct Pipeline {
+    int64_t queue_capacity = 32;  // batches per queue
+    int64_t batch_size = 2048;    // records per batch
+    int64_t workers = 0;          // decode + score threads; 0 -> one per core, at least 1
+  } pipeline;
+
+  struct Lake {
+    int64_t roll_mb = 128;
+    int64_t roll_age_s = 600;
+  } lake;
+
+  // Paths with defaults resolved against output_dir.
+  std::string serving_url() const;
+  std::string lake_root() const;  // "" when disabled
+  std::string dead_letter_path() const;
+
+  // Human-readable problems with the values (empty when valid).
+  std::vector<std::string> validate() const;
+};
+
+// Reads a TOML file over the defaults. Unknown sections or keys are errors, so a typo never passes
+// silently. Throws std::runtime_error with file, key and reason.
+Config load_config_file(const std::string& path, Config base = {});
+
+}  // namespace stockpulse

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdio>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "app/pipeline_metrics.h"
+#include "common/dead_letter.h"
+
+namespace stockpulse {
+
+// The embedded dead-letter stream: one JSON line per rejected record, with stream, partition,
+// offset, reason, detail, the first kMaxDeadLetterPayload bytes of the record and its full size.
+// Nothing is dropped silently: every letter is written and counted. Thread-safe.
+class DeadLetterWriter {
+ public:
+  // path "none" counts without writing (for benchmarks). Throws std::runtime_error if the file
+  // cannot be created.
+  DeadLetterWriter(const std::string& path, PipelineMetrics& metrics);
+  ~DeadLetterWriter();
+  DeadLetterWriter(const DeadLetterWriter&) = delete;
+  DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;
+
+  void write(std::span<const DeadLetter> letters);
+  void flush();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  PipelineMetrics& metrics_;
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
+  std::string line_;
+};
+
+// Appends s to out as a JSON string literal (quotes included). Bytes that are not valid UTF-8 are
+// written as U+FFFD so the line stays valid JSON.
+void append_json_string(std::string_view s, std::string& out);
+
+}  // namespace stockpulse

@@ -1,0 +1,578 @@
+#include "app/embedded_pipeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "analytics/market_agg.h"
+#include "analytics/sentiment_agg.h"
+#include "app/dead_letter_writer.h"
+#include "app/enricher.h"
+#include "app/stage_batches.h"
+#include "common/time_format.h"
+#include "bus/bounded_queue.h"
+#include "decode/json_encoder.h"
+#include "sink/lake_writer.h"
+#include "sink/serving_store.h"
+#include "source/line_reader.h"
+#include "source/synthetic_bars.h"
+#include "source/synthetic_posts.h"
+#include "window/watermark_tracker.h"
+#include "window/window_engine.h"
+
+namespace stockpulse {
+
+namespace {
+
+constexpr size_t kRecordPadding = 64;  // >= SIMDJSON_PADDING
+const std::string kMarketKey = "*";    // every post once, for the market-wide view
+
+// Fills RawBatches of one stream and hands them on, numbering them.
+class BatchEmitter {
+ public:
+  BatchEmitter(Stream stream, PartitionId partition, size_t batch_size,
+               BoundedQueue<RawBatch>& out)
+      : stream_(stream), partition_(partition), batch_size_(batch_size), out_(out) {
+    start_batch();
+  }
+
+  void add(std::string_view bytes, Offset offset, uint64_t full_size, bool too_large) {
+    RawRecord r;
+    r.offset = offset;
+    r.begin = static_cast<uint32_t>(batch_.buffer.size());
+    r.size = static_cast<uint32_t>(bytes.size());
+    r.full_size = full_size;
+    r.too_large = too_large;
+    batch_.buffer.append(bytes);
+    batch_.buffer.push_back('\n');
+    batch_.records.push_back(r);
+    if (batch_.records.size() >= batch_size_) flush();
+  }
+
+  // Sends what is buffered; returns false when the queue is closed.
+  bool flush(bool end_of_input = false) {
+    if (batch_.records.empty() && !end_of_input) return true;
+    batch_.end_of_input = end_of_input;
+    batch_.buffer.append(kRecordPadding, ' ');
+    const bool ok = out_.push(batch_);
+    start_batch();
+    return ok;
+  }
+
+ private:
+  void start_batch() {
+    batch_ = RawBatch{};
+    batch_.stream = stream_;
+    batch_.partition = partition_;
+    batch_.seq = next_seq_++;
+    batch_.records.reserve(batch_size_);
+  }
+
+  Stream stream_;
+  PartitionId partition_;
+  size_t batch_size_;
+  BoundedQueue<RawBatch>& out_;
+  RawBatch batch_;
+  uint64_t next_seq_ = 0;
+};
+
+// Restores per-stream batch order after the parallel enrich stage.
+class Reorderer {
+ public:
+  // Calls f on every batch that is now in order.
+  template <class F>
+  void accept(EnrichedBatch&& b, F&& f) {
+    auto& s = streams_[static_cast<size_t>(b.stream)];
+    s.pending.emplace(b.seq, std::move(b));
+    while (!s.pending.empty() && s.pending.begin()->first == s.next) {
+      EnrichedBatch next = std::move(s.pending.begin()->second);
+      s.pending.erase(s.pending.begin());
+      ++s.next;
+      f(next);
+    }
+  }
+
+ private:
+  struct PerStream {
+    uint64_t next = 0;
+    std::map<uint64_t, EnrichedBatch> pending;
+  };
+  std::array<PerStream, 2> streams_;
+};
+
+}  // namespace
+
+struct EmbeddedPipeline::Impl {
+  Impl(const Config& c, const Clock& clk, PipelineMetrics& m, std::atomic<bool>& stop)
+      : config(c),
+        clock(clk),
+        metrics(m),
+        stop_flag(stop),
+        raw(static_cast<size_t>(c.pipeline.queue_capacity)),
+        enriched(static_cast<size_t>(c.pipeline.queue_capacity)),
+        to_sink(static_cast<size_t>(c.pipeline.queue_capacity)),
+        dead(c.dead_letter_path(), m),
+        sentiment_engine(engine_options(c)),
+        market_engine(engine_options(c)),
+        posts_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
+                        c.window.idle_timeout_s * kMillisPerSecond),
+        bars_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
+                       c.window.idle_timeout_s * kMillisPerSecond) {}
+
+  template <class Agg>
+  static typename WindowEngine<Agg>::Options engine_options_for(const Config& c) {
+    typename WindowEngine<Agg>::Options o;
+    o.spec.size_ms = c.window.size_s * kMillisPerSecond;
+    o.spec.slide_ms = c.window.slide_s * kMillisPerSecond;
+    o.max_keys = static_cast<size_t>(c.window.max_keys);
+    return o;
+  }
+  static WindowEngine<SentimentAgg>::Options engine_options(const Config& c) {
+    return engine_options_for<SentimentAgg>(c);
+  }
+
+  bool file_mode() const {
+    return !config.sources.posts_file.empty() || !config.sources.bars_file.empty();
+  }
+
+  // ---- sources -------------------------------------------------------------------------------
+
+  void read_file(const std::string& path, Stream stream, PartitionId partition) {
+    BatchEmitter emit(stream, partition, static_cast<size_t>(config.pipeline.batch_size), raw);
+    LineReader reader(static_cast<size_t>(config.sources.max_record_bytes));
+    if (auto err = reader.open(path)) {
+      fmt::print(stderr, "error: {}\n", *err);
+      input_error.store(true);
+      emit.flush(/*end_of_input=*/true);
+      return;
+    }
+    auto& counter = stream == Stream::kPosts ? metrics.posts_read : metrics.bars_read;
+    Line line;
+    while (!stop_flag.load(std::memory_order_relaxed)) {
+      const ReadStatus st = reader.next(line);
+      if (st == ReadStatus::kEof) break;
+      if (st == ReadStatus::kError) {
+        fmt::print(stderr, "error: reading {}: {}\n", path, reader.error());
+        input_error.store(true);
+        break;
+      }
+      counter.fetch_add(1, std::memory_order_relaxed);
+      emit.add(line.text, line.offset, line.full_size, st == ReadStatus::kTooLong);
+    }
+    emit.flush(/*end_of_input=*/true);
+  }
+
+  // Posts and bars from the generators, in lock-step on event time: event time starts at the wall
+  // clock and runs `speed` times faster; posts come at posts_per_second of wall time.
+  void run_synthetic() {
+    const auto& s = config.sources;
+    const size_t batch = std::clamp<size_t>(
+        s.posts_per_second > 0 ? static_cast<size_t>(s.posts_per_second / 10) : 4096, 1,
+        static_cast<size_t>(config.pipeline.batch_size));
+    BatchEmitter posts_out(Stream::kPosts, PartitionId(0), batch, raw);
+    BatchEmitter bars_out(Stream::kBars, PartitionId(1), static_cast<size_t>(1) << 20, raw);
+
+    const int64_t start_ms = clock.now().value();
+    const double event_posts_per_s = s.posts_per_second > 0 ? s.posts_per_second / s.speed : 200;
+    SyntheticPostOptions po;
+    po.seed = config.run.seed;
+    po.symbols = s.symbols;
+    po.start = EventTime(start_ms);
+    po.posts_per_second = event_posts_per_s;
+    SyntheticPostGenerator posts(po);
+    SyntheticBarOptions bo;
+    bo.seed = config.run.seed ^ 0x9e3779b97f4a7c15ULL;
+    bo.symbols = s.symbols;
+    bo.start = EventTime(start_ms - start_ms % kMillisPerMinute);
+    SyntheticBarGenerator bars(bo);
+
+    Post post;
+    std::vector<Bar> minute_bars;
+    std::string json;
+    int64_t post_offset = 0, bar_offset = 0;
+    int64_t next_bar_minute = bo.start.value() + kMillisPerMinute;  // bars close after their minute
+    const auto wall_start = std::chrono::steady_clock::now();
+    while (!stop_flag.load(std::memory_order_relaxed)) {
+      posts.next(post);
+      // Emit every minute bar that is complete before this post's time.
+      while (post.created_at.value() >= next_bar_minute) {
+        minute_bars.clear();
+        bars.next_minute(minute_bars);
+        for (const Bar& b : minute_bars) {
+          json.clear();
+          append_bar_json(b, json);
+          bars_out.add(json, Offset(bar_offset++), json.size(), false);
+          metrics.bars_read.fetch_add(1, std::memory_order_relaxed);
+        }
+        bars_out.flush();
+        next_bar_minute += kMillisPerMinute;
+      }
+      json.clear();
+      append_post_json(post, json);
+      posts_out.add(json, Offset(post_offset++), json.size(), false);
+      metrics.posts_read.fetch_add(1, std::memory_order_relaxed);
+      if (s.posts_per_second > 0) {
+        // Pace on wall time: post n is due at n / posts_per_second seconds after the start.
+        const auto due = wall_start + std::chrono::duration<double>(
+                                          static_cast<double>(post_offset) / s.posts_per_second);
+        if (due > std::chrono::steady_clock::now()) {
+          posts_out.flush();
+          std::this_thread::sleep_until(due);
+        }
+      }
+    }
+    posts_out.flush(true);
+    bars_out.flush(true);
+  }
+
+  // ---- enrich --------------------------------------------------------------------------------
+
+  void enrich_worker() {
+    Enricher enricher(config, *sentiment);
+    std::vector<DeadLetter> letters;
+    while (auto batch = raw.pop()) {
+      EnrichedBatch out;
+      letters.clear();
+      enricher.process(*batch, out, letters);
+      dead.write(letters);
+      if (batch->stream == Stream::kPosts) {
+        metrics.posts_scored.fetch_add(out.posts.size(), std::memory_order_relaxed);
+      } else {
+        metrics.bars_decoded.fetch_add(out.bars.size(), std::memory_order_relaxed);
+      }
+      if (!enriched.push(out)) break;
+    }
+  }
+
+  // ---- windows -------------------------------------------------------------------------------
+
+  void add_post_to_windows(ScoredPost& p, SinkBatch& sink, std::vector<DeadLetter>& letters) {
+    const EventTime t = p.post.created_at;
+    posts_watermark.observe(p.post.position.partition, t, clock.now());
+    const double overall = p.overall.compound;
+    auto st = sentiment_engine.add(kMarketKey, t, [&](SentimentAgg& a) { a.add(overall); });
+    if (st == WindowEngine<SentimentAgg>::AddStatus::kLate) {
+      letters.push_back(late_letter(Stream::kPosts, p.post.position, t, p.post.id));
+      return;
+    }
+    for (const TickerSentiment& ts : p.tickers) {
+      const double c = ts.scores.compound;
+      st = sentiment_engine.add(ts.symbol, t, [&](SentimentAgg& a) { a.add(c); });
+      if (st == WindowEngine<SentimentAgg>::AddStatus::kKeyLimit) {
+        letters.push_back(limit_letter(Stream::kPosts, p.post.position, ts.symbol));
+      }
+      metrics.ticker_mentions.fetch_add(1, std::memory_order_relaxed);
+    }
+    sink.posts.push_back(std::move(p));
+  }
+
+  void add_bar_to_windows(Bar& b, SinkBatch& sink, std::vector<DeadLetter>& letters) {
+    bars_watermark.observe(b.position.partition, b.ts, clock.now());
+    const auto st = market_engine.add(b.symbol, b.ts, [&](MarketAgg& a) { a.add(b); });
+    if (st == WindowEngine<MarketAgg>::AddStatus::kLate) {
+      letters.push_back(late_letter(Stream::kBars, b.position, b.ts, b.symbol));
+      return;
+    }
+    if (st == WindowEngine<MarketAgg>::AddStatus::kKeyLimit) {
+      letters.push_back(limit_letter(Stream::kBars, b.position, b.symbol));
+      return;
+    }
+    sink.bars.push_back(std::move(b));
+  }
+
+  DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& what) {
+    DeadLetter d;
+    d.stream = stream_name(s);
+    d.partition = pos.partition;
+    d.offset = pos.offset;
+    d.reason = DeadLetterReason::kLate;
+    d.detail = fmt::format("event time {} is behind the watermark", format_iso8601(t));
+    d.payload = what;
+    d.payload_size = what.size();
+    ++late_in_first_events;
+    return d;
+  }
+
+  DeadLetter limit_letter(Stream s, SourcePosition pos, const std::string& key) {
+    DeadLetter d;
+    d.stream = stream_name(s);
+    d.partition = pos.partition;
+    d.offset = pos.offset;
+    d.reason = DeadLetterReason::kKeyLimit;
+    d.detail = fmt::format("window key limit ({}) reached; key '{}' not tracked",
+                           config.window.max_keys, key);
+    d.payload = key;
+    d.payload_size = key.size();
+    return d;
+  }
+
+  // Raises each engine's watermark to its stream's watermark and collects the windows that close.
+  void advance_watermarks(SinkBatch& sink) {
+    const ProcessingTime now = clock.now();
+    if (auto wm = posts_watermark.watermark(now)) {
+      sentiment_engine.advance_watermark(*wm, [&](const WindowResult<SentimentAgg>& w) {
+        sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
+        metrics.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
+      });
+      metrics.watermark_ms.store(wm->value(), std::memory_order_relaxed);
+    }
+    if (auto wm = bars_watermark.watermark(now)) {
+      market_engine.advance_watermark(*wm, [&](const WindowResult<MarketAgg>& w) {
+        sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
+        metrics.market_windows_final.fetch_add(1, std::memory_order_relaxed);
+      });
+    }
+  }
+
+  void emit_updates(SinkBatch& sink) {
+    sentiment_engine.emit_updates([&](const WindowResult<SentimentAgg>& w) {
+      sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, false));
+      metrics.window_updates.fetch_add(1, std::memory_order_relaxed);
+    });
+    market_engine.emit_updates([&](const WindowResult<MarketAgg>& w) {
+      sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, false));
+      metrics.window_updates.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
+
+  void flush_all(SinkBatch& sink) {
+    sentiment_engine.flush([&](const WindowResult<SentimentAgg>& w) {
+      sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
+      metrics.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
+    });
+    market_engine.flush([&](const WindowResult<MarketAgg>& w) {
+      sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
+      metrics.market_windows_final.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
+
+  void window_thread() {
+    Reorderer order;
+    SinkBatch sink;
+    std::vector<DeadLetter> letters;
+    const auto trigger = std::chrono::milliseconds(config.run.trigger_interval_ms);
+    auto next_trigger = std::chrono::steady_clock::now() + trigger;
+    auto ship = [&] {
+      if (!sink.posts.empty() || !sink.bars.empty() || !sink.sentiment_windows.empty() ||
+          !sink.market_windows.empty() || !sink.alerts.empty() || sink.roll_lake) {
+        to_sink.push(sink);
+        sink = SinkBatch{};
+      }
+    };
+    for (;;) {
+      auto item = enriched.pop_for(std::chrono::milliseconds(50));
+      if (item) {
+        order.accept(std::move(*item), [&](EnrichedBatch& b) {
+          letters.clear();
+          for (ScoredPost& p : b.posts) add_post_to_windows(p, sink, letters);
+          for (Bar& bar : b.bars) add_bar_to_windows(bar, sink, letters);
+          if (b.end_of_input) {
+            auto& tracker = b.stream == Stream::kPosts ? posts_watermark : bars_watermark;
+            tracker.end_of_input(b.partition);
+          }
+          dead.write(letters);
+          check_replay_lateness(b.stream);
+          // Watermarks move after every batch, not on the wall-clock trigger, so which events are
+          // late depends only on the input order: file mode is deterministic.
+          advance_watermarks(sink);
+          if (sink.posts.size() + sink.bars.size() >=
+              static_cast<size_t>(config.pipeline.batch_size)) {
+            ship();
+          }
+        });
+      } else if (enriched.closed_and_empty()) {
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= next_trigger) {
+        advance_watermarks(sink);
+        emit_updates(sink);
+        sink.roll_lake = true;
+        ship();
+        next_trigger = std::chrono::steady_clock::now() + trigger;
+      }
+    }
+    // End of input or stop: every open window is emitted once, as final.
+    advance_watermarks(sink);
+    flush_all(sink);
+    ship();
+    to_sink.close();
+    windows_finished.store(true);
+  }
+
+  std::string progress_line(double posts_per_s, double bars_per_s) const {
+    const int64_t wm = metrics.watermark_ms.load();
+    return fmt::format(
+        "posts/s {:>9.0f}  bars/s {:>7.0f}  windows final {:>7} updates {:>8}  late {:>6}  "
+        "dead-letter {:>6}  queues raw {}/{} enriched {}/{} sink {}/{}  watermark {}",
+        posts_per_s, bars_per_s,
+        metrics.sentiment_windows_final.load() + metrics.market_windows_final.load(),
+        metrics.window_updates.load(), metrics.late(), metrics.dead_letters.load(), raw.size(),
+        raw.capacity(), enriched.size(), enriched.capacity(), to_sink.size(), to_sink.capacity(),
+        wm == INT64_MIN ? std::string("-") : format_iso8601(EventTime(wm)));
+  }
+
+  // Replaying old data into a pipeline whose watermark is already recent makes almost every event
+  // late. Say so once, loudly, instead of leaving an empty dashboard.
+  void check_replay_lateness(Stream s) {
+    const uint64_t seen = s == Stream::kPosts ? metrics.posts_scored.load() : metrics.bars_decoded.load();
+    if (warned_replay || seen < 1000) return;
+    if (late_in_first_events * 2 > seen && seen <= 100000) {
+      warned_replay = true;
+      fmt::print(stderr,
+                 "warning: {} of the first {} events are late (behind the watermark). If you are "
+                 "replaying old data, use --rebase-time so it maps to the present.\n",
+                 late_in_first_events, seen);
+    }
+  }
+
+  // ---- sinks ---------------------------------------------------------------------------------
+
+  void sink_thread() {
+    std::vector<SentimentWindowRow> final_sentiment;
+    std::vector<MarketWindowRow> final_market;
+    while (auto batch = to_sink.pop()) {
+      try {
+        store->write_posts(batch->posts);
+        store->write_bars(batch->bars);
+        store->write_sentiment_windows(batch->sentiment_windows);
+        store->write_market_windows(batch->market_windows);
+        store->write_alerts(batch->alerts);
+        metrics.rows_written.fetch_add(batch->posts.size() + batch->bars.size() +
+                                           batch->sentiment_windows.size() +
+                                           batch->market_windows.size(),
+                                       std::memory_order_relaxed);
+        if (lake) {
+          final_sentiment.clear();
+          final_market.clear();
+          for (const auto& r : batch->sentiment_windows)
+            if (r.is_final) final_sentiment.push_back(r);
+          for (const auto& r : batch->market_windows)
+            if (r.is_final) final_market.push_back(r);
+          lake->append_posts(batch->posts);
+          lake->append_bars(batch->bars);
+          lake->append_sentiment_windows(final_sentiment);
+          lake->append_market_windows(final_market);
+          if (batch->roll_lake) lake->maybe_roll();
+        }
+      } catch (const std::exception& e) {
+        // A sink that cannot write must not lose data silently: stop the pipeline loudly.
+        fmt::print(stderr, "error: writing results failed: {}\n", e.what());
+        sink_error.store(true);
+        stop_flag.store(true);
+      }
+    }
+    try {
+      store->flush();
+      if (lake) lake->close();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "error: closing sinks failed: {}\n", e.what());
+      sink_error.store(true);
+    }
+  }
+
+  const Config& config;
+  const Clock& clock;
+  PipelineMetrics& metrics;
+  std::atomic<bool>& stop_flag;
+  BoundedQueue<RawBatch> raw;
+  BoundedQueue<EnrichedBatch> enriched;
+  BoundedQueue<SinkBatch> to_sink;
+  DeadLetterWriter dead;
+  std::unique_ptr<SentimentStack> sentiment;
+  std::unique_ptr<ServingStore> store;
+  std::unique_ptr<LakeWriter> lake;
+  WindowEngine<SentimentAgg> sentiment_engine;
+  WindowEngine<MarketAgg> market_engine;
+  WatermarkTracker posts_watermark;
+  WatermarkTracker bars_watermark;
+  uint64_t late_in_first_events = 0;
+  bool warned_replay = false;
+  std::atomic<bool> input_error{false};
+  std::atomic<bool> sink_error{false};
+  std::atomic<bool> windows_finished{false};
+};
+
+EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {
+  if (auto problems = config_.validate(); !problems.empty()) {
+    std::string msg = "invalid configuration:";
+    for (const auto& p : problems) msg += "\n  " + p;
+    throw std::runtime_error(msg);
+  }
+  if (config_.serving_url().rfind("sqlite:", 0) == 0 || config_.lake_root().size()) {
+    std::filesystem::create_directories(config_.run.output_dir);
+  }
+  impl_ = std::make_unique<Impl>(config_, clock_, metrics_, stop_);
+  impl_->sentiment = std::make_unique<SentimentStack>(config_.sentiment, config_.sources.symbols);
+  impl_->store = open_serving_store(config_.serving_url());
+  if (!config_.lake_root().empty()) {
+    LakeOptions lo;
+    lo.root = config_.lake_root();
+    lo.roll_bytes = static_cast<uint64_t>(config_.lake.roll_mb) << 20;
+    lo.roll_age_ms = config_.lake.roll_age_s * kMillisPerSecond;
+    lo.clock = &clock_;
+    impl_->lake = std::make_unique<LakeWriter>(lo);
+  }
+}
+
+EmbeddedPipeline::~EmbeddedPipeline() = default;
+
+int EmbeddedPipeline::run() {
+  Impl& im = *impl_;
+  const int64_t workers =
+      config_.pipeline.workers > 0
+          ? config_.pipeline.workers
+          : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+
+  std::vector<std::jthread> sources;
+  if (im.file_mode()) {
+    if (!config_.sources.posts_file.empty())
+      sources.emplace_back([&] { im.read_file(config_.sources.posts_file, Stream::kPosts, PartitionId(0)); });
+    if (!config_.sources.bars_file.empty())
+      sources.emplace_back([&] { im.read_file(config_.sources.bars_file, Stream::kBars, PartitionId(1)); });
+  } else {
+    sources.emplace_back([&] { im.run_synthetic(); });
+  }
+  std::vector<std::jthread> enrichers;
+  for (int64_t i = 0; i < workers; ++i) enrichers.emplace_back([&] { im.enrich_worker(); });
+  std::jthread windows([&] { im.window_thread(); });
+  std::jthread sink([&] { im.sink_thread(); });
+
+  // The stage threads stop by themselves at end of input; a duration or Ctrl-C stops the sources.
+  std::jthread closer([&] {
+    for (auto& s : sources) s.join();
+    im.raw.close();
+    for (auto& e : enrichers) e.join();
+    im.enriched.close();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  uint64_t last_posts = 0, last_bars = 0;
+  while (!im.windows_finished.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto now = std::chrono::steady_clock::now();
+    if (config_.run.duration_s > 0 && now - started >= std::chrono::seconds(config_.run.duration_s)) {
+      stop_.store(true);
+    }
+    if (config_.run.progress && now - last_report >= std::chrono::seconds(1)) {
+      const double secs = std::chrono::duration<double>(now - last_report).count();
+      const uint64_t posts = metrics_.posts_scored.load(), bars = metrics_.bars_decoded.load();
+      fmt::print(stderr, "{}\n", im.progress_line((posts - last_posts) / secs, (bars - last_bars) / secs));
+      last_posts = posts;
+      last_bars = bars;
+      last_report = now;
+    }
+  }
+  closer.join();
+  windows.join();
+  sink.join();
+  im.dead.flush();
+  return im.input_error.load() || im.sink_error.load() ? 1 : 0;
+}
+
+}  // namespace stockpulse

@@ -1,0 +1,81 @@
+#include "app/enricher.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "decode/padded_json.h"
+
+namespace stockpulse {
+
+namespace {
+
+PostDecoderOptions post_options(const Config& c) {
+  PostDecoderOptions o;
+  o.max_text_bytes = static_cast<size_t>(c.sources.max_text_bytes);
+  o.max_record_bytes = static_cast<size_t>(c.sources.max_record_bytes);
+  return o;
+}
+
+BarDecoderOptions bar_options(const Config& c) {
+  BarDecoderOptions o;
+  o.max_record_bytes = static_cast<size_t>(c.sources.max_record_bytes);
+  return o;
+}
+
+}  // namespace
+
+Enricher::Enricher(const Config& config, const SentimentStack& sentiment)
+    : sentiment_(sentiment), posts_(post_options(config)), bars_(bar_options(config)) {}
+
+DeadLetter Enricher::make_letter(const RawBatch& in, const RawRecord& r, DeadLetterReason reason,
+                                 std::string detail) const {
+  DeadLetter d;
+  d.stream = stream_name(in.stream);
+  d.partition = in.partition;
+  d.offset = r.offset;
+  d.reason = reason;
+  d.detail = std::move(detail);
+  d.payload.assign(in.buffer.data() + r.begin, std::min<size_t>(r.size, kMaxDeadLetterPayload));
+  d.payload_size = r.full_size;
+  return d;
+}
+
+void Enricher::process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadLetter>& dead) {
+  out.stream = in.stream;
+  out.partition = in.partition;
+  out.seq = in.seq;
+  out.end_of_input = in.end_of_input;
+  if (in.stream == Stream::kPosts) {
+    out.posts.reserve(in.records.size());
+  } else {
+    out.bars.reserve(in.records.size());
+  }
+  for (const RawRecord& r : in.records) {
+    if (r.too_large) {
+      dead.push_back(make_letter(in, r, DeadLetterReason::kTooLarge,
+                                 fmt::format("record of {} bytes is over the limit", r.full_size)));
+      continue;
+    }
+    // Records sit in one buffer that ends with padding, so the decoders read them in place.
+    const PaddedJson json{std::string_view(in.buffer.data() + r.begin, r.size)};
+    const SourcePosition pos{in.partition, r.offset};
+    if (in.stream == Stream::kPosts) {
+      ScoredPost& sp = out.posts.emplace_back();
+      if (!posts_.decode_into(json, pos, sp.post, error_)) {
+        out.posts.pop_back();
+        dead.push_back(make_letter(in, r, error_.reason, std::move(error_.detail)));
+        continue;
+      }
+      sentiment_.analyzer().analyze(sp.post.text, sp.overall, sp.tickers);
+    } else {
+      Bar& bar = out.bars.emplace_back();
+      if (!bars_.decode_into(json, pos, bar, error_)) {
+        out.bars.pop_back();
+        dead.push_back(make_letter(in, r, error_.reason, std::move(error_.detail)));
+      }
+    }
+  }
+}
+
+}  // namespace stockpulse

@@ -1,0 +1,161 @@
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+
+#include "app/commands.h"
+#include "app/embedded_pipeline.h"
+#include "common/clock.h"
+#include "common/time_format.h"
+
+namespace stockpulse {
+
+namespace {
+
+std::atomic<EmbeddedPipeline*> g_running{nullptr};
+std::atomic<int> g_signals{0};
+
+extern "C" void on_stop_signal(int) {
+  // A second Ctrl-C while draining leaves at once.
+  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
+  if (EmbeddedPipeline* p = g_running.load()) p->request_stop();
+}
+
+}  // namespace
+
+std::vector<std::string> split_csv_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    std::string item = s.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+RunCommand::RunCommand(CLI::App& app) {
+  cmd_ = app.add_subcommand(
+      "run",
+      "Run the whole pipeline in this process (the default command).\n"
+      "Without --posts/--bars it generates synthetic posts and bars and runs until Ctrl-C or\n"
+      "--duration; with them it processes the files (JSON lines, DESIGN.md §3 contracts).");
+  cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")
+      ->check(CLI::ExistingFile);
+  auto add = [&](CLI::Option* o, std::function<void(Config&)> apply) {
+    overrides_.emplace_back(o, std::move(apply));
+  };
+  Config& f = flags_;
+  add(cmd_->add_option("--posts", f.sources.posts_file, "Posts file (JSON lines; - for stdin)"),
+      [&f](Config& c) { c.sources.posts_file = f.sources.posts_file; });
+  add(cmd_->add_option("--bars", f.sources.bars_file, "Bars file (JSON lines)"),
+      [&f](Config& c) { c.sources.bars_file = f.sources.bars_file; });
+  add(cmd_->add_flag("--until-eof", f.sources.until_eof,
+                     "File mode: stop when every input file is read, emitting all windows as final"),
+      [&f](Config& c) { c.sources.until_eof = f.sources.until_eof; });
+  add(cmd_->add_option("--serving", f.run.serving,
+                       "Serving store URL: sqlite:PATH or none [sqlite:OUTPUT_DIR/serving.db]"),
+      [&f](Config& c) { c.run.serving = f.run.serving; });
+  add(cmd_->add_option("--lake", f.run.lake, "Parquet lake folder, or none [OUTPUT_DIR/lake]"),
+      [&f](Config& c) { c.run.lake = f.run.lake; });
+  add(cmd_->add_option("--dead-letter", f.run.dead_letter,
+                       "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
+      [&f](Config& c) { c.run.dead_letter = f.run.dead_letter; });
+  add(cmd_->add_option("-o,--output-dir", f.run.output_dir, "Folder for default outputs [stockpulse-data]"),
+      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
+  add(cmd_->add_option("-d,--duration", f.run.duration_s, "Stop after this many seconds (0: never)"),
+      [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
+  add(cmd_->add_option("--seed", f.run.seed, "Seed of the synthetic sources [42]"),
+      [&f](Config& c) { c.run.seed = f.run.seed; });
+  add(cmd_->add_option("--symbols", symbols_csv_, "Comma-separated symbols of the synthetic sources"),
+      [this](Config& c) { c.sources.symbols = split_csv_list(symbols_csv_); });
+  add(cmd_->add_option("--rate", f.sources.posts_per_second,
+                       "Synthetic posts per second of wall time (0: as fast as possible) [300]"),
+      [&f](Config& c) { c.sources.posts_per_second = f.sources.posts_per_second; });
+  add(cmd_->add_option("--speed", f.sources.speed,
+                       "Synthetic event time runs this many times faster than wall time [60]"),
+      [&f](Config& c) { c.sources.speed = f.sources.speed; });
+  add(cmd_->add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance [vader]"),
+      [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
+  add(cmd_->add_flag("--no-emoji", "Do not translate emoji to words (exact NLTK VADER)"),
+      [](Config& c) { c.sentiment.emoji = false; });
+  add(cmd_->add_option("--lexicon", f.sentiment.lexicon, "VADER lexicon file instead of the built-in one"),
+      [&f](Config& c) { c.sentiment.lexicon = f.sentiment.lexicon; });
+  add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
+      [&f](Config& c) { c.window.size_s = f.window.size_s; });
+  add(cmd_->add_option("--slide", f.window.slide_s, "Window slide in seconds (= size: tumbling) [60]"),
+      [&f](Config& c) { c.window.slide_s = f.window.slide_s; });
+  add(cmd_->add_option("--lateness", f.window.allowed_lateness_s, "Allowed lateness in seconds [600]"),
+      [&f](Config& c) { c.window.allowed_lateness_s = f.window.allowed_lateness_s; });
+  add(cmd_->add_option("--workers", f.pipeline.workers, "Decode and scoring threads (0: one per core)"),
+      [&f](Config& c) { c.pipeline.workers = f.pipeline.workers; });
+  add(cmd_->add_option("--batch-size", f.pipeline.batch_size, "Records per batch between stages [2048]"),
+      [&f](Config& c) { c.pipeline.batch_size = f.pipeline.batch_size; });
+  add(cmd_->add_flag("-q,--quiet", "No progress line"), [](Config& c) { c.run.progress = false; });
+}
+
+Config RunCommand::resolve() const {
+  Config c = config_file_.empty() ? Config{} : load_config_file(config_file_);
+  for (const auto& [opt, apply] : overrides_) {
+    if (opt->count() > 0) apply(c);
+  }
+  return c;
+}
+
+int RunCommand::execute() {
+  const Config config = resolve();
+  const bool file_mode = !config.sources.posts_file.empty() || !config.sources.bars_file.empty();
+  SystemClock clock;
+  EmbeddedPipeline pipeline(config, clock);
+  if (file_mode) {
+    fmt::print(stderr, "stockpulse: processing {}{}{}\n",
+               config.sources.posts_file.empty() ? "" : "posts " + config.sources.posts_file,
+               !config.sources.posts_file.empty() && !config.sources.bars_file.empty() ? ", " : "",
+               config.sources.bars_file.empty() ? "" : "bars " + config.sources.bars_file);
+  } else {
+    fmt::print(stderr,
+               "stockpulse: synthetic posts ({}/s) and minute bars for {} symbols, event time x{}; "
+               "{}\n",
+               config.sources.posts_per_second, config.sources.symbols.size(), config.sources.speed,
+               config.run.duration_s > 0 ? fmt::format("stopping after {} s", config.run.duration_s)
+                                         : std::string("Ctrl-C to stop"));
+  }
+  g_running.store(&pipeline);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  const int rc = pipeline.run();
+  g_running.store(nullptr);
+
+  const PipelineMetrics& m = pipeline.metrics();
+  fmt::print(stderr,
+             "stockpulse: done. {} posts scored, {} bars, {} ticker mentions, {} final windows "
+             "({} sentiment, {} market), {} late, {} dead letters.\n",
+             m.posts_scored.load(), m.bars_decoded.load(), m.ticker_mentions.load(),
+             m.sentiment_windows_final.load() + m.market_windows_final.load(),
+             m.sentiment_windows_final.load(), m.market_windows_final.load(), m.late(),
+             m.dead_letters.load());
+  if (m.dead_letters.load() > 0) {
+    std::string by_reason;
+    for (size_t i = 0; i < m.dead_by_reason.size(); ++i) {
+      if (m.dead_by_reason[i].load() == 0) continue;
+      by_reason += fmt::format(" {}={}", reason_name(static_cast<DeadLetterReason>(i)),
+                               m.dead_by_reason[i].load());
+    }
+    fmt::print(stderr, "  dead letters by reason:{}\n", by_reason);
+  }
+  fmt::print(stderr, "  serving store: {}\n", config.serving_url());
+  fmt::print(stderr, "  lake:          {}\n",
+             config.lake_root().empty() ? std::string("disabled") : config.lake_root());
+  fmt::print(stderr, "  dead letters:  {}\n", config.dead_letter_path());
+  return rc;
+}
+
+}  // namespace stockpulse

@@ -1,0 +1,102 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace stockpulse {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+// example.toml is the documentation of every option; it must load and say exactly the defaults.
+TEST(Config, ExampleFileDocumentsTheDefaults) {
+  const Config loaded = load_config_file(std::string(STOCKPULSE_SOURCE_DIR) + "/example.toml");
+  const Config d;
+  EXPECT_EQ(loaded.run.duration_s, d.run.duration_s);
+  EXPECT_EQ(loaded.run.seed, d.run.seed);
+  EXPECT_EQ(loaded.run.output_dir, d.run.output_dir);
+  EXPECT_EQ(loaded.run.serving, d.run.serving);
+  EXPECT_EQ(loaded.run.lake, d.run.lake);
+  EXPECT_EQ(loaded.run.dead_letter, d.run.dead_letter);
+  EXPECT_EQ(loaded.run.trigger_interval_ms, d.run.trigger_interval_ms);
+  EXPECT_EQ(loaded.run.progress, d.run.progress);
+  EXPECT_EQ(loaded.sources.posts_file, d.sources.posts_file);
+  EXPECT_EQ(loaded.sources.bars_file, d.sources.bars_file);
+  EXPECT_EQ(loaded.sources.until_eof, d.sources.until_eof);
+  EXPECT_EQ(loaded.sources.symbols, d.sources.symbols);
+  EXPECT_EQ(loaded.sources.posts_per_second, d.sources.posts_per_second);
+  EXPECT_EQ(loaded.sources.speed, d.sources.speed);
+  EXPECT_EQ(loaded.sources.max_record_bytes, d.sources.max_record_bytes);
+  EXPECT_EQ(loaded.sources.max_text_bytes, d.sources.max_text_bytes);
+  EXPECT_EQ(loaded.sentiment.scorer, d.sentiment.scorer);
+  EXPECT_EQ(loaded.sentiment.emoji, d.sentiment.emoji);
+  EXPECT_EQ(loaded.sentiment.lexicon, d.sentiment.lexicon);
+  EXPECT_EQ(loaded.sentiment.watch_list, d.sentiment.watch_list);
+  EXPECT_EQ(loaded.sentiment.stop_list, d.sentiment.stop_list);
+  EXPECT_EQ(loaded.window.size_s, d.window.size_s);
+  EXPECT_EQ(loaded.window.slide_s, d.window.slide_s);
+  EXPECT_EQ(loaded.window.allowed_lateness_s, d.window.allowed_lateness_s);
+  EXPECT_EQ(loaded.window.idle_timeout_s, d.window.idle_timeout_s);
+  EXPECT_EQ(loaded.window.max_keys, d.window.max_keys);
+  EXPECT_EQ(loaded.pipeline.queue_capacity, d.pipeline.queue_capacity);
+  EXPECT_EQ(loaded.pipeline.batch_size, d.pipeline.batch_size);
+  EXPECT_EQ(loaded.pipeline.workers, d.pipeline.workers);
+  EXPECT_EQ(loaded.lake.roll_mb, d.lake.roll_mb);
+  EXPECT_EQ(loaded.lake.roll_age_s, d.lake.roll_age_s);
+  EXPECT_TRUE(loaded.validate().empty());
+}
+
+TEST(Config, FileValuesOverrideDefaults) {
+  const auto path = write_temp("sp_cfg_ok.toml",
+                               "[window]\nsize_s = 600\nslide_s = 120\n[sources]\nsymbols = [\"X\"]\n");
+  const Config c = load_config_file(path);
+  EXPECT_EQ(c.window.size_s, 600);
+  EXPECT_EQ(c.window.slide_s, 120);
+  EXPECT_EQ(c.sources.symbols, std::vector<std::string>{"X"});
+  EXPECT_EQ(c.window.allowed_lateness_s, 600);  // untouched default
+}
+
+TEST(Config, UnknownKeysAndSectionsAreErrors) {
+  EXPECT_THROW(load_config_file(write_temp("sp_cfg_k.toml", "[window]\nsize = 5\n")),
+               std::runtime_error);
+  EXPECT_THROW(load_config_file(write_temp("sp_cfg_s.toml", "[windows]\nsize_s = 5\n")),
+               std::runtime_error);
+  try {
+    load_config_file(write_temp("sp_cfg_t.toml", "[window]\nsize_s = \"five\"\n"));
+    FAIL() << "a string for an integer must be rejected";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("window.size_s"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_config_file(write_temp("sp_cfg_p.toml", "[window\n")), std::runtime_error);
+}
+
+TEST(Config, ValidateNamesEveryProblem) {
+  Config c;
+  c.window.size_s = 90;
+  c.window.slide_s = 60;
+  c.sentiment.scorer = "bert";
+  c.pipeline.batch_size = 0;
+  const auto problems = c.validate();
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_NE(problems[0].find("sentiment.scorer"), std::string::npos);
+  EXPECT_NE(problems[1].find("window.size_s"), std::string::npos);
+  EXPECT_NE(problems[2].find("batch_size"), std::string::npos);
+}
+
+TEST(Config, DefaultOutputsFollowOutputDir) {
+  Config c;
+  c.run.output_dir = "/tmp/x";
+  EXPECT_EQ(c.serving_url(), "sqlite:/tmp/x/serving.db");
+  EXPECT_EQ(c.lake_root(), "/tmp/x/lake");
+  c.run.lake = "none";
+  EXPECT_EQ(c.lake_root(), "");
+}
+
+}  // namespace
+}  // namespace stockpulse
