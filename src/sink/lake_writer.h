@@ -1,0 +1,116 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/events.h"
+#include "common/rows.h"
+#include "common/time_format.h"
+
+namespace stockpulse {
+
+struct LakeOptions {
+  std::string root;                             // the lake folder; created if missing
+  uint64_t roll_bytes = 128ull << 20;           // roll a file at this much staged data
+  int64_t roll_age_ms = 10 * kMillisPerMinute;  // ... or when its first row is this old
+  const Clock* clock = nullptr;                 // processing time for the age; null: system
+  uint64_t row_group_size = 122880;             // Parquet rows per row group (DuckDB's)
+};
+
+// Archives what the pipeline produces as a Parquet lake (DESIGN.md §7):
+//   <root>/<table>/date=YYYY-MM-DD/hour=HH/<file>.parquet, ZSTD-compressed,
+// with tables tweets (enriched posts, one row per post), market_data (bars),
+// topic_sentiment_avg and stock_trends (final windows), partitioned by event time (created_at,
+// ts, window_start). Rows are staged in an in-memory DuckDB (one staging table per table,
+// date-hour and, for posts and bars, input partition) and written with DuckDB's COPY ... TO
+// (FORMAT PARQUET) when the staging reaches roll_bytes (estimated), when it is roll_age_ms old at
+// a maybe_roll(), or at close() — never one file per micro-batch.
+//
+// File names are deterministic from the input they hold, so a retry rewrites rather than
+// duplicates:
+//   posts, bars:  part-p<partition>-<first offset>-<last offset>.parquet
+//   windows:      part-w<first window_start>-<last window_end>-<seq>.parquet
+//                 (times as 20240501T143000.000Z; seq counts this writer's earlier files in
+//                 the same folder, from 0000)
+// Posts and bars whose (partition, offset) already lies inside a file of their folder are
+// skipped (rows_skipped()), so a restart that re-reads input skips what is archived. A file
+// written again under the same name is overwritten (through a temporary name and a rename, so
+// readers never see half a file) with the same rows.
+//
+// Expected failures (a COPY that fails, e.g. disk full) keep the staged rows for the next
+// maybe_roll() and are reported by write_errors()/last_error(); nothing is dropped silently.
+//
+// Lifecycle: the constructor creates the root and an in-memory DuckDB, throwing
+// std::runtime_error if it cannot; append_* stage rows; close() writes every staged row (the
+// writer stays usable afterwards); the destructor calls close().
+// Thread-safety: not thread-safe; one writer thread.
+class LakeWriter {
+ public:
+  explicit LakeWriter(LakeOptions options);
+  ~LakeWriter();
+  LakeWriter(const LakeWriter&) = delete;
+  LakeWriter& operator=(const LakeWriter&) = delete;
+
+  void append_posts(std::span<const ScoredPost> posts);
+  void append_bars(std::span<const Bar> bars);
+  void append_sentiment_windows(std::span<const SentimentWindowRow> rows);
+  void append_market_windows(std::span<const MarketWindowRow> rows);
+
+  // Writes the stagings that are old enough or big enough. Call it on each pipeline trigger.
+  void maybe_roll();
+  // Writes every staged row.
+  void close();
+
+  uint64_t files_written() const { return files_written_; }
+  uint64_t rows_written() const { return rows_written_; }
+  // Posts and bars not staged because a lake file already holds their (partition, offset).
+  uint64_t rows_skipped() const { return rows_skipped_; }
+  uint64_t write_errors() const { return write_errors_; }
+  const std::string& last_error() const { return last_error_; }
+  // Estimated bytes staged and not yet written.
+  uint64_t staged_bytes() const;
+
+  enum class Table : uint8_t { kTweets, kMarketData, kTopicSentimentAvg, kStockTrends };
+
+ private:
+  // (table, hour since epoch of the event time, input partition or -1 for windows)
+  using StagingKey = std::tuple<Table, int64_t, int32_t>;
+  struct Staging;
+  struct Db;
+
+  Staging& staging_for(Table table, EventTime t, int32_t partition);
+  // True when (partition, offset) is already inside a lake file of that folder.
+  bool archived(const StagingKey& key, int64_t offset);
+  void after_append(Staging& s);
+  // Writes one staging to its file; false (and the staging kept) on failure.
+  bool roll(Staging& s);
+  std::string folder(Table table, int64_t hour) const;
+  void record_error(std::string message);
+
+  LakeOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+  std::unique_ptr<Db> db_;
+  std::map<StagingKey, std::unique_ptr<Staging>> stagings_;
+  // Offset ranges already in the lake, per (table, hour, partition); loaded from the folder the
+  // first time a key is seen, extended as files are written.
+  std::map<StagingKey, std::vector<std::pair<int64_t, int64_t>>> archived_;
+  // Files written per (table, hour) for window tables: the seq of their names.
+  std::map<std::pair<Table, int64_t>, int> window_file_seq_;
+  uint64_t next_staging_id_ = 0;
+  uint64_t files_written_ = 0;
+  uint64_t rows_written_ = 0;
+  uint64_t rows_skipped_ = 0;
+  uint64_t write_errors_ = 0;
+  std::string last_error_;
+  std::string scratch_;
+};
+
+}  // namespace stockpulse

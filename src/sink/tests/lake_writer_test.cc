@@ -1,0 +1,327 @@
+#include "sink/lake_writer.h"
+
+#include <duckdb.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sink/tests/sink_test_data.h"
+#include "sink/tests/temp_dir.h"
+
+namespace stockpulse {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::make_bar;
+using testing::make_market_window;
+using testing::make_post;
+using testing::make_sentiment_window;
+using testing::TempDir;
+
+// 2024-05-01T14:30:05.123Z, computed independently (Python datetime).
+constexpr int64_t kT0 = 1714573805123;
+constexpr int64_t kHour15 = 1714575600000;  // 2024-05-01T15:00:00.000Z
+
+// A DuckDB of its own, as any other reader of the lake would be: nothing shared with the writer.
+class LakeReader {
+ public:
+  LakeReader() {
+    EXPECT_EQ(duckdb_open(nullptr, &db_), DuckDBSuccess);
+    EXPECT_EQ(duckdb_connect(db_, &conn_), DuckDBSuccess);
+  }
+  ~LakeReader() {
+    duckdb_disconnect(&conn_);
+    duckdb_close(&db_);
+  }
+  // All rows, every value as text ("NULL" for NULL).
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    duckdb_result r;
+    if (duckdb_query(conn_, sql.c_str(), &r) != DuckDBSuccess) {
+      ADD_FAILURE() << duckdb_result_error(&r) << " in " << sql;
+      duckdb_destroy_result(&r);
+      return out;
+    }
+    for (idx_t row = 0; row < duckdb_row_count(&r); ++row) {
+      std::vector<std::string> v;
+      for (idx_t col = 0; col < duckdb_column_count(&r); ++col) {
+        if (duckdb_value_is_null(&r, col, row)) {
+          v.push_back("NULL");
+        } else {
+          char* s = duckdb_value_varchar(&r, col, row);
+          v.push_back(s);
+          duckdb_free(s);
+        }
+      }
+      out.push_back(std::move(v));
+    }
+    duckdb_destroy_result(&r);
+    return out;
+  }
+  int64_t count(const std::string& from) {
+    auto r = rows("SELECT count(*) FROM " + from);
+    return r.empty() ? -1 : std::stoll(r[0][0]);
+  }
+
+ private:
+  duckdb_database db_ = nullptr;
+  duckdb_connection conn_ = nullptr;
+};
+
+std::string lake_glob(const TempDir& dir, const std::string& table) {
+  return "read_parquet('" + (dir.path() / table).string() +
+         "/**/*.parquet', hive_partitioning=true)";
+}
+
+// Every file under root, relative to it, temp files included (there should be none).
+std::set<std::string> files_under(const fs::path& root) {
+  std::set<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) out.insert(fs::relative(e.path(), root).string());
+  }
+  return out;
+}
+
+std::vector<ScoredPost> posts_0_to(int n, int64_t start_ms, int64_t step_ms) {
+  std::vector<ScoredPost> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(make_post("p" + std::to_string(i), start_ms + i * step_ms, 0.1 * (i % 10),
+                            {{"AAPL", 0.2}}, 0, i));
+  }
+  return out;
+}
+
+TEST(LakeWriter, PostsLandInTheirEventHourFolderAndReadBackWithValues) {
+  TempDir dir;
+  SimulatedClock clock(0);
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .clock = &clock});
+  std::vector<ScoredPost> posts = {
+      make_post("a", kT0, 0.3, {{"NVDA", 0.7}, {"INTC", -0.6}}, 3, 100),
+      make_post("b", kHour15 - 1, -0.5, {}, 3, 101),
+      make_post("c", kHour15, 0.0, {{"TSLA", 0.0}}, 3, 102),
+  };
+  lake.append_posts(posts);
+  EXPECT_EQ(lake.files_written(), 0u) << "nothing is written before a roll";
+  lake.close();
+  EXPECT_EQ(lake.files_written(), 2u);
+  EXPECT_EQ(lake.rows_written(), 3u);
+  EXPECT_EQ(lake.write_errors(), 0u) << lake.last_error();
+
+  EXPECT_EQ(files_under(dir.path()),
+            (std::set<std::string>{"tweets/date=2024-05-01/hour=14/part-p3-100-101.parquet",
+                                   "tweets/date=2024-05-01/hour=15/part-p3-102-102.parquet"}));
+
+  LakeReader reader;
+  auto rows = reader.rows(
+      "SELECT id, created_at, text, \"user\", source, compound, pos, neu, neg, label, tickers, "
+      "ticker_scores, \"partition\", \"offset\", CAST(date AS VARCHAR), hour FROM " +
+      lake_glob(dir, "tweets") + " ORDER BY id");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{
+                         "a", "2024-05-01 14:30:05.123", "text of a", "user_a", "test", "0.3",
+                         "0.25", "0.5", "0.25", "bullish", "NVDA,INTC",
+                         "{\"NVDA\":0.7,\"INTC\":-0.6}", "3", "100", "2024-05-01", "14"}));
+  EXPECT_EQ(rows[1][1], "2024-05-01 14:59:59.999");
+  EXPECT_EQ(rows[1][9], "bearish");
+  EXPECT_EQ(rows[1][10], "");
+  EXPECT_EQ(rows[1][11], "{}");
+  EXPECT_EQ(rows[2][1], "2024-05-01 15:00:00");
+  EXPECT_EQ(rows[2][15], "15");
+}
+
+TEST(LakeWriter, FilesAreZstdCompressed) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string()});
+  auto posts = posts_0_to(50, kT0, 1000);
+  lake.append_posts(posts);
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 10, 0, 0)};
+  lake.append_bars(bars);
+  lake.close();
+
+  LakeReader reader;
+  for (const char* table : {"tweets", "market_data"}) {
+    auto codecs = reader.rows("SELECT DISTINCT compression FROM parquet_metadata('" +
+                              (dir.path() / table).string() + "/**/*.parquet')");
+    ASSERT_EQ(codecs.size(), 1u) << table;
+    EXPECT_EQ(codecs[0][0], "ZSTD") << table;
+  }
+}
+
+TEST(LakeWriter, BarsAndWindowsReadBackFromTheirTables) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string()});
+  Bar no_vwap = make_bar("MSFT", kT0, 400, 1, 7);
+  no_vwap.vwap = std::nan("");
+  no_vwap.trade_count = -1;
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 10, 1, 6), no_vwap};
+  lake.append_bars(bars);
+  std::vector<SentimentWindowRow> sw = {make_sentiment_window("AAPL", kT0, kT0 + 300000, 10, 0.2),
+                                        make_sentiment_window("*", kT0, kT0 + 300000, 30, 0.1)};
+  lake.append_sentiment_windows(sw);
+  std::vector<MarketWindowRow> mw = {
+      make_market_window("AAPL", kT0, kT0 + 300000, 10, TrendSignal::kBearish)};
+  lake.append_market_windows(mw);
+  lake.close();
+  EXPECT_EQ(lake.rows_written(), 5u);
+  EXPECT_EQ(lake.files_written(), 3u);
+
+  EXPECT_EQ(
+      files_under(dir.path()),
+      (std::set<std::string>{"market_data/date=2024-05-01/hour=14/part-p1-6-7.parquet",
+                             "topic_sentiment_avg/date=2024-05-01/hour=14/"
+                             "part-w20240501T143005.123Z-20240501T143505.123Z-0000.parquet",
+                             "stock_trends/date=2024-05-01/hour=14/"
+                             "part-w20240501T143005.123Z-20240501T143505.123Z-0000.parquet"}));
+
+  LakeReader reader;
+  auto bars_back = reader.rows("SELECT symbol, ts, close, vwap, trade_count, \"offset\" FROM " +
+                               lake_glob(dir, "market_data") + " ORDER BY symbol");
+  ASSERT_EQ(bars_back.size(), 2u);
+  EXPECT_EQ(bars_back[0], (std::vector<std::string>{"AAPL", "2024-05-01 14:30:05.123", "10.0",
+                                                    "9.5", "42", "6"}));
+  EXPECT_EQ(bars_back[1][3], "NULL");
+  EXPECT_EQ(bars_back[1][4], "NULL");
+
+  auto sw_back = reader.rows(
+      "SELECT symbol, window_start, window_end, tweet_count, sentiment_score_avg, "
+      "bullish_count, histogram[1], histogram[20], len(histogram) FROM " +
+      lake_glob(dir, "topic_sentiment_avg") + " ORDER BY symbol");
+  ASSERT_EQ(sw_back.size(), 2u);
+  EXPECT_EQ(sw_back[1],
+            (std::vector<std::string>{"AAPL", "2024-05-01 14:30:05.123", "2024-05-01 14:35:05.123",
+                                      "10", "0.2", "5", "1", "9", "20"}));
+
+  auto mw_back = reader.rows("SELECT symbol, avg_close, volatility, avg_vwap, trend_signal FROM " +
+                             lake_glob(dir, "stock_trends"));
+  ASSERT_EQ(mw_back.size(), 1u);
+  EXPECT_EQ(mw_back[0], (std::vector<std::string>{"AAPL", "10.0", "1.5", "NULL", "BEARISH"}));
+}
+
+TEST(LakeWriter, SameInputTwiceGivesTheSameFilesAndNoDuplicateRows) {
+  TempDir dir;
+  auto posts = posts_0_to(200, kT0, 30000);  // spans 14:30 .. 16:09, three hour folders
+  std::vector<SentimentWindowRow> windows;
+  for (int i = 0; i < 10; ++i) {
+    windows.push_back(
+        make_sentiment_window("AAPL", kT0 + i * 60000, kT0 + i * 60000 + 300000, i + 1, 0.1));
+  }
+  std::set<std::string> first_files;
+  {
+    LakeWriter lake(LakeOptions{.root = dir.path().string()});
+    lake.append_posts(posts);
+    lake.append_sentiment_windows(windows);
+    lake.close();
+    EXPECT_EQ(lake.rows_written(), 210u);
+    first_files = files_under(dir.path());
+  }
+  {
+    LakeWriter lake(LakeOptions{.root = dir.path().string()});
+    lake.append_posts(posts);
+    lake.append_sentiment_windows(windows);
+    lake.close();
+    EXPECT_EQ(lake.rows_skipped(), 200u) << "posts already archived are skipped";
+    EXPECT_EQ(files_under(dir.path()), first_files);
+  }
+  EXPECT_EQ(first_files.size(), 4u);
+  LakeReader reader;
+  EXPECT_EQ(reader.count(lake_glob(dir, "tweets")), 200);
+  EXPECT_EQ(reader.count("(SELECT DISTINCT id FROM " + lake_glob(dir, "tweets") + ")"), 200);
+  EXPECT_EQ(reader.count(lake_glob(dir, "topic_sentiment_avg")), 10);
+}
+
+TEST(LakeWriter, RestartAfterAPartialRunWritesOnlyTheRest) {
+  TempDir dir;
+  auto posts = posts_0_to(100, kT0, 1000);  // all in hour 14
+  {
+    LakeWriter lake(LakeOptions{.root = dir.path().string()});
+    lake.append_posts(std::span(posts).first(60));
+    lake.close();
+  }
+  {
+    // The restarted pipeline re-reads from an older committed offset.
+    LakeWriter lake(LakeOptions{.root = dir.path().string()});
+    lake.append_posts(std::span(posts).subspan(20));
+    lake.close();
+    EXPECT_EQ(lake.rows_skipped(), 40u);
+    EXPECT_EQ(lake.rows_written(), 40u);
+  }
+  EXPECT_EQ(files_under(dir.path()),
+            (std::set<std::string>{"tweets/date=2024-05-01/hour=14/part-p0-0-59.parquet",
+                                   "tweets/date=2024-05-01/hour=14/part-p0-60-99.parquet"}));
+  LakeReader reader;
+  auto r = reader.rows(
+      "SELECT count(*), count(DISTINCT \"offset\"), min(\"offset\"), "
+      "max(\"offset\") FROM " +
+      lake_glob(dir, "tweets"));
+  EXPECT_EQ(r[0], (std::vector<std::string>{"100", "100", "0", "99"}));
+}
+
+TEST(LakeWriter, RollsBySizeIntoContiguousOffsetRanges) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .roll_bytes = 4096});
+  auto posts = posts_0_to(300, kT0, 1000);  // all in hour 14, ~170 estimated bytes each
+  for (size_t i = 0; i < posts.size(); i += 10) lake.append_posts(std::span(posts).subspan(i, 10));
+  EXPECT_GT(lake.files_written(), 5u) << "size alone must roll files";
+  lake.close();
+  EXPECT_EQ(lake.rows_written(), 300u);
+
+  // The files' offset ranges tile 0..299 with no gap and no overlap.
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (const auto& f : files_under(dir.path())) {
+    int64_t a = 0, b = 0;
+    ASSERT_EQ(std::sscanf(fs::path(f).filename().c_str(), "part-p0-%ld-%ld.parquet", &a, &b), 2)
+        << f;
+    ranges.emplace_back(a, b);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges.front().first, 0);
+  EXPECT_EQ(ranges.back().second, 299);
+  for (size_t i = 1; i < ranges.size(); ++i) EXPECT_EQ(ranges[i].first, ranges[i - 1].second + 1);
+
+  LakeReader reader;
+  EXPECT_EQ(reader.count(lake_glob(dir, "tweets")), 300);
+}
+
+TEST(LakeWriter, RollsByAgeOnlyWhenTheStagingIsOldEnough) {
+  TempDir dir;
+  SimulatedClock clock(1'000'000);
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .roll_age_ms = 60000, .clock = &clock});
+  auto posts = posts_0_to(20, kT0, 1000);
+  lake.append_posts(std::span(posts).first(10));
+  clock.advance(59999);
+  lake.maybe_roll();
+  EXPECT_EQ(lake.files_written(), 0u);
+  clock.advance(1);
+  lake.maybe_roll();
+  EXPECT_EQ(lake.files_written(), 1u);
+  EXPECT_EQ(lake.staged_bytes(), 0u);
+
+  lake.append_posts(std::span(posts).subspan(10));  // a new staging, opened now
+  clock.advance(30000);
+  lake.maybe_roll();
+  EXPECT_EQ(lake.files_written(), 1u) << "the new staging is only 30 s old";
+  lake.maybe_roll();
+  lake.maybe_roll();
+  EXPECT_EQ(lake.files_written(), 1u) << "many triggers must not make many files";
+  lake.close();
+  EXPECT_EQ(lake.files_written(), 2u);
+  EXPECT_EQ(files_under(dir.path()),
+            (std::set<std::string>{"tweets/date=2024-05-01/hour=14/part-p0-0-9.parquet",
+                                   "tweets/date=2024-05-01/hour=14/part-p0-10-19.parquet"}));
+}
+
+TEST(LakeWriter, UnwritableRootIsAStartUpError) {
+  EXPECT_THROW(LakeWriter(LakeOptions{.root = "/proc/sp-sink-cannot-create-this"}),
+               std::runtime_error);
+  EXPECT_THROW(LakeWriter(LakeOptions{.root = ""}), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace stockpulse
