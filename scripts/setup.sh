@@ -12,6 +12,8 @@ DEPS="$ROOT/.deps"
 DUCKDB_VERSION="1.4.4"
 DUCKDB_BINDINGS_VERSION="1.4.4-r.4"
 VADER_NPM_VERSION="1.1.3"
+HYPARQUET_VERSION="1.31.5"
+HYPARQUET_COMPRESSORS_VERSION="1.1.2"
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format git ca-certificates
@@ -74,6 +76,16 @@ if [ ! -f "$DEPS/duckdb/.complete" ] || ! grep -qx "$DUCKDB_VERSION" "$DEPS/duck
   cp "$DEPS/npm/duckdb-bindings/libduckdb.so" "$DEPS/duckdb/lib/"
   rm -rf "$tmp"
   echo "$DUCKDB_VERSION" >"$DEPS/duckdb/.complete"
+fi
+
+# hyparquet: an independent, pure-JavaScript Parquet reader the tests use to check the lake.
+if [ ! -f "$DEPS/node/.complete" ]; then
+  log "installing hyparquet (test-only Parquet reader)"
+  mkdir -p "$DEPS/node"
+  (cd "$DEPS/node" && [ -f package.json ] || echo '{"name":"stockpulse-test-deps","private":true}' >package.json)
+  (cd "$DEPS/node" && npm install --silent --no-audit --no-fund --ignore-scripts \
+    "hyparquet@$HYPARQUET_VERSION" "hyparquet-compressors@$HYPARQUET_COMPRESSORS_VERSION" >/dev/null)
+  touch "$DEPS/node/.complete"
 fi
 
 # The VADER lexicon, with its trailing blank line removed (NLTK reads the same file).
