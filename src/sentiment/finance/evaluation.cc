@@ -9,11 +9,12 @@
 namespace stockpulse {
 namespace {
 
-constexpr std::array<SentimentLabel, 3> kLabels = {SentimentLabel::kBullish,
-                                                   SentimentLabel::kBearish,
-                                                   SentimentLabel::kNeutral};
+constexpr std::array<SentimentLabel, 3> kLabels = {
+    SentimentLabel::kBullish, SentimentLabel::kBearish, SentimentLabel::kNeutral};
 
-size_t index_of(SentimentLabel l) { return static_cast<size_t>(l); }
+size_t index_of(SentimentLabel l) {
+  return static_cast<size_t>(l);
+}
 
 double ratio(int64_t num, int64_t den) {
   return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den);
@@ -78,8 +79,7 @@ std::optional<double> roc_auc(std::span<const double> positive_scores,
   all.reserve(p + n);
   for (double s : positive_scores) all.emplace_back(s, true);
   for (double s : negative_scores) all.emplace_back(s, false);
-  std::sort(all.begin(), all.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   double positive_rank_sum = 0;
   size_t i = 0;
   while (i < all.size()) {
@@ -111,7 +111,8 @@ EvalReport evaluate(const Scorer& scorer, std::span<const LabelledPost> rows) {
   report.accuracy = accuracy(report.confusion);
   report.macro_f1 = macro_f1(report.confusion);
   report.auc_bullish_vs_bearish = roc_auc(bullish_scores, bearish_scores);
-  for (SentimentLabel l : kLabels) report.per_label[index_of(l)] = label_metrics(report.confusion, l);
+  for (SentimentLabel l : kLabels)
+    report.per_label[index_of(l)] = label_metrics(report.confusion, l);
   return report;
 }
 

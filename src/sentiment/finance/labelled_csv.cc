@@ -37,8 +37,8 @@ class CsvRecordReader {
     record_line_ = line_;
     std::vector<std::string> fields;
     std::string field;
-    bool quoted = false;       // inside a quoted field
-    bool was_quoted = false;   // the current field was quoted and its closing quote was seen
+    bool quoted = false;      // inside a quoted field
+    bool was_quoted = false;  // the current field was quoted and its closing quote was seen
     while (pos_ < in_.size()) {
       char c = in_[pos_++];
       if (quoted) {
@@ -129,8 +129,8 @@ Result<std::vector<LabelledPost>, std::string> parse_labelled_csv(std::string_vi
     if (fields[0].empty()) return fail(reader.record_line(), "empty id");
     auto label = parse_label(fields[2]);
     if (!label) {
-      return fail(reader.record_line(), "label must be bullish, bearish or neutral, got `" +
-                                            fields[2] + "`");
+      return fail(reader.record_line(),
+                  "label must be bullish, bearish or neutral, got `" + fields[2] + "`");
     }
     // A duplicated id usually means a row was pasted twice, which would weight it double.
     if (!ids.insert(fields[0]).second) {

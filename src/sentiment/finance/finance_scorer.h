@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "sentiment/scorer.h"
+#include "sentiment/vader_scorer.h"
+
+namespace stockpulse {
+
+// The finance flavour of the sentiment engine (`--scorer finance`): VADER's rules unchanged, over
+// VADER's built-in lexicon overlaid with FinanceLexicon::words(), plus FinanceLexicon::phrases()
+// scored as single items. Labels follow the same thresholds as plain VADER, so the two flavours
+// are interchangeable downstream.
+//
+// Lifecycle: built once (copies the lexicon tables), then immutable.
+// Thread-safety: score() is const and safe to call from many threads, as VaderScorer's is.
+class FinanceScorer final : public Scorer {
+ public:
+  explicit FinanceScorer(bool emoji = true);
+
+  std::string_view name() const override { return "finance"; }
+  SentimentScores score(std::string_view text) const override { return vader_.score(text); }
+
+ private:
+  VaderScorer vader_;
+};
+
+// Factory used by the CLI and the pipeline.
+std::unique_ptr<Scorer> make_finance_scorer(bool emoji);
+
+}  // namespace stockpulse
