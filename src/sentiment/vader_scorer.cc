@@ -23,46 +23,45 @@ constexpr double kCIncr = 0.733;
 constexpr double kNScalar = -0.74;
 
 constexpr const char* kNegate[] = {
-    "aint",    "arent",    "cannot",   "cant",     "couldnt", "darent",   "didnt",   "doesnt",
-    "ain't",   "aren't",   "can't",    "couldn't", "daren't", "didn't",   "doesn't", "dont",
-    "hadnt",   "hasnt",    "havent",   "isnt",     "mightnt", "mustnt",   "neither", "don't",
-    "hadn't",  "hasn't",   "haven't",  "isn't",    "mightn't", "mustn't", "neednt",  "needn't",
-    "never",   "none",     "nope",     "nor",      "not",     "nothing",  "nowhere", "oughtnt",
-    "shant",   "shouldnt", "uhuh",     "wasnt",    "werent",  "oughtn't", "shan't",  "shouldn't",
-    "uh-uh",   "wasn't",   "weren't",  "without",  "wont",    "wouldnt",  "won't",   "wouldn't",
-    "rarely",  "seldom",   "despite"};
+    "aint",   "arent",    "cannot",  "cant",     "couldnt",  "darent",   "didnt",   "doesnt",
+    "ain't",  "aren't",   "can't",   "couldn't", "daren't",  "didn't",   "doesn't", "dont",
+    "hadnt",  "hasnt",    "havent",  "isnt",     "mightnt",  "mustnt",   "neither", "don't",
+    "hadn't", "hasn't",   "haven't", "isn't",    "mightn't", "mustn't",  "neednt",  "needn't",
+    "never",  "none",     "nope",    "nor",      "not",      "nothing",  "nowhere", "oughtnt",
+    "shant",  "shouldnt", "uhuh",    "wasnt",    "werent",   "oughtn't", "shan't",  "shouldn't",
+    "uh-uh",  "wasn't",   "weren't", "without",  "wont",     "wouldnt",  "won't",   "wouldn't",
+    "rarely", "seldom",   "despite"};
 
 constexpr const char* kBoostIncr[] = {
-    "absolutely", "amazingly",   "awfully",      "completely",    "considerably", "decidedly",
-    "deeply",     "effing",      "enormously",   "entirely",      "especially",   "exceptionally",
-    "extremely",  "fabulously",  "flipping",     "flippin",       "fricking",     "frickin",
-    "frigging",   "friggin",     "fully",        "fucking",       "greatly",      "hella",
-    "highly",     "hugely",      "incredibly",   "intensely",     "majorly",      "more",
-    "most",       "particularly", "purely",      "quite",         "really",       "remarkably",
-    "so",         "substantially", "thoroughly", "totally",       "tremendously", "uber",
-    "unbelievably", "unusually", "utterly",      "very"};
+    "absolutely",   "amazingly",     "awfully",    "completely", "considerably", "decidedly",
+    "deeply",       "effing",        "enormously", "entirely",   "especially",   "exceptionally",
+    "extremely",    "fabulously",    "flipping",   "flippin",    "fricking",     "frickin",
+    "frigging",     "friggin",       "fully",      "fucking",    "greatly",      "hella",
+    "highly",       "hugely",        "incredibly", "intensely",  "majorly",      "more",
+    "most",         "particularly",  "purely",     "quite",      "really",       "remarkably",
+    "so",           "substantially", "thoroughly", "totally",    "tremendously", "uber",
+    "unbelievably", "unusually",     "utterly",    "very"};
 
 // "just enough", "kind of" and "sort of" contain a space: as single tokens they never match, but
 // _idioms_check looks up two joined tokens in the same dict, so they stay in the table.
 constexpr const char* kBoostDecr[] = {
-    "almost",   "barely",     "hardly",       "just enough", "kind of", "kinda",
-    "kindof",   "kind-of",    "less",         "little",      "marginally", "occasionally",
-    "partly",   "scarcely",   "slightly",     "somewhat",    "sort of",  "sorta",
-    "sortof",   "sort-of"};
+    "almost",   "barely",   "hardly",  "just enough", "kind of",      "kinda",  "kindof",
+    "kind-of",  "less",     "little",  "marginally",  "occasionally", "partly", "scarcely",
+    "slightly", "somewhat", "sort of", "sorta",       "sortof",       "sort-of"};
 
 struct Idiom {
   const char* words[3];
   int length;
   double valence;
 };
-constexpr Idiom kIdioms[] = {
-    {{"the", "shit", nullptr}, 2, 3},       {{"the", "bomb", nullptr}, 2, 3},
-    {{"bad", "ass", nullptr}, 2, 1.5},      {{"yeah", "right", nullptr}, 2, -2},
-    {{"cut", "the", "mustard"}, 3, 2},      {{"kiss", "of", "death"}, 3, -1.5},
-    {{"hand", "to", "mouth"}, 3, -2}};
+constexpr Idiom kIdioms[] = {{{"the", "shit", nullptr}, 2, 3},  {{"the", "bomb", nullptr}, 2, 3},
+                             {{"bad", "ass", nullptr}, 2, 1.5}, {{"yeah", "right", nullptr}, 2, -2},
+                             {{"cut", "the", "mustard"}, 3, 2}, {{"kiss", "of", "death"}, 3, -1.5},
+                             {{"hand", "to", "mouth"}, 3, -2}};
 
-constexpr std::string_view kPuncList[] = {".", "!", "?",  ",",   ";",   ":",   "-",    "'",   "\"",
-                                          "!!", "!!!", "??", "???", "?!?", "!?!", "?!?!", "!?!?"};
+constexpr std::string_view kPuncList[] = {".",   "!",   "?",   ",",    ";",   ":",
+                                          "-",   "'",   "\"",  "!!",   "!!!", "??",
+                                          "???", "?!?", "!?!", "?!?!", "!?!?"};
 
 // Python's string.punctuation.
 constexpr bool is_ascii_punct(unsigned char c) {
@@ -152,7 +151,7 @@ Scratch& scratch() {
 
 }  // namespace
 
-struct VaderScorer::Tables {
+struct VaderTables {
   Lexicon negate;
   Lexicon boosters;
   struct EmojiEntry {
@@ -169,12 +168,13 @@ struct VaderScorer::Tables {
   };
   std::vector<Phrase> phrases;
   // First word of a phrase -> indices into phrases, longest phrase first.
-  std::unordered_map<std::string, std::vector<size_t>, StringViewHash, std::equal_to<>> phrase_index;
+  std::unordered_map<std::string, std::vector<size_t>, StringViewHash, std::equal_to<>>
+      phrase_index;
 };
 
 namespace {
 
-void load_emoji(VaderScorer::Tables& t) {
+void load_emoji(VaderTables& t) {
   std::string_view data = embedded_emoji_test();
   while (!data.empty()) {
     const size_t nl = data.find('\n');
@@ -191,7 +191,8 @@ void load_emoji(VaderScorer::Tables& t) {
     while (!cps.empty()) {
       while (!cps.empty() && cps.front() == ' ') cps.remove_prefix(1);
       if (cps.empty()) break;
-      const uint32_t cp = static_cast<uint32_t>(std::strtoul(std::string(cps.substr(0, 8)).c_str(), nullptr, 16));
+      const uint32_t cp =
+          static_cast<uint32_t>(std::strtoul(std::string(cps.substr(0, 8)).c_str(), nullptr, 16));
       if (seq.empty()) first_cp = cp;
       ut::append_utf8(seq, cp);
       const size_t sp = cps.find(' ');
@@ -229,8 +230,7 @@ void load_emoji(VaderScorer::Tables& t) {
 // emoji sequences (longest first, so a skin-tone or ZWJ sequence gets its own name) and surround
 // the name with spaces on both sides (vaderSentiment only adds one before, gluing the name to a
 // following word).
-std::string_view replace_emoji(const VaderScorer::Tables& t, std::string_view text,
-                               std::string& out) {
+std::string_view replace_emoji(const VaderTables& t, std::string_view text, std::string& out) {
   bool any_non_ascii = false;
   for (char c : text) any_non_ascii = any_non_ascii || static_cast<unsigned char>(c) >= 0x80;
   // Every emoji sequence has a non-ASCII code point (keycaps end in U+20E3).
@@ -242,7 +242,7 @@ std::string_view replace_emoji(const VaderScorer::Tables& t, std::string_view te
   while (p < end) {
     uint32_t cp;
     const int len = ut::decode(p, end, cp);
-    const VaderScorer::Tables::EmojiEntry* hit = nullptr;
+    const VaderTables::EmojiEntry* hit = nullptr;
     if (cp >= 128 || t.ascii_emoji_start[cp]) {
       auto it = t.emoji.find(cp);
       if (it != t.emoji.end()) {
@@ -322,9 +322,13 @@ void tokenize(std::string_view text, std::vector<RawToken>& out) {
   }
 }
 
-bool eq_lower(const Token& t, std::string_view w) { return t.lower == w; }
+bool eq_lower(const Token& t, std::string_view w) {
+  return t.lower == w;
+}
 
 }  // namespace
+
+struct VaderScorer::Tables : VaderTables {};
 
 VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
     : lexicon_(lexicon), options_(std::move(options)) {
@@ -334,7 +338,7 @@ VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
   for (const char* w : kBoostDecr) t->boosters.set(w, kBDecr);
   if (options_.emoji) load_emoji(*t);
   for (const auto& [text, valence] : options_.phrases) {
-    Tables::Phrase ph;
+    VaderTables::Phrase ph;
     std::string lower;
     ut::append_lower(text, lower);
     size_t i = 0;
@@ -390,10 +394,10 @@ SentimentScores VaderScorer::score(std::string_view input) const {
     // A configured phrase starting here becomes one item (longest match wins).
     if (!tab.phrases.empty()) {
       auto it = tab.phrase_index.find(lower);
-      const Tables::Phrase* match = nullptr;
+      const VaderTables::Phrase* match = nullptr;
       if (it != tab.phrase_index.end()) {
         for (size_t idx : it->second) {
-          const Tables::Phrase& ph = tab.phrases[idx];
+          const VaderTables::Phrase& ph = tab.phrases[idx];
           if (k + ph.words.size() > nraw) continue;
           bool ok = true;
           for (size_t w = 1; w < ph.words.size() && ok; ++w) {
