@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "analytics/fear_greed_index.h"
+#include "common/named_type.h"
+#include "common/rows.h"
+
+namespace stockpulse {
+
+struct AlertConfig {
+  double spike_z = 3.0;       // |z| at or above this is a sentiment spike
+  int min_baseline = 10;      // earlier windows needed before a spike can be called
+  int baseline_windows = 60;  // rolling baseline length
+  int64_t dedup_retention_ms = 24 * 60 * 60 * 1000LL;  // how long emitted keys are remembered
+};
+
+// Turns window rows and Fear & Greed readings into alerts (stream and table `alerts`):
+// - "trend_signal_change": a market window's trend_signal differs from that of the symbol's
+//   previous window (the latest window that starts earlier);
+// - "sentiment_spike": a sentiment window's average compound is |z| >= spike_z standard deviations
+//   from the mean of the symbol's previous baseline_windows windows, once at least min_baseline of
+//   them exist (a zero-variance baseline never spikes: z is undefined);
+// - "fear_greed_band": a Fear & Greed reading falls in another band than the symbol's previous
+//   minute.
+// Alerts are deduplicated on (symbol, kind, ts): ts is the window end (or the F&G minute), so a
+// window re-emitted in update mode, or re-read after a restart, raises its alert once. Rows may be
+// fed in update mode, but then an alert reflects the window as first seen; feed final rows for
+// alerts that never need revising.
+//
+// Lifecycle: one per pipeline; call the on_* methods as rows are produced.
+// Thread-safety: none; owned by one analytics thread.
+class AlertDetector {
+ public:
+  explicit AlertDetector(AlertConfig config = {});
+
+  std::vector<AlertRow> on_market_window(const MarketWindowRow& row);
+  std::vector<AlertRow> on_sentiment_window(const SentimentWindowRow& row);
+  std::vector<AlertRow> on_fear_greed(std::string_view symbol, const FearGreedReading& reading);
+
+ private:
+  using Key = std::tuple<std::string, std::string, int64_t>;  // symbol, kind, ts
+
+  // True (and remembered) the first time a key is seen.
+  bool first_time(const std::string& symbol, const char* kind, EventTime ts);
+  void prune_dedup(int64_t now_ms);
+
+  AlertConfig config_;
+  // Latest value per window start, per symbol; bounded to the most recent windows.
+  std::unordered_map<std::string, std::map<int64_t, TrendSignal>> signals_;
+  std::unordered_map<std::string, std::map<int64_t, double>> sentiment_avgs_;
+  std::unordered_map<std::string, std::map<int64_t, FearGreedBand>> bands_;
+  std::set<Key> emitted_;
+  std::multimap<int64_t, Key> emitted_by_ts_;
+  int64_t newest_ts_ = INT64_MIN;
+};
+
+}  // namespace stockpulse

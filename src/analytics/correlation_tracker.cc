@@ -1,0 +1,128 @@
+#include "analytics/correlation_tracker.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+#include "common/time_format.h"
+
+namespace stockpulse {
+namespace {
+
+int64_t minute_index(EventTime t) {
+  // Floor division so times before the epoch still land in the right minute.
+  int64_t ms = t.value();
+  int64_t q = ms / kMillisPerMinute;
+  if (ms % kMillisPerMinute < 0) --q;
+  return q;
+}
+
+}  // namespace
+
+CorrelationTracker::CorrelationTracker(CorrelationConfig config) : config_(config) {}
+
+CorrelationTracker::Series& CorrelationTracker::series_for(std::string_view symbol,
+                                                           int64_t minute) {
+  auto it = series_.find(std::string(symbol));
+  if (it == series_.end()) it = series_.emplace(std::string(symbol), Series{}).first;
+  Series& s = it->second;
+  if (minute > s.latest) s.latest = minute;
+  return s;
+}
+
+void CorrelationTracker::add_sentiment(std::string_view symbol, EventTime minute,
+                                       double avg_compound) {
+  const int64_t m = minute_index(minute);
+  Series& s = series_for(symbol, m);
+  s.minutes[m].sentiment = avg_compound;
+  prune(s);
+}
+
+void CorrelationTracker::add_close(std::string_view symbol, EventTime minute, double close) {
+  const int64_t m = minute_index(minute);
+  Series& s = series_for(symbol, m);
+  s.minutes[m].close = close;
+  prune(s);
+}
+
+void CorrelationTracker::prune(Series& s) const {
+  // The oldest minute ever read is the close before the earliest return (N - 1 + 1 back), or the
+  // sentiment L minutes before that return.
+  const int64_t keep_from = s.latest - config_.window_minutes - config_.max_lag - 1;
+  s.minutes.erase(s.minutes.begin(), s.minutes.lower_bound(keep_from));
+}
+
+double CorrelationTracker::pearson_at_lag(const Series& s, int lag, int* pairs) const {
+  auto value_at = [&](int64_t m) -> const MinutePoint* {
+    auto it = s.minutes.find(m);
+    return it == s.minutes.end() ? nullptr : &it->second;
+  };
+  std::vector<double> xs, ys;
+  xs.reserve(static_cast<size_t>(config_.window_minutes));
+  ys.reserve(static_cast<size_t>(config_.window_minutes));
+  for (int64_t u = s.latest - config_.window_minutes + 1; u <= s.latest; ++u) {
+    const MinutePoint* cur = value_at(u);
+    const MinutePoint* prev = value_at(u - 1);
+    const MinutePoint* sent = value_at(u - lag);
+    if (!cur || !prev || !sent) continue;
+    if (std::isnan(cur->close) || std::isnan(prev->close) || prev->close == 0 ||
+        std::isnan(sent->sentiment)) {
+      continue;
+    }
+    xs.push_back(sent->sentiment);
+    ys.push_back(cur->close / prev->close - 1.0);
+  }
+  *pairs = static_cast<int>(xs.size());
+  if (*pairs < config_.min_pairs || *pairs < 2) return std::numeric_limits<double>::quiet_NaN();
+  // Two passes (means first): the one-pass sum-of-products form cancels badly for returns ~1e-4.
+  const double n = static_cast<double>(xs.size());
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    mx += xs[i];
+    my += ys[i];
+  }
+  mx /= n;
+  my /= n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double dx = xs[i] - mx;
+    const double dy = ys[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx == 0 || syy == 0) return std::numeric_limits<double>::quiet_NaN();
+  double r = sxy / std::sqrt(sxx * syy);
+  // Rounding can push a perfect correlation a hair past ±1.
+  if (r > 1) r = 1;
+  if (r < -1) r = -1;
+  return r;
+}
+
+std::optional<CorrelationResult> CorrelationTracker::compute(std::string_view symbol) const {
+  auto it = series_.find(std::string(symbol));
+  if (it == series_.end()) return std::nullopt;
+  const Series& s = it->second;
+  CorrelationResult out;
+  out.as_of = EventTime(s.latest * kMillisPerMinute);
+  out.r_lag0 = pearson_at_lag(s, 0, &out.pairs_lag0);
+  // Visit lags by increasing |k|, positive first, and replace only on a strictly larger |r|, which
+  // implements the documented tie rule.
+  for (int mag = 0; mag <= config_.max_lag; ++mag) {
+    for (int sign : {1, -1}) {
+      if (mag == 0 && sign == -1) continue;
+      const int k = sign * mag;
+      int pairs = 0;
+      const double r = pearson_at_lag(s, k, &pairs);
+      if (std::isnan(r)) continue;
+      if (std::isnan(out.best_r) || std::fabs(r) > std::fabs(out.best_r)) {
+        out.best_r = r;
+        out.best_lag = k;
+        out.pairs_best = pairs;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace stockpulse
