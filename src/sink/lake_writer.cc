@@ -200,6 +200,12 @@ LakeWriter::LakeWriter(LakeOptions options)
     throw std::runtime_error("lake: cannot create folder '" + options_.root + "': " + ec.message());
   }
   if (options_.row_group_size == 0) options_.row_group_size = 122880;
+  // One thread by default: the writer runs on its own pipeline thread on a small machine, and
+  // DuckDB's idle workers spinning for tasks cost more than a parallel Parquet encode gains.
+  const int threads = options_.duckdb_threads > 0 ? options_.duckdb_threads : 1;
+  if (std::string error = db_->query("SET threads = " + std::to_string(threads)); !error.empty()) {
+    throw std::runtime_error("lake: cannot configure DuckDB: " + error);
+  }
 }
 
 LakeWriter::~LakeWriter() {

@@ -22,6 +22,7 @@ struct LakeOptions {
   int64_t roll_age_ms = 10 * kMillisPerMinute;  // ... or when its first row is this old
   const Clock* clock = nullptr;                 // processing time for the age; null: system
   uint64_t row_group_size = 122880;             // Parquet rows per row group (DuckDB's)
+  int duckdb_threads = 1;                       // DuckDB threads that encode the Parquet files
 };
 
 // Archives what the pipeline produces as a Parquet lake (DESIGN.md §7):
