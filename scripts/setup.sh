@@ -98,4 +98,8 @@ if [ ! -f /usr/share/unicode/emoji/emoji-test.txt ]; then
   log "error: /usr/share/unicode/emoji/emoji-test.txt is missing although unicode-data is installed"
   exit 1
 fi
+# The web dashboard's own set-up (front-end packages, browser and Prometheus for its tests).
+if [ -x "$ROOT/scripts/setup-web.sh" ]; then
+  "$ROOT/scripts/setup-web.sh"
+fi
 log "ready: dependencies in $DEPS"
