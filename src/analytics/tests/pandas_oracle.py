@@ -30,12 +30,16 @@ def f(x):
 
 
 def windows(df, width):
-    """(start_minute, frame) for every window [s, s+width) minutes holding at least one row."""
-    minutes = df.ts_ms // MIN
+    """(start_minute, frame) for every window [s, s+width) minutes holding at least one row.
+    Rows are sorted by time (stable), so a window is a contiguous slice found by binary search."""
+    df = df.sort_values("ts_ms", kind="stable")
+    ts = df.ts_ms.to_numpy()
+    minutes = ts // MIN
     for s in range(int(minutes.min()) - width + 1, int(minutes.max()) + 1):
-        sel = df[(df.ts_ms >= s * MIN) & (df.ts_ms < (s + width) * MIN)]
-        if len(sel):
-            yield s, sel
+        lo = np.searchsorted(ts, s * MIN, side="left")
+        hi = np.searchsorted(ts, (s + width) * MIN, side="left")
+        if hi > lo:
+            yield s, df.iloc[lo:hi]
 
 
 def trend(avg, lo, hi):
@@ -49,6 +53,10 @@ def trend(avg, lo, hi):
     return "NEUTRAL"
 
 
+def sample_std(x):
+    return float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+
+
 def market_rows(bars, out):
     out.write("symbol,width,start_ms,bar_count,open,high,low,close,total_volume,avg_close,"
               "max_close,min_close,volatility,avg_volume,avg_vwap,vwap_deviation_pct,"
@@ -56,19 +64,22 @@ def market_rows(bars, out):
     for sym, g in bars.groupby("symbol", sort=True):
         for width in WIDTHS:
             for s, w in windows(g, width):
-                w = w.sort_values("ts_ms", kind="stable")
-                n = len(w)
-                avg_close = w.close.mean()
-                vol = w.close.std(ddof=1) if n > 1 else 0.0
-                avg_vwap = w.vwap.mean()  # skips NaN; NaN when all missing
-                dev = (avg_close - avg_vwap) / avg_vwap * 100 if avg_vwap == avg_vwap else np.nan
-                nz = w[w.open != 0]
-                pct = ((nz.close - nz.open) / nz.open * 100).mean() if len(nz) else 0.0
-                mx, mn = w.close.max(), w.close.min()
-                row = [sym, width, s * MIN, n, w.open.iloc[0], w.high.max(), w.low.min(),
-                       w.close.iloc[-1], w.volume.sum(), avg_close, mx, mn, vol, w.volume.mean(),
-                       avg_vwap, dev, (w.close > w.open).mean(), pct, mx - mn,
-                       trend(avg_close, mn, mx)]
+                # Plain numpy on the window's columns: pandas' per-call overhead on thousands of
+                # tiny windows would make this test slow, and numpy's pairwise sums and two-pass
+                # std are still a different computation from the C++ Welford/Chan merges.
+                o, h, l, c = (w[k].to_numpy() for k in ("open", "high", "low", "close"))
+                v, vw = w.volume.to_numpy(), w.vwap.to_numpy()
+                n = len(c)
+                avg_close = np.mean(c)
+                vw = vw[~np.isnan(vw)]
+                avg_vwap = np.mean(vw) if len(vw) else np.nan
+                dev = (avg_close - avg_vwap) / avg_vwap * 100 if len(vw) else np.nan
+                nz = o != 0
+                pct = np.mean((c[nz] - o[nz]) / o[nz] * 100) if nz.any() else 0.0
+                mx, mn = np.max(c), np.min(c)
+                row = [sym, width, s * MIN, n, o[0], np.max(h), np.min(l), c[-1], np.sum(v),
+                       avg_close, mx, mn, sample_std(c), np.mean(v), avg_vwap, dev,
+                       np.mean(c > o), pct, mx - mn, trend(avg_close, mn, mx)]
                 out.write(",".join(str(x) if isinstance(x, (str, int, np.integer)) else f(x)
                                    for x in row) + "\n")
 
@@ -79,15 +90,15 @@ def sentiment_rows(posts, out):
     for sym, g in posts.groupby("symbol", sort=True):
         for width in WIDTHS:
             for s, w in windows(g, width):
-                c = w.compound
+                c = w.compound.to_numpy()
                 n = len(c)
                 bull = int((c >= 0.05).sum())
                 bear = int((c <= -0.05).sum())
                 buckets = np.clip(((c + 1.0) * 10.0).astype(int), 0, 19)
                 hist = np.bincount(buckets, minlength=20)
-                row = [sym, str(width), str(s * MIN), str(n), f(c.mean()), f(c.min()),
-                       f(c.max()), f(c.std(ddof=1) if n > 1 else 0.0), str(bull), str(bear),
-                       str(n - bull - bear), f(bull / n)] + [str(int(h)) for h in hist]
+                row = [sym, str(width), str(s * MIN), str(n), f(np.mean(c)), f(np.min(c)),
+                       f(np.max(c)), f(sample_std(c)), str(bull), str(bear),
+                       str(n - bull - bear), f(bull / n)] + [str(int(x)) for x in hist]
                 out.write(",".join(row) + "\n")
 
 
@@ -135,6 +146,13 @@ def indicator_rows(bars, out):
             out.write(f"{sym},{m * MIN},{f(c[i])},{f(rsi[i])},{f(ema[i])},{f(sma[i])}\n")
 
 
+def pearson(x, y):
+    """Pearson r by numpy's corrcoef; NaN when a side is constant (r undefined)."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return np.nan
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 def correlation_rows(bars, posts, out):
     out.write("symbol,as_of_ms,r_lag0,pairs_lag0,best_lag,best_r,pairs_best\n")
     closes = minute_closes(bars)
@@ -162,7 +180,7 @@ def correlation_rows(bars, posts, out):
                 x[u - k > as_of - base] = np.nan  # minutes after as_of are not known yet
                 ok = ~np.isnan(x) & ~np.isnan(y)
                 n = int(ok.sum())
-                r = pd.Series(x[ok]).corr(pd.Series(y[ok])) if n >= MIN_PAIRS else np.nan
+                r = pearson(x[ok], y[ok]) if n >= MIN_PAIRS else np.nan
                 results[k] = (r, n)
             best_k, best_r, best_n = 0, np.nan, 0
             for k in lags:

@@ -204,8 +204,13 @@ class PandasOracle : public ::testing::Test {
     ran_ = true;
   }
   static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    // SP_ORACLE_KEEP=1 keeps the generated CSVs and the oracle's output for inspection.
+    if (std::getenv("SP_ORACLE_KEEP") == nullptr) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    } else {
+      std::fprintf(stderr, "oracle files kept in %s\n", dir_.c_str());
+    }
     delete day_;
     day_ = nullptr;
   }
