@@ -177,6 +177,12 @@ int64_t minute_of(int64_t ms) {
   return ms / kMillisPerMinute;
 }  // all times are after 1970
 
+// Shared by the checks below: the generated day, where it was written, and whether the oracle ran.
+fs::path dir_;
+Day* day_ = nullptr;
+bool ran_ = false;
+std::string error_;
+
 class PandasOracle : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -215,11 +221,6 @@ class PandasOracle : public ::testing::Test {
     day_ = nullptr;
   }
   void SetUp() override { ASSERT_TRUE(ran_) << error_; }
-
-  static inline fs::path dir_;
-  static inline Day* day_ = nullptr;
-  static inline bool ran_ = false;
-  static inline std::string error_;
 };
 
 // Pane-based evaluation, as the window engine does it: one aggregate per symbol and minute, a
@@ -248,7 +249,7 @@ std::map<std::tuple<std::string, int, int64_t>, Agg> windows_from_panes(
   return out;
 }
 
-TEST_F(PandasOracle, MarketWindowsMatch) {
+void check_market_windows() {
   std::map<std::pair<std::string, int64_t>, MarketAgg> panes;
   for (const Bar& b : day_->bars) panes[{b.symbol, minute_of(b.ts.value())}].add(b);
   auto windows = windows_from_panes(panes);
@@ -298,7 +299,7 @@ TEST_F(PandasOracle, MarketWindowsMatch) {
   EXPECT_GT(no_vwap, 0);
 }
 
-TEST_F(PandasOracle, SentimentWindowsMatch) {
+void check_sentiment_windows() {
   std::map<std::pair<std::string, int64_t>, SentimentAgg> panes;
   for (const PostRec& p : day_->posts) panes[{p.symbol, minute_of(p.ts)}].add(p.compound);
   auto windows = windows_from_panes(panes);
@@ -342,7 +343,7 @@ std::map<std::string, std::map<int64_t, double>> minute_closes(const Day& d) {
   return out;
 }
 
-TEST_F(PandasOracle, IndicatorsMatch) {
+void check_indicators() {
   std::map<std::pair<std::string, int64_t>, IndicatorValues> cpp;
   for (const auto& [sym, closes] : minute_closes(*day_)) {
     IndicatorState st;
@@ -370,7 +371,7 @@ TEST_F(PandasOracle, IndicatorsMatch) {
   EXPECT_GT(with_all, 900);
 }
 
-TEST_F(PandasOracle, CorrelationMatches) {
+void check_correlation() {
   // Per-minute average sentiment from 1-minute sentiment panes.
   std::map<std::string, std::map<int64_t, SentimentAgg>> sent;
   for (const PostRec& p : day_->posts) sent[p.symbol][minute_of(p.ts)].add(p.compound);
@@ -417,6 +418,26 @@ TEST_F(PandasOracle, CorrelationMatches) {
     defined += !std::isnan(c.r_lag0);
   }
   EXPECT_GT(defined, 500);
+}
+
+// One test, so that CTest (one process per test) runs the pandas script once, not once per check.
+TEST_F(PandasOracle, AllMetricsMatchPandas) {
+  {
+    SCOPED_TRACE("market windows");
+    check_market_windows();
+  }
+  {
+    SCOPED_TRACE("sentiment windows");
+    check_sentiment_windows();
+  }
+  {
+    SCOPED_TRACE("indicators");
+    check_indicators();
+  }
+  {
+    SCOPED_TRACE("correlation");
+    check_correlation();
+  }
 }
 
 }  // namespace
