@@ -195,8 +195,11 @@ def correlation_rows(bars, posts, out):
 
 def main():
     in_dir, out_dir = sys.argv[1], sys.argv[2]
-    bars = pd.read_csv(f"{in_dir}/bars.csv", dtype={"symbol": str})
-    posts = pd.read_csv(f"{in_dir}/posts.csv", dtype={"symbol": str})
+    # round_trip: pandas' default fast parser can miss the nearest double by an ulp (it reads
+    # "0.29999999999999999" as 0.2999999999999999), which moves a score across a bucket edge.
+    bars = pd.read_csv(f"{in_dir}/bars.csv", dtype={"symbol": str}, float_precision="round_trip")
+    posts = pd.read_csv(f"{in_dir}/posts.csv", dtype={"symbol": str},
+                        float_precision="round_trip")
     with open(f"{out_dir}/market.csv", "w") as out:
         market_rows(bars, out)
     with open(f"{out_dir}/sentiment.csv", "w") as out:

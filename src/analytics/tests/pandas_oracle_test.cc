@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -61,6 +62,7 @@ Day generate_day(uint64_t seed) {
   for (const auto& [sym, start_price] : symbols) {
     double price = start_price;
     for (int m = 0; m < 390; ++m) {
+      const double minute_open_price = price;
       const int64_t minute_ms = open_ms + m * kMillisPerMinute;
       const double r = u01(rng);
       const int nbars = r < 0.05 ? 0 : (r < 0.15 ? 2 : 1);
@@ -83,16 +85,18 @@ Day generate_day(uint64_t seed) {
         d.bars.push_back(b);
       }
       const int nposts = static_cast<int>(u01(rng) * 6) - 1;  // -1..4: some quiet minutes
+      // Posts lean toward this minute's price move, so the correlation is not pure noise.
+      const double lean = price > minute_open_price ? 0.3 : (price < minute_open_price ? -0.3 : 0);
       for (int k = 0; k < nposts; ++k) {
-        double c = std::round((u01(rng) * 2 - 1) * 1e4) / 1e4;
+        double c = std::round(std::clamp(u01(rng) * 2 - 1 + lean, -1.0, 1.0) * 1e4) / 1e4;
         const double pick = u01(rng);
-        if (pick < 0.08)
+        if (pick < 0.08) {
           c = 0;
-        else if (pick < 0.12)
+        } else if (pick < 0.12) {
           c = 0.05;
-        else if (pick < 0.16)
+        } else if (pick < 0.16) {
           c = -0.05;
-        // Sentiment drifts with the last price move so correlations are not pure noise.
+        }
         d.posts.push_back({sym, minute_ms + static_cast<int64_t>(u01(rng) * 59999), c});
       }
     }
