@@ -47,6 +47,13 @@ class Lexicon {
   const double* find_ptr(std::string_view word) const;
   bool contains(std::string_view word) const { return find_ptr(word) != nullptr; }
   size_t size() const { return size_; }
+  // Calls f(word, valence) for every entry, in no particular order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_) {
+      if (s.used) f(std::string_view(arena_.data() + s.offset, s.length), s.valence);
+    }
+  }
 
  private:
   struct Slot {

@@ -50,12 +50,12 @@ constexpr const char* kBoostDecr[] = {
     "slightly", "somewhat", "sort of", "sorta",       "sortof",       "sort-of"};
 
 struct Idiom {
-  const char* words[3];
+  std::string_view words[3];
   int length;
   double valence;
 };
-constexpr Idiom kIdioms[] = {{{"the", "shit", nullptr}, 2, 3},  {{"the", "bomb", nullptr}, 2, 3},
-                             {{"bad", "ass", nullptr}, 2, 1.5}, {{"yeah", "right", nullptr}, 2, -2},
+constexpr Idiom kIdioms[] = {{{"the", "shit", {}}, 2, 3},       {{"the", "bomb", {}}, 2, 3},
+                             {{"bad", "ass", {}}, 2, 1.5},      {{"yeah", "right", {}}, 2, -2},
                              {{"cut", "the", "mustard"}, 3, 2}, {{"kiss", "of", "death"}, 3, -1.5},
                              {{"hand", "to", "mouth"}, 3, -2}};
 
@@ -114,6 +114,97 @@ uint64_t hash_bytes(std::string_view s) {
   return h ^ (h >> 31);
 }
 
+// Everything VADER asks about a lower-cased word, found with ONE hash lookup: its lexicon
+// valence, booster value, whether it negates, and whether it is one of the few words the rules
+// compare against ("kind", "of", "least", "at", "very", "but", idiom words).
+enum WordFlag : uint16_t {
+  kInLexicon = 1,
+  kBooster = 2,
+  kNegation = 4,
+  kKind = 8,
+  kOf = 16,
+  kLeast = 32,
+  kAt = 64,
+  kVery = 128,
+  kBut = 256,
+  kIdiomWord = 512,
+};
+
+struct WordInfo {
+  double valence = 0;
+  double booster = 0;
+  uint16_t flags = 0;
+};
+
+// Open addressing, keys in one arena, hash of the first 16 bytes + length: lookups are a couple of
+// multiplies and one short memcmp, with no allocation.
+class WordTable {
+ public:
+  WordInfo& insert(std::string_view key) {
+    if (WordInfo* existing = find_mut(key)) return *existing;
+    if ((entries_.size() + 1) * 2 > slots_.size())
+      rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+    entries_.push_back(
+        {static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size()), {}});
+    arena_.append(key);
+    place(static_cast<uint32_t>(entries_.size() - 1), hash(key));
+    return entries_.back().info;
+  }
+  const WordInfo* find(std::string_view key) const {
+    return const_cast<WordTable*>(this)->find_mut(key);
+  }
+
+ private:
+  struct Entry {
+    uint32_t offset;
+    uint32_t length;
+    WordInfo info;
+  };
+  static uint64_t hash(std::string_view s) {
+    uint64_t a = 0;
+    uint64_t b = 0;
+    const size_t n = s.size();
+    std::memcpy(&a, s.data(), n < 8 ? n : 8);
+    if (n > 8) std::memcpy(&b, s.data() + 8, n < 16 ? n - 8 : 8);
+    // Multiply-xorshift mixing so every input byte reaches the low bits used as the index.
+    uint64_t h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
+    h ^= (b + n) * 0x94D049BB133111EBULL;
+    h ^= h >> 31;
+    h *= 0xD6E8FEB86659FD93ULL;
+    return h ^ (h >> 32);
+  }
+  WordInfo* find_mut(std::string_view key) {
+    if (slots_.empty()) return nullptr;
+    const uint64_t h = hash(key);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) return nullptr;
+      Entry& e = entries_[slot - 1];
+      if (e.length == key.size() &&
+          std::memcmp(arena_.data() + e.offset, key.data(), key.size()) == 0) {
+        return &e.info;
+      }
+    }
+  }
+  void place(uint32_t index, uint64_t h) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = index + 1;
+  }
+  void rehash(size_t n) {
+    slots_.assign(n, 0);
+    for (uint32_t k = 0; k < entries_.size(); ++k) {
+      place(k, hash(std::string_view(arena_.data() + entries_[k].offset, entries_[k].length)));
+    }
+  }
+
+  std::string arena_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;  // entry index + 1, 0 = empty
+};
+
 // One item of NLTK's words_and_emoticons, with everything VADER asks about it precomputed.
 struct Token {
   std::string_view text;   // as in the text (case kept); a phrase spans its words
@@ -121,6 +212,7 @@ struct Token {
   const double* lexicon;   // valence if lower is in the lexicon, else nullptr
   double phrase_valence;   // valence of a matched phrase (lexicon points here)
   double booster;          // BOOSTER_DICT value, 0 if not a booster
+  uint16_t flags;          // WordFlag of the lower-cased text (0 for phrases)
   bool is_booster;
   bool negated;  // NLTK negated([word]): in NEGATE or contains "n't"
   bool upper;    // Python's text.isupper()
@@ -152,8 +244,7 @@ Scratch& scratch() {
 }  // namespace
 
 struct VaderTables {
-  Lexicon negate;
-  Lexicon boosters;
+  WordTable words;
   struct EmojiEntry {
     std::string sequence;  // UTF-8 bytes
     std::string name;      // lower-case words
@@ -274,6 +365,11 @@ std::string_view replace_emoji(const VaderTables& t, std::string_view text, std:
 // and strip punctuation from an item when it is exactly <PUNC_LIST entry><word> or
 // <word><PUNC_LIST entry> with a word of 2+ characters free of ASCII punctuation (that is what the
 // words_punc_dict lookup amounts to). "'cat'" or "cat!!!!" therefore stay as they are.
+inline bool is_py_space(uint32_t cp) {
+  if (cp < 0x80) return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20);
+  return ut::is_space(cp);
+}
+
 void tokenize(std::string_view text, std::vector<RawToken>& out) {
   out.clear();
   const char* base = text.data();
@@ -283,7 +379,7 @@ void tokenize(std::string_view text, std::vector<RawToken>& out) {
     // Skip whitespace.
     uint32_t cp;
     int len = ut::decode(p, end, cp);
-    if (ut::is_space(cp)) {
+    if (is_py_space(cp)) {
       p += len;
       continue;
     }
@@ -291,7 +387,7 @@ void tokenize(std::string_view text, std::vector<RawToken>& out) {
     size_t chars = 0;
     while (p < end) {
       len = ut::decode(p, end, cp);
-      if (ut::is_space(cp)) break;
+      if (is_py_space(cp)) break;
       p += len;
       ++chars;
     }
@@ -322,10 +418,6 @@ void tokenize(std::string_view text, std::vector<RawToken>& out) {
   }
 }
 
-bool eq_lower(const Token& t, std::string_view w) {
-  return t.lower == w;
-}
-
 }  // namespace
 
 struct VaderScorer::Tables : VaderTables {};
@@ -333,9 +425,32 @@ struct VaderScorer::Tables : VaderTables {};
 VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
     : lexicon_(lexicon), options_(std::move(options)) {
   auto t = std::make_unique<Tables>();
-  for (const char* w : kNegate) t->negate.set(w, 1);
-  for (const char* w : kBoostIncr) t->boosters.set(w, kBIncr);
-  for (const char* w : kBoostDecr) t->boosters.set(w, kBDecr);
+  lexicon_.for_each([&](std::string_view word, double valence) {
+    WordInfo& info = t->words.insert(word);
+    info.valence = valence;
+    info.flags |= kInLexicon;
+  });
+  for (const char* w : kNegate) t->words.insert(w).flags |= kNegation;
+  for (const char* w : kBoostIncr) {
+    WordInfo& info = t->words.insert(w);
+    info.flags |= kBooster;
+    info.booster = kBIncr;
+  }
+  for (const char* w : kBoostDecr) {
+    WordInfo& info = t->words.insert(w);
+    info.flags |= kBooster;
+    info.booster = kBDecr;
+  }
+  t->words.insert("kind").flags |= kKind;
+  t->words.insert("of").flags |= kOf;
+  t->words.insert("least").flags |= kLeast;
+  t->words.insert("at").flags |= kAt;
+  t->words.insert("very").flags |= kVery;
+  t->words.insert("but").flags |= kBut;
+  // Idioms compare case-sensitively; the flag on the lower-case form is only a pre-filter.
+  for (const Idiom& idiom : kIdioms) {
+    for (int k = 0; k < idiom.length; ++k) t->words.insert(idiom.words[k]).flags |= kIdiomWord;
+  }
   if (options_.emoji) load_emoji(*t);
   for (const auto& [text, valence] : options_.phrases) {
     VaderTables::Phrase ph;
@@ -428,12 +543,14 @@ SentimentScores VaderScorer::score(std::string_view input) const {
     Token t{};
     t.text = text.substr(r.begin, r.end - r.begin);
     t.lower = lower;
-    t.lexicon = lexicon_.find_ptr(lower);
-    if (const double* b = tab.boosters.find_ptr(lower)) {
-      t.is_booster = true;
-      t.booster = *b;
+    if (const WordInfo* info = tab.words.find(lower)) {
+      t.flags = info->flags;
+      if (info->flags & kInLexicon) t.lexicon = &info->valence;
+      t.is_booster = (info->flags & kBooster) != 0;
+      t.booster = info->booster;
     }
-    t.negated = tab.negate.contains(lower) || lower.find("n't") != std::string_view::npos;
+    t.negated = (t.flags & kNegation) != 0 || (lower.find('\'') != std::string_view::npos &&
+                                               lower.find("n't") != std::string_view::npos);
     t.upper = ut::is_upper(t.text);
     s.tokens.push_back(t);
   }
@@ -528,7 +645,7 @@ SentimentScores VaderScorer::score(std::string_view input) const {
   auto seq_is = [&](size_t from, int len, const Idiom& idiom) {
     if (idiom.length != len) return false;
     for (int k = 0; k < len; ++k) {
-      if (w[from + k].phrase || w[from + k].text != idiom.words[k]) return false;
+      if (!(w[from + k].flags & kIdiomWord) || w[from + k].text != idiom.words[k]) return false;
     }
     return true;
   };
@@ -565,9 +682,9 @@ SentimentScores VaderScorer::score(std::string_view input) const {
 
   // _least_check.
   auto least_check = [&](double valence, size_t i) {
-    if (i > 1 && !in_lex(i - 1) && eq_lower(w[i - 1], "least")) {
-      if (!eq_lower(w[i - 2], "at") && !eq_lower(w[i - 2], "very")) valence *= kNScalar;
-    } else if (i > 0 && !in_lex(i - 1) && eq_lower(w[i - 1], "least")) {
+    if (i > 1 && !in_lex(i - 1) && (w[i - 1].flags & kLeast)) {
+      if (!(w[i - 2].flags & (kAt | kVery))) valence *= kNScalar;
+    } else if (i > 0 && !in_lex(i - 1) && (w[i - 1].flags & kLeast)) {
       valence *= kNScalar;
     }
     return valence;
@@ -607,7 +724,7 @@ SentimentScores VaderScorer::score(std::string_view input) const {
       s.sentiments[j] = s.sentiments[i];
       continue;
     }
-    if ((i < n - 1 && eq_lower(w[i], "kind") && eq_lower(w[i + 1], "of")) || w[i].is_booster) {
+    if ((i < n - 1 && (w[i].flags & kKind) && (w[i + 1].flags & kOf)) || w[i].is_booster) {
       s.sentiments[j] = 0;
       continue;
     }
@@ -616,7 +733,7 @@ SentimentScores VaderScorer::score(std::string_view input) const {
 
   // _but_check: the first "but" halves what precedes it and multiplies what follows by 1.5.
   for (size_t bi = 0; bi < n; ++bi) {
-    if (eq_lower(w[bi], "but")) {
+    if ((w[bi].flags & kBut)) {
       for (size_t k = 0; k < n; ++k) {
         if (k < bi) {
           s.sentiments[k] *= 0.5;
