@@ -112,7 +112,8 @@ Result<Lexicon, std::string> Lexicon::parse(std::string_view text, std::string_v
     }
     const size_t tab = line.find('\t');
     if (tab == std::string_view::npos) {
-      return Err(std::string(origin) + ":" + std::to_string(line_no) + ": no TAB separator");
+      return Err<std::string>{std::string(origin) + ":" + std::to_string(line_no) +
+                              ": no TAB separator"};
     }
     const std::string_view word = line.substr(0, tab);
     std::string_view rest = line.substr(tab + 1);
@@ -123,8 +124,8 @@ Result<Lexicon, std::string> Lexicon::parse(std::string_view text, std::string_v
     // strtod is correctly rounded, like Python's float(), so valences are bit-identical to NLTK's.
     const double v = std::strtod(number.c_str(), &end);
     if (number.empty() || end != number.c_str() + number.size() || errno == ERANGE) {
-      return Err(std::string(origin) + ":" + std::to_string(line_no) + ": bad valence '" + number +
-                 "'");
+      return Err<std::string>{std::string(origin) + ":" + std::to_string(line_no) +
+                              ": bad valence '" + number + "'"};
     }
     lex.set(word, v);
   }
@@ -133,7 +134,7 @@ Result<Lexicon, std::string> Lexicon::parse(std::string_view text, std::string_v
 
 Result<Lexicon, std::string> Lexicon::load_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Err("cannot open lexicon file " + path);
+  if (!in) return Err<std::string>{"cannot open lexicon file " + path};
   std::ostringstream buf;
   buf << in.rdbuf();
   return parse(buf.str(), path);
