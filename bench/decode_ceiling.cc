@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto start = std::chrono::steady_clock::now();
-  LineReader reader(1 << 20);
+  LineReader reader;
   if (auto err = reader.open(argv[1])) {
     std::fprintf(stderr, "error: %s\n", err->c_str());
     return 1;

@@ -117,8 +117,8 @@ struct EmbeddedPipeline::Impl {
         enriched(static_cast<size_t>(c.pipeline.queue_capacity)),
         to_sink(static_cast<size_t>(c.pipeline.queue_capacity)),
         dead(c.dead_letter_path(), m),
-        sentiment_engine(engine_options(c)),
-        market_engine(engine_options(c)),
+        sentiment_engine(engine_options_for<SentimentAgg>(c)),
+        market_engine(engine_options_for<MarketAgg>(c)),
         posts_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
                         c.window.idle_timeout_s * kMillisPerSecond),
         bars_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
@@ -130,10 +130,8 @@ struct EmbeddedPipeline::Impl {
     o.spec.size_ms = c.window.size_s * kMillisPerSecond;
     o.spec.slide_ms = c.window.slide_s * kMillisPerSecond;
     o.max_keys = static_cast<size_t>(c.window.max_keys);
+    o.allowed_lateness_ms = c.window.allowed_lateness_s * kMillisPerSecond;
     return o;
-  }
-  static WindowEngine<SentimentAgg>::Options engine_options(const Config& c) {
-    return engine_options_for<SentimentAgg>(c);
   }
 
   bool file_mode() const {
@@ -144,7 +142,9 @@ struct EmbeddedPipeline::Impl {
 
   void read_file(const std::string& path, Stream stream, PartitionId partition) {
     BatchEmitter emit(stream, partition, static_cast<size_t>(config.pipeline.batch_size), raw);
-    LineReader reader(static_cast<size_t>(config.sources.max_record_bytes));
+    LineReaderOptions lo;
+    lo.max_line_bytes = static_cast<size_t>(config.sources.max_record_bytes);
+    LineReader reader(lo);
     if (auto err = reader.open(path)) {
       fmt::print(stderr, "error: {}\n", *err);
       input_error.store(true);
@@ -257,7 +257,11 @@ struct EmbeddedPipeline::Impl {
     const double overall = p.overall.compound;
     auto st = sentiment_engine.add(kMarketKey, t, [&](SentimentAgg& a) { a.add(overall); });
     if (st == WindowEngine<SentimentAgg>::AddStatus::kLate) {
-      letters.push_back(late_letter(Stream::kPosts, p.post.position, t, p.post.id));
+      letters.push_back(late_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
+      return;
+    }
+    if (st == WindowEngine<SentimentAgg>::AddStatus::kOutOfRange) {
+      letters.push_back(range_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
       return;
     }
     for (const TickerSentiment& ts : p.tickers) {
@@ -275,7 +279,11 @@ struct EmbeddedPipeline::Impl {
     bars_watermark.observe(b.position.partition, b.ts, clock.now());
     const auto st = market_engine.add(b.symbol, b.ts, [&](MarketAgg& a) { a.add(b); });
     if (st == WindowEngine<MarketAgg>::AddStatus::kLate) {
-      letters.push_back(late_letter(Stream::kBars, b.position, b.ts, b.symbol));
+      letters.push_back(late_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
+      return;
+    }
+    if (st == WindowEngine<MarketAgg>::AddStatus::kOutOfRange) {
+      letters.push_back(range_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
       return;
     }
     if (st == WindowEngine<MarketAgg>::AddStatus::kKeyLimit) {
@@ -285,6 +293,18 @@ struct EmbeddedPipeline::Impl {
     sink.bars.push_back(std::move(b));
   }
 
+  // Late records are re-encoded in the contract format so the dead-letter stream can replay them.
+  static std::string post_json(const Post& p) {
+    std::string out;
+    append_post_json(p, out);
+    return out;
+  }
+  static std::string bar_json(const Bar& b) {
+    std::string out;
+    append_bar_json(b, out);
+    return out;
+  }
+
   DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& what) {
     DeadLetter d;
     d.stream = stream_name(s);
@@ -292,9 +312,21 @@ struct EmbeddedPipeline::Impl {
     d.offset = pos.offset;
     d.reason = DeadLetterReason::kLate;
     d.detail = fmt::format("event time {} is behind the watermark", format_iso8601(t));
+    d.payload_size = what.size();
+    d.payload = what.substr(0, kMaxDeadLetterPayload);
+    ++late_in_first_events;
+    return d;
+  }
+
+  DeadLetter range_letter(Stream s, SourcePosition pos, EventTime t, const std::string& what) {
+    DeadLetter d;
+    d.stream = stream_name(s);
+    d.partition = pos.partition;
+    d.offset = pos.offset;
+    d.reason = DeadLetterReason::kBadTimestamp;
+    d.detail = fmt::format("event time {} ms is outside the supported range", t.value());
     d.payload = what;
     d.payload_size = what.size();
-    ++late_in_first_events;
     return d;
   }
 

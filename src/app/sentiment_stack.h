@@ -23,7 +23,6 @@ class SentimentStack {
   const PostAnalyzer& analyzer() const { return *analyzer_; }
 
  private:
-  std::unique_ptr<Lexicon> lexicon_;
   std::unique_ptr<Scorer> scorer_;
   std::unique_ptr<TickerExtractor> tickers_;
   std::unique_ptr<PostAnalyzer> analyzer_;
