@@ -22,7 +22,7 @@ std::optional<uint32_t> KeyTable::find(std::string_view key, uint64_t h) const {
   for (size_t i = h & mask_;; i = (i + 1) & mask_) {
     const Slot& s = slots_[i];
     if (s.index_plus_one == 0) return std::nullopt;
-    if (s.hash_tag == tag && keys_[s.index_plus_one - 1] == key) return s.index_plus_one - 1;
+    if (s.hash_tag == tag && views_[s.index_plus_one - 1] == key) return s.index_plus_one - 1;
   }
 }
 
@@ -31,6 +31,7 @@ uint32_t KeyTable::insert(std::string_view key, uint64_t h) {
   // Keep the load factor at most 1/2 so probe sequences stay short.
   if ((keys_.size() + 1) * 2 > slots_.size()) grow();
   keys_.emplace_back(key);
+  views_.push_back(keys_.back());
   const uint32_t index = static_cast<uint32_t>(keys_.size() - 1);
   size_t i = h & mask_;
   while (slots_[i].index_plus_one != 0) i = (i + 1) & mask_;
@@ -51,7 +52,8 @@ void KeyTable::grow() {
 }
 
 size_t KeyTable::memory_bytes() const {
-  size_t bytes = sizeof(*this) + slots_.capacity() * sizeof(Slot);
+  size_t bytes = sizeof(*this) + slots_.capacity() * sizeof(Slot) +
+                 views_.capacity() * sizeof(std::string_view);
   for (const auto& k : keys_) {
     // Short keys live inside std::string; longer ones own a heap buffer.
     bytes += sizeof(std::string) + (k.capacity() > 15 ? k.capacity() + 1 : 0);

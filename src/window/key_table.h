@@ -28,7 +28,7 @@ class KeyTable {
   // Index of key, inserting it first if needed. Allocates only when inserting.
   uint32_t insert(std::string_view key, uint64_t h);
 
-  std::string_view key(uint32_t index) const { return keys_[index]; }
+  std::string_view key(uint32_t index) const { return views_[index]; }
   size_t size() const { return keys_.size(); }
   size_t memory_bytes() const;
 
@@ -47,6 +47,8 @@ class KeyTable {
   // std::deque never moves its elements, so the views handed out by key() stay valid while
   // keys are added.
   std::deque<std::string> keys_;
+  // The same keys as contiguous views: one load on the lookup path instead of a deque walk.
+  std::vector<std::string_view> views_;
   std::vector<Slot> slots_;
   size_t mask_ = 0;
 };

@@ -102,6 +102,13 @@ class WindowEngine {
   // rejected (see AddStatus; a rejected event changes nothing but a counter).
   template <class F>
   AddStatus add(std::string_view key, EventTime t, F&& update) {
+    return add(key, hash_key(key), t, std::forward<F>(update));
+  }
+
+  // The same with the key's hash computed once by the caller (e.g. kept next to a symbol that
+  // is looked up many times). key_hash must be hash_key(key).
+  template <class F>
+  AddStatus add(std::string_view key, uint64_t key_hash, EventTime t, F&& update) {
     const int64_t tm = t.value();
     if (tm > kMaxTimeMs || tm < -kMaxTimeMs) {
       ++out_of_range_;
@@ -111,7 +118,7 @@ class WindowEngine {
       ++late_;
       return AddStatus::kLate;
     }
-    const uint64_t h = KeyTable::hash(key);
+    const uint64_t h = key_hash;
     uint32_t index;
     if (auto found = keys_.find(key, h)) {
       index = *found;
@@ -197,6 +204,8 @@ class WindowEngine {
       watermark_ = std::max(watermark_, (last_emitted + k_) * slide_);
     }
   }
+
+  static uint64_t hash_key(std::string_view key) { return KeyTable::hash(key); }
 
   // The engine's watermark, nullopt before the first advance_watermark().
   std::optional<EventTime> watermark() const {

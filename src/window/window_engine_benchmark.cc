@@ -71,7 +71,7 @@ void run(benchmark::State& state, bool with_updates) {
   int64_t offset = 0;
   int64_t max_t = 0;
   int64_t events = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT
     for (size_t i = 0; i < w.key_of.size(); ++i) {
       const int64_t t = w.time_of[i] + offset;
       const double price = w.price_of[i];
