@@ -1,0 +1,150 @@
+#include "bus/kafka/kafka_producer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace stockpulse {
+
+namespace {
+
+// Steps of the back-pressure wait: short enough that a freed slot is used quickly, long enough
+// not to spin.
+constexpr std::chrono::milliseconds kQueueFullPollStep{5};
+
+int to_ms(std::chrono::milliseconds d) {
+  return static_cast<int>(std::clamp<int64_t>(d.count(), 0, INT32_MAX));
+}
+
+}  // namespace
+
+KafkaProducer::KafkaProducer(KafkaProducerOptions options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<KafkaProducer>, std::string> KafkaProducer::create(
+    KafkaProducerOptions options) {
+  const KafkaProperties defaults = {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      // Batches of up to 5 ms: throughput without visible latency.
+      {"linger.ms", "5"},
+      {"client.id", "stockpulse-producer"},
+  };
+  auto conf = make_kafka_conf(options.connection, defaults);
+  if (!conf.ok()) return Err(conf.error());
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer(std::move(options)));
+  rd_kafka_conf_set_opaque(conf.value().get(), p.get());
+  rd_kafka_conf_set_dr_msg_cb(conf.value().get(), &KafkaProducer::on_delivery);
+
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.value().get(), errstr, sizeof errstr);
+  if (rk == nullptr) return Err(fmt::format("cannot create Kafka producer: {}", errstr));
+  conf.value().release();  // rd_kafka_new took ownership
+  p->rk_ = rk;
+  return p;
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (rk_ == nullptr) return;
+  // Whatever is still queued would otherwise be retried until message.timeout.ms inside
+  // rd_kafka_destroy; purge it so destruction is prompt and the loss is counted, not hidden.
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk_, 0);
+  rd_kafka_destroy(rk_);
+}
+
+void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  static_cast<KafkaProducer*>(opaque)->record_delivery(msg);
+}
+
+void KafkaProducer::record_delivery(const rd_kafka_message_t* msg) noexcept {
+  // Runs inside librdkafka's C call stack: nothing may throw out of here.
+  try {
+    std::lock_guard lock(mu_);
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++counts_.delivered;
+      return;
+    }
+    ++counts_.failed;
+    ++counts_.failures_by_reason[rd_kafka_err2name(msg->err)];
+    counts_.last_failure = fmt::format("{} [{}]: {}", rd_kafka_topic_name(msg->rkt), msg->partition,
+                                       rd_kafka_err2str(msg->err));
+  } catch (...) {
+  }
+}
+
+Result<KafkaOk, std::string> KafkaProducer::produce(std::string_view topic, std::string_view key,
+                                                    std::string_view value) {
+  const std::string topic_name(topic);
+  const auto deadline = std::chrono::steady_clock::now() + options_.max_block;
+  bool waited = false;
+  for (;;) {
+    rd_kafka_resp_err_t err;
+    // RD_KAFKA_MSG_F_COPY: the caller's buffers may be reused as soon as we return.
+    if (key.empty()) {
+      err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    } else {
+      err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+                              RD_KAFKA_V_KEY(key.data(), key.size()),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    }
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      {
+        std::lock_guard lock(mu_);
+        ++counts_.produced;
+        if (waited) ++counts_.queue_full_waits;
+      }
+      // Serve delivery reports as we go so the report queue does not grow without bound.
+      rd_kafka_poll(rk_, 0);
+      return KafkaOk{};
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && std::chrono::steady_clock::now() < deadline) {
+      // Back-pressure: the broker is slower than we are. Polling both serves delivery reports
+      // (which frees queue slots) and paces us.
+      waited = true;
+      rd_kafka_poll(rk_, to_ms(kQueueFullPollStep));
+      continue;
+    }
+    std::string why;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_fatal_error(rk_, buf, sizeof buf);
+      why = fmt::format("fatal producer error: {}", buf);
+    } else if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      why = fmt::format("local queue still full after {} ms", options_.max_block.count());
+    } else {
+      why = rd_kafka_err2str(err);
+    }
+    std::lock_guard lock(mu_);
+    ++counts_.rejected;
+    if (waited) ++counts_.queue_full_waits;
+    return Err(fmt::format("cannot produce to {}: {}", topic_name, why));
+  }
+}
+
+void KafkaProducer::poll(std::chrono::milliseconds timeout) {
+  rd_kafka_poll(rk_, to_ms(timeout));
+}
+
+bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
+  rd_kafka_flush(rk_, to_ms(timeout));
+  // rd_kafka_flush serves the delivery reports, so our counts are final for what it finished.
+  std::lock_guard lock(mu_);
+  return rd_kafka_outq_len(rk_) == 0 && counts_.in_flight() == 0 && counts_.failed == 0;
+}
+
+DeliveryCounts KafkaProducer::counts() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
+std::optional<std::string> KafkaProducer::fatal_error() const {
+  char buf[512];
+  if (rd_kafka_fatal_error(rk_, buf, sizeof buf) == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  return std::string(buf);
+}
+
+}  // namespace stockpulse
