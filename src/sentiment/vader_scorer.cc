@@ -69,11 +69,20 @@ constexpr bool is_ascii_punct(unsigned char c) {
          (c >= 0x7B && c <= 0x7E);
 }
 
+// s is a run of ASCII punctuation; is it one of PUNC_LIST?
 bool in_punc_list(std::string_view s) {
-  for (std::string_view p : kPuncList) {
-    if (p == s) return true;
+  switch (s.size()) {
+    case 1:
+      return std::string_view(".!?,;:-'\"").find(s[0]) != std::string_view::npos;
+    case 2:
+      return s == "!!" || s == "??";
+    case 3:
+      return s == "!!!" || s == "???" || s == "?!?" || s == "!?!";
+    case 4:
+      return s == "?!?!" || s == "!?!?";
+    default:
+      return false;
   }
-  return false;
 }
 
 bool has_ascii_punct(std::string_view s) {
@@ -217,11 +226,24 @@ struct Token {
   bool negated;  // NLTK negated([word]): in NEGATE or contains "n't"
   bool upper;    // Python's text.isupper()
   bool phrase;
+  uint64_t head;  // first 8 bytes of text, zero-padded: a cheap pre-check for text equality
 };
+
+uint64_t head_of(std::string_view s) {
+  uint64_t h = 0;
+  std::memcpy(&h, s.data(), s.size() < 8 ? s.size() : 8);
+  return h;
+}
+
+bool same_text(const Token& a, const Token& b) {
+  return a.head == b.head && a.text.size() == b.text.size() &&
+         (a.text.size() <= 8 || std::memcmp(a.text.data(), b.text.data(), a.text.size()) == 0);
+}
 
 struct RawToken {
   uint32_t begin;
   uint32_t end;
+  bool ascii;  // no byte >= 0x80: lower-casing and isupper() take the fast path
 };
 
 // Per-thread scratch, reused across posts so the steady state allocates nothing.
@@ -230,6 +252,7 @@ struct Scratch {
   std::string lower;
   std::vector<RawToken> raw;
   std::vector<uint32_t> lower_offsets;
+  std::vector<uint8_t> ascii_upper;
   std::vector<Token> tokens;
   std::vector<uint32_t> first;
   std::vector<double> sentiments;
@@ -378,16 +401,26 @@ void tokenize(std::string_view text, std::vector<RawToken>& out) {
   while (p < end) {
     // Skip whitespace.
     uint32_t cp;
-    int len = ut::decode(p, end, cp);
+    int len = static_cast<unsigned char>(*p) < 0x80 ? (cp = static_cast<unsigned char>(*p), 1)
+                                                    : ut::decode(p, end, cp);
     if (is_py_space(cp)) {
       p += len;
       continue;
     }
     const char* start = p;
     size_t chars = 0;
+    bool ascii = true;
     while (p < end) {
+      const auto b = static_cast<unsigned char>(*p);
+      if (b < 0x80) {
+        if ((b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)) break;
+        ++p;
+        ++chars;
+        continue;
+      }
+      ascii = false;
       len = ut::decode(p, end, cp);
-      if (is_py_space(cp)) break;
+      if (ut::is_space(cp)) break;
       p += len;
       ++chars;
     }
@@ -414,7 +447,7 @@ void tokenize(std::string_view text, std::vector<RawToken>& out) {
       }
     }
     out.push_back({static_cast<uint32_t>(word.data() - base),
-                   static_cast<uint32_t>(word.data() - base + word.size())});
+                   static_cast<uint32_t>(word.data() - base + word.size()), ascii});
   }
 }
 
@@ -491,12 +524,33 @@ SentimentScores VaderScorer::score(std::string_view input) const {
 
   tokenize(text, s.raw);
 
-  // Lower-case every token into one buffer (offsets first: the buffer may grow).
+  // Lower-case every token into one buffer (offsets first: the buffer may grow). ASCII tokens,
+  // the common case, are lower-cased in place with their isupper() computed on the way.
   s.lower.clear();
   s.lower_offsets.clear();
+  s.ascii_upper.clear();
   for (const RawToken& r : s.raw) {
     s.lower_offsets.push_back(static_cast<uint32_t>(s.lower.size()));
-    ut::append_lower(text.substr(r.begin, r.end - r.begin), s.lower);
+    if (r.ascii) {
+      const size_t at = s.lower.size();
+      const size_t len = r.end - r.begin;
+      s.lower.resize(at + len);
+      char* out = s.lower.data() + at;
+      const char* in = text.data() + r.begin;
+      bool has_upper = false;
+      bool has_lower = false;
+      for (size_t k = 0; k < len; ++k) {
+        const char c = in[k];
+        const bool up = c >= 'A' && c <= 'Z';
+        has_upper |= up;
+        has_lower |= c >= 'a' && c <= 'z';
+        out[k] = up ? static_cast<char>(c + 32) : c;
+      }
+      s.ascii_upper.push_back(has_upper && !has_lower);
+    } else {
+      ut::append_lower(text.substr(r.begin, r.end - r.begin), s.lower);
+      s.ascii_upper.push_back(false);
+    }
   }
   s.lower_offsets.push_back(static_cast<uint32_t>(s.lower.size()));
 
@@ -551,12 +605,13 @@ SentimentScores VaderScorer::score(std::string_view input) const {
     }
     t.negated = (t.flags & kNegation) != 0 || (lower.find('\'') != std::string_view::npos &&
                                                lower.find("n't") != std::string_view::npos);
-    t.upper = ut::is_upper(t.text);
+    t.upper = r.ascii ? s.ascii_upper[k] != 0 : ut::is_upper(t.text);
     s.tokens.push_back(t);
   }
   // Fix the self-pointers of phrase tokens (push_back may have moved them).
   for (Token& t : s.tokens) {
     if (t.phrase) t.lexicon = &t.phrase_valence;
+    t.head = head_of(t.text);
   }
 
   const std::vector<Token>& w = s.tokens;
@@ -574,7 +629,7 @@ SentimentScores VaderScorer::score(std::string_view input) const {
   if (n <= 24) {
     for (size_t j = 0; j < n; ++j) {
       size_t k = 0;
-      while (w[k].text != w[j].text) ++k;
+      while (!same_text(w[k], w[j])) ++k;
       s.first[j] = static_cast<uint32_t>(k);
     }
   } else {
@@ -590,7 +645,7 @@ SentimentScores VaderScorer::score(std::string_view input) const {
           s.first[j] = static_cast<uint32_t>(j);
           break;
         }
-        if (w[slot - 1].text == w[j].text) {
+        if (same_text(w[slot - 1], w[j])) {
           s.first[j] = slot - 1;
           break;
         }
