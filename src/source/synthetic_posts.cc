@@ -116,7 +116,7 @@ struct TemplateSpec {
 // clang-format off
 constexpr TemplateSpec kTemplates[] = {
     // One ticker, bullish.
-    {1, {1, 0, 0}, "{A} looking {+adj} here, loading {+pos} {when} {+emo}"},
+    {1, {1, 0, 0}, "{A} is {+adj} here, loading {+pos} {when} {+emo}"},
     {1, {1, 0, 0}, "Just bought more {A}. {+slang} {+emo}"},
     {1, {1, 0, 0}, "{A} about to {+verb} {when}. {+close}"},
     {1, {1, 0, 0}, "Not selling a single share of {A}. {+slang}"},
@@ -125,7 +125,7 @@ constexpr TemplateSpec kTemplates[] = {
     {1, {1, 0, 0}, "Don't sleep on {A}, {catalyst} is going to be huge {+emo}"},
     {1, {1, 0, 0}, "{A} up {pct} and still {+adj}. {+close}"},
     {1, {1, 0, 0}, "Shorts are trapped in {A}, {+noun} incoming {+emo}"},
-    {1, {1, 0, 0}, "Love this {A} setup. {+adj} chart, great fundamentals, {+slang}"},
+    {1, {1, 0, 0}, "Love this {A} setup, the chart is {+adj}, great fundamentals, {+slang}"},
     {1, {1, 0, 0}, "{A} {+pos} printing {+emo} {+emo}"},
     {1, {1, 0, 0}, "Added to my {A} position on the dip. Easy {+noun} {when}"},
     {1, {1, 0, 0}, "Whoever sold {A} at {price} is crying now {+emo}"},
@@ -142,7 +142,7 @@ constexpr TemplateSpec kTemplates[] = {
     {1, {1, 0, 0}, "{A} {+noun} on the daily, {+pos} loaded {+emo}"},
     {1, {1, 0, 0}, "Great quarter from {A}, the bears were wrong again {+emo}"},
     // One ticker, bearish.
-    {1, {-1, 0, 0}, "{A} looking {-adj}, loading {-pos} {when} {-emo}"},
+    {1, {-1, 0, 0}, "{A} is {-adj} here, loading {-pos} {when} {-emo}"},
     {1, {-1, 0, 0}, "Sold all my {A}. {-slang} {-emo}"},
     {1, {-1, 0, 0}, "{A} about to {-verb} {when}. {-close}"},
     {1, {-1, 0, 0}, "Not buying {A} at these levels, it's {-adj}"},
@@ -151,7 +151,7 @@ constexpr TemplateSpec kTemplates[] = {
     {1, {-1, 0, 0}, "Careful with {A} into {catalyst}, this could {-verb} hard {-emo}"},
     {1, {-1, 0, 0}, "{A} down {pct} and still {-adj}. {-close}"},
     {1, {-1, 0, 0}, "Longs are trapped in {A}, {-noun} incoming {-emo}"},
-    {1, {-1, 0, 0}, "Hate this {A} chart. {-adj} and losing support, {-slang}"},
+    {1, {-1, 0, 0}, "Hate this {A} chart, it's {-adj} and losing support, {-slang}"},
     {1, {-1, 0, 0}, "{A} {-pos} printing {-emo} {-emo}"},
     {1, {-1, 0, 0}, "Trimmed my {A} position, this {-noun} is not done {-emo}"},
     {1, {-1, 0, 0}, "Whoever bought {A} at {price} is a bagholder now {-emo}"},
