@@ -17,6 +17,7 @@ namespace stockpulse {
 class RunCommand {
  public:
   explicit RunCommand(CLI::App& app);
+  bool selected() const { return cmd_->parsed(); }
   int execute();
 
  private:
@@ -26,6 +27,8 @@ class RunCommand {
   // Flag values; applied over the config file only when given.
   Config flags_;
   std::string symbols_csv_;
+  bool no_emoji_ = false;
+  bool quiet_ = false;
   std::vector<std::pair<CLI::Option*, std::function<void(Config&)>>> overrides_;
 };
 

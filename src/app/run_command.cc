@@ -82,7 +82,7 @@ RunCommand::RunCommand(CLI::App& app) {
       [&f](Config& c) { c.sources.speed = f.sources.speed; });
   add(cmd_->add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance [vader]"),
       [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
-  add(cmd_->add_flag("--no-emoji", "Do not translate emoji to words (exact NLTK VADER)"),
+  add(cmd_->add_flag("--no-emoji", no_emoji_, "Do not translate emoji to words (exact NLTK VADER)"),
       [](Config& c) { c.sentiment.emoji = false; });
   add(cmd_->add_option("--lexicon", f.sentiment.lexicon, "VADER lexicon file instead of the built-in one"),
       [&f](Config& c) { c.sentiment.lexicon = f.sentiment.lexicon; });
@@ -96,7 +96,7 @@ RunCommand::RunCommand(CLI::App& app) {
       [&f](Config& c) { c.pipeline.workers = f.pipeline.workers; });
   add(cmd_->add_option("--batch-size", f.pipeline.batch_size, "Records per batch between stages [2048]"),
       [&f](Config& c) { c.pipeline.batch_size = f.pipeline.batch_size; });
-  add(cmd_->add_flag("-q,--quiet", "No progress line"), [](Config& c) { c.run.progress = false; });
+  add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"), [](Config& c) { c.run.progress = false; });
 }
 
 Config RunCommand::resolve() const {
