@@ -34,8 +34,4 @@ class DeadLetterWriter {
   std::string line_;
 };
 
-// Appends s to out as a JSON string literal (quotes included). Bytes that are not valid UTF-8 are
-// written as U+FFFD so the line stays valid JSON.
-void append_json_string(std::string_view s, std::string& out);
-
 }  // namespace stockpulse
