@@ -52,7 +52,7 @@ TEST(DeadLetterWriter, WritesValidJsonWithReasonAndCountsEveryLetter) {
   EXPECT_EQ(std::string_view(first["reason"]), "invalid_utf8");
   EXPECT_EQ(int64_t(first["offset"]), 7);
   EXPECT_EQ(std::string_view(first["stream"]), "tweets");
-  const std::string payload(std::string_view(first["payload"]));
+  const std::string payload{std::string_view(first["payload"])};
   EXPECT_NE(payload.find("\xEF\xBF\xBD"), std::string::npos);  // the bad byte became U+FFFD
   EXPECT_NE(payload.find("\"quote\" \n"), std::string::npos);  // escapes round-trip
 
