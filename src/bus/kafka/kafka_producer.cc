@@ -28,6 +28,9 @@ Result<std::unique_ptr<KafkaProducer>, std::string> KafkaProducer::create(
       {"acks", "all"},
       // Batches of up to 5 ms: throughput without visible latency.
       {"linger.ms", "5"},
+      // The Java client's partitioner: a key lands in the same partition whether stockpulse or a
+      // JVM/kafka-python producer (both reference systems) wrote it.
+      {"partitioner", "murmur2_random"},
       {"client.id", "stockpulse-producer"},
   };
   auto conf = make_kafka_conf(options.connection, defaults);

@@ -400,5 +400,71 @@ TEST(KafkaProducerTest, BoundedWaitWhenTheQueueStaysFull) {
   EXPECT_EQ(producer.counts().delivered, static_cast<uint64_t>(accepted + 1));
 }
 
+// Kafka's Java client partitioner, written from its definition: murmur2 (seed 0x9747b28c), sign
+// bit cleared, modulo the partition count.
+int32_t java_partition(const std::string& key, int32_t partitions) {
+  const uint32_t m = 0x5bd1e995;
+  const size_t len = key.size();
+  uint32_t h = 0x9747b28cu ^ static_cast<uint32_t>(len);
+  const auto* d = reinterpret_cast<const unsigned char*>(key.data());
+  size_t i = 0;
+  for (; i + 4 <= len; i += 4) {
+    uint32_t k =
+        d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (static_cast<uint32_t>(d[i + 3]) << 24);
+    k *= m;
+    k ^= k >> 24;
+    k *= m;
+    h *= m;
+    h ^= k;
+  }
+  switch (len % 4) {
+    case 3:
+      h ^= static_cast<uint32_t>(d[i + 2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= static_cast<uint32_t>(d[i + 1]) << 8;
+      [[fallthrough]];
+    case 1:
+      h ^= d[i];
+      h *= m;
+  }
+  h ^= h >> 13;
+  h *= m;
+  h ^= h >> 15;
+  return static_cast<int32_t>((h & 0x7fffffffu) % static_cast<uint32_t>(partitions));
+}
+
+// Keys land where a Java or kafka-python producer would put them, so mixed producers agree.
+TEST(KafkaProducerTest, KeysLandWhereTheJavaClientPutsThem) {
+  auto mc = start_cluster(1);
+  ASSERT_NE(mc, nullptr);
+  ASSERT_TRUE(mc->create_topic("keyed", 6).ok());
+  auto producer = make_producer(mc->bootstraps());
+  ASSERT_NE(producer, nullptr);
+  const std::vector<std::string> keys = {"AAPL", "MSFT", "NVDA", "BRK.B", "TSLA", "AMD", "GOOGL",
+                                         "META", "X",    "SPY",  "QQQ",   "INTC", "ON",  "GME"};
+  for (const auto& k : keys) ASSERT_TRUE(producer->produce("keyed", k, k).ok());
+  ASSERT_TRUE(producer->flush(10s));
+  auto c = make_consumer(consumer_options(mc->bootstraps(), "g5", "keyed"));
+  ASSERT_NE(c, nullptr);
+  std::map<std::string, int32_t> partition_of;
+  ConsumedBatch batch;
+  EXPECT_TRUE(wait_for(
+      [&] {
+        c->poll_batch(100, 100ms, batch).value();
+        for (const auto& r : batch.records) {
+          partition_of[std::string(batch.key(r))] = r.partition.value();
+        }
+        return partition_of.size() >= keys.size();
+      },
+      30s));
+  std::set<int32_t> used;
+  for (const auto& k : keys) {
+    EXPECT_EQ(partition_of[k], java_partition(k, 6)) << k;
+    used.insert(partition_of[k]);
+  }
+  EXPECT_GT(used.size(), 1u);
+}
+
 }  // namespace
 }  // namespace stockpulse
