@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/named_type.h"
+#include "common/result.h"
+
+namespace stockpulse {
+
+// The validated query parameters of the /api/... routes:
+//   symbol  1..16 characters of A-Z a-z 0-9 . - ^ * (upper-cased; "*" is the whole market)
+//   from    inclusive lower bound, ISO-8601 (anything parse_iso8601 accepts) or epoch milliseconds
+//   to      exclusive upper bound, same forms; must be after `from`
+//   limit   1..kMaxLimit rows (a larger value is capped, not refused: `limit_capped` says so)
+// Unknown or repeated parameters are refused, so a typo (`symbols=`) is an error, not a silent
+// "all symbols". Values are percent-decoded ('+' is a space); %00 and control characters are
+// refused.
+struct ApiQuery {
+  static constexpr int kDefaultLimit = 1000;
+  static constexpr int kMaxLimit = 5000;
+
+  std::optional<std::string> symbol;
+  std::optional<EventTime> from;
+  std::optional<EventTime> to;
+  int limit = kDefaultLimit;
+  bool limit_capped = false;
+  // Only /api/stream uses it: EventSource cannot send an Authorization header.
+  std::optional<std::string> access_token;
+};
+
+// Parses the part of a request target after '?'. The error is a message for a 400 response.
+Result<ApiQuery, std::string> parse_api_query(std::string_view query_string);
+
+// Percent-decodes one URL component ('+' becomes a space when `plus_is_space`). nullopt for a
+// malformed escape, an encoded or raw NUL, or any other control character.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// ISO-8601 or an integer of epoch milliseconds (0 .. year 9999).
+std::optional<EventTime> parse_time_parameter(std::string_view text);
+
+}  // namespace stockpulse

@@ -1,0 +1,123 @@
+#include "serve/live_hub.h"
+
+#include <algorithm>
+
+namespace stockpulse {
+
+void LiveSubscription::set_notify(std::function<void()> notify) {
+  bool pending = false;
+  {
+    std::lock_guard lock(mutex_);
+    notify_ = std::move(notify);
+    pending = !buffer_.empty() || dropped();
+  }
+  // Frames published before the connection was ready must not wait for the next publish.
+  if (pending) this->notify();
+}
+
+bool LiveSubscription::take(std::string& out) {
+  std::lock_guard lock(mutex_);
+  if (dropped()) return false;
+  out += buffer_;
+  buffer_.clear();
+  return true;
+}
+
+size_t LiveSubscription::buffered_bytes() const {
+  std::lock_guard lock(mutex_);
+  return buffer_.size();
+}
+
+bool LiveSubscription::offer(std::string_view frame) {
+  bool was_empty = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (dropped()) return false;
+    if (buffer_.size() + frame.size() > max_buffered_bytes_) {
+      // Dropping the whole subscription rather than single frames: a client that silently lost
+      // events would show a stale dashboard; a closed stream makes EventSource reconnect and the
+      // page reload its history from the REST API.
+      dropped_.store(true, std::memory_order_release);
+      buffer_.clear();
+      buffer_.shrink_to_fit();
+    } else {
+      was_empty = buffer_.empty();
+      buffer_.append(frame);
+    }
+  }
+  if (dropped() || was_empty) notify();
+  return !dropped();
+}
+
+void LiveSubscription::notify() {
+  std::function<void()> n;
+  {
+    std::lock_guard lock(mutex_);
+    n = notify_;
+  }
+  if (n) n();
+}
+
+LiveHub::LiveHub(LiveHubOptions options) : options_(options) {}
+
+std::string LiveHub::format_frame(std::string_view event, std::string_view json) {
+  std::string frame;
+  frame.reserve(event.size() + json.size() + 16);
+  frame += "event: ";
+  frame += event;
+  frame += '\n';
+  size_t start = 0;
+  while (true) {
+    const size_t nl = json.find('\n', start);
+    std::string_view line = json.substr(start, nl == std::string_view::npos ? nl : nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    frame += "data: ";
+    frame += line;
+    frame += '\n';
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  frame += '\n';
+  return frame;
+}
+
+void LiveHub::publish(std::string_view event, std::string json) {
+  const std::string frame = format_frame(event, json);
+  published_.fetch_add(1, std::memory_order_relaxed);
+  // Copy the list so offers (and the notify callbacks they run) happen without the hub lock.
+  std::vector<std::shared_ptr<LiveSubscription>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    targets = subscribers_;
+  }
+  bool any_dropped = false;
+  for (const auto& s : targets) {
+    if (!s->offer(frame)) any_dropped = true;
+  }
+  if (any_dropped) {
+    std::lock_guard lock(mutex_);
+    const auto before = subscribers_.size();
+    std::erase_if(subscribers_, [](const auto& s) { return s->dropped(); });
+    dropped_.fetch_add(before - subscribers_.size(), std::memory_order_relaxed);
+  }
+}
+
+std::shared_ptr<LiveSubscription> LiveHub::subscribe() {
+  std::lock_guard lock(mutex_);
+  if (subscribers_.size() >= options_.max_subscribers) return nullptr;
+  auto s = std::make_shared<LiveSubscription>(options_.max_buffered_bytes);
+  subscribers_.push_back(s);
+  return s;
+}
+
+void LiveHub::unsubscribe(const std::shared_ptr<LiveSubscription>& subscription) {
+  std::lock_guard lock(mutex_);
+  std::erase(subscribers_, subscription);
+}
+
+size_t LiveHub::subscriber_count() const {
+  std::lock_guard lock(mutex_);
+  return subscribers_.size();
+}
+
+}  // namespace stockpulse

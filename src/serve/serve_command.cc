@@ -1,0 +1,64 @@
+#include "serve/serve_command.h"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+
+#include "serve/dashboard_service.h"
+
+namespace stockpulse {
+
+ServeCommand::ServeCommand(CLI::App& app) {
+  cmd_ = app.add_subcommand(
+      "serve",
+      "Serve the dashboard, the query API (/api/...), /metrics and /healthz over an existing\n"
+      "serving store, e.g. one written by `stockpulse run`. Changed windows are pushed live.");
+  cmd_->add_option("--serving", serving_, "Serving store, sqlite:PATH [sqlite:stockpulse.db]");
+  cmd_->add_option("--listen", listen_,
+                   "HOST:PORT [127.0.0.1:8080]; beyond loopback needs STOCKPULSE_TOKEN");
+  cmd_->add_option("--web-root", web_root_, "Built front end [web/dist of the source tree]");
+  cmd_->add_option("--poll-ms", poll_ms_, "How often to look for store changes [1000]")
+      ->check(CLI::Range(50, 60000));
+}
+
+int ServeCommand::execute() {
+  const std::string path = sqlite_path_from_url(serving_);
+  if (!std::filesystem::exists(path)) {
+    throw std::runtime_error(
+        fmt::format("--serving {}: no such file (run `stockpulse run --serving {}` first)",
+                    serving_, serving_));
+  }
+  DashboardOptions options;
+  options.http.listen = listen_;
+  options.http.web_root = web_root_;
+  if (const char* token = std::getenv("STOCKPULSE_TOKEN")) options.http.token = token;
+  options.poll_store = true;
+  options.poll_interval = std::chrono::milliseconds(poll_ms_);
+
+  // Block the stop signals before any thread starts, so only sigwait() below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto dashboard = start_dashboard(options, path, nullptr);
+  const std::string web_root = web_root_.empty() ? default_web_root() : web_root_;
+  fmt::print(stderr, "stockpulse serve: dashboard at {} (store {}, web root {})\n",
+             dashboard->url(), path, web_root);
+  if (!std::filesystem::exists(std::filesystem::path(web_root) / "index.html")) {
+    fmt::print(stderr,
+               "warning: no index.html in {}: the API works, but run scripts/setup.sh to build the "
+               "web front end\n",
+               web_root);
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  fmt::print(stderr, "stockpulse serve: stopping\n");
+  dashboard.reset();
+  return 0;
+}
+
+}  // namespace stockpulse

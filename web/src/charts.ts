@@ -1,0 +1,58 @@
+// Small wrappers over uPlot: every time-series panel is "x = window end, one or more series",
+// resized with its panel.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface SeriesSpec {
+  label: string;
+  stroke: string;
+  fill?: string;
+  dash?: number[];
+  bars?: boolean;
+  width?: number;
+}
+
+const axisStyle = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140' } };
+
+export class TimeChart {
+  readonly plot: uPlot;
+  private readonly el: HTMLElement;
+
+  constructor(el: HTMLElement, series: SeriesSpec[], yRange?: [number, number], bands?: uPlot.Band[]) {
+    this.el = el;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height: Math.max(120, el.clientHeight),
+      legend: { show: true, live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
+      axes: [{ ...axisStyle }, { ...axisStyle, size: 56 }],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          fill: s.fill,
+          dash: s.dash,
+          width: s.width ?? 1.5,
+          paths: s.bars ? uPlot.paths.bars!({ size: [0.7, 24] }) : undefined,
+          points: { show: false },
+        })),
+      ],
+      bands,
+    };
+    this.plot = new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el);
+    new ResizeObserver(() => this.resize()).observe(el);
+  }
+
+  set(x: number[], ys: (number | null)[][]): void {
+    this.plot.setData([x, ...ys] as uPlot.AlignedData);
+    this.el.dataset.count = String(x.length);
+  }
+
+  private resize(): void {
+    const w = this.el.clientWidth;
+    const h = this.el.clientHeight;
+    if (w > 0 && h > 0) this.plot.setSize({ width: w, height: h - 28 });
+  }
+}
