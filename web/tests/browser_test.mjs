@@ -1,0 +1,131 @@
+// Browser test of the dashboard: headless Chromium (Debian `chromium`) driven by playwright-core
+// loads the page served by sp_serve_demo while it publishes live events, checks that every panel
+// renders with data, that values change without a reload, that nothing errors (CSP included),
+// that the phone layout has no horizontal scrolling, and saves screenshots.
+//
+//   node web/tests/browser_test.mjs --demo build/sp_serve_demo --web-root web/dist \
+//        --screenshot build/dashboard.png
+//
+// A missing browser, playwright-core or front-end build FAILS (exit 1) with a message saying how
+// to install it; it never skips.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs, startDemo } from './demo_server.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PANELS = ['badges', 'candles', 'sentiment', 'fear-greed', 'heatmap', 'close', 'buy-pressure',
+  'volatility', 'volume', 'alerts', 'health'];
+
+const args = parseArgs(process.argv);
+let failures = 0, passes = 0;
+function check(ok, what) {
+  if (ok) { passes++; console.log(`ok   ${what}`); } else { failures++; console.log(`FAIL ${what}`); }
+}
+function fatal(message) {
+  console.error(`FAIL ${message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+if (!existsSync(CHROMIUM)) fatal(`${CHROMIUM} not found: install Debian's chromium (scripts/setup.sh does)`);
+if (!args.demo || !existsSync(args.demo)) fatal(`--demo ${args.demo}: build sp_serve_demo first`);
+if (!args['web-root'] || !existsSync(path.join(args['web-root'], 'index.html'))) {
+  fatal(`no index.html in ${args['web-root']}: build the front end (scripts/setup.sh, or npm run build in web/)`);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  fatal(`playwright-core is not installed in web/node_modules (run scripts/setup.sh): ${e.message}`);
+}
+
+const demo = await startDemo(args.demo, ['--web-root', args['web-root'], '--interval-ms', '300']);
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  const url = `http://127.0.0.1:${demo.port}/`;
+  const t0 = Date.now();
+  await page.goto(url);
+
+  // Every panel shows data.
+  for (const panel of PANELS) {
+    const sel = `[data-panel="${panel}"] [data-count]`;
+    let count = 0;
+    try {
+      await page.waitForFunction((s) => {
+        const el = document.querySelector(s);
+        return el && Number(el.dataset.count) > 0;
+      }, sel, { timeout: 15000 });
+      count = await page.$eval(sel, (el) => Number(el.dataset.count));
+    } catch { /* reported below */ }
+    check(count > 0, `panel ${panel} renders data (count ${count})`);
+  }
+  console.log(`     all panels in ${Date.now() - t0} ms`);
+  check(await page.$eval('#live', (el) => el.textContent === 'live'), 'live stream connected');
+  check((await page.$$('.tv-lightweight-charts, [data-panel="candles"] canvas')).length > 0, 'candles drawn on canvas');
+  check((await page.$$('[data-panel="candles"] a[href="https://www.tradingview.com/"]')).length > 0, 'TradingView credited');
+
+  // Values change without a reload.
+  await page.evaluate(() => { window.__noReload = 42; });
+  const snapshot = () => page.evaluate(() => ({
+    posts: document.querySelector('#health [data-key="posts_total"]')?.textContent ?? '',
+    alerts: document.querySelector('#alerts')?.dataset.count ?? '',
+    candles: document.querySelector('#candles')?.dataset.count ?? '',
+    lastClose: document.querySelector('#candles')?.dataset.last ?? '',
+    price: document.querySelector('.badge.selected [data-field="price"]')?.textContent ?? '',
+    alertTop: document.querySelector('#alerts li')?.textContent ?? '',
+  }));
+  const before = await snapshot();
+  await page.waitForTimeout(2500);
+  const after = await snapshot();
+  console.log(`     before ${JSON.stringify(before)}\n     after  ${JSON.stringify(after)}`);
+  check(await page.evaluate(() => window.__noReload === 42), 'page was not reloaded');
+  check(after.posts !== '' && after.posts !== before.posts, 'pipeline health updates live');
+  check(after.price !== before.price, 'badge price updates live');
+  check(after.lastClose !== before.lastClose || after.candles !== before.candles, 'candles update live');
+  check(after.alertTop !== before.alertTop, 'alerts feed updates live');
+
+  // Switching symbol and range reloads the panels from the API.
+  await page.selectOption('#symbol', 'TSLA');
+  await page.waitForFunction(() => document.querySelector('#candles-title')?.textContent === 'TSLA', null, { timeout: 5000 });
+  await page.click('[data-range="15m"]');
+  await page.waitForTimeout(500);
+  const candles15 = await page.$eval('#candles', (el) => Number(el.dataset.count));
+  check(candles15 > 0 && candles15 <= 20, `15-minute range shows about 15 candles (${candles15})`);
+  await page.click('[data-range="1h"]');
+  await page.waitForTimeout(300);
+
+  if (args.screenshot) {
+    await page.screenshot({ path: args.screenshot, fullPage: true });
+    console.log(`     screenshot ${args.screenshot}`);
+  }
+
+  // A phone: no horizontal scrolling, panels stacked.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  phone.on('pageerror', (e) => errors.push(`phone page error: ${e.message}`));
+  await phone.goto(url);
+  await phone.waitForFunction(() => Number(document.querySelector('#sentiment')?.dataset.count) > 0, null, { timeout: 15000 });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `phone layout fits the width (overflow ${overflow}px)`);
+  if (args.screenshot) {
+    const p = args.screenshot.replace(/\.png$/, '') + '-phone.png';
+    await phone.screenshot({ path: p, fullPage: false });
+    console.log(`     screenshot ${p}`);
+  }
+  check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
+} catch (e) {
+  failures++;
+  console.log(`FAIL ${e.stack ?? e}`);
+} finally {
+  await browser.close();
+  await demo.stop();
+}
+console.log(`${passes} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
