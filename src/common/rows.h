@@ -81,6 +81,43 @@ struct MarketWindowRow {
   bool is_final = false;
 };
 
+// Indicators of one symbol at the close of one minute (table `indicators`): RSI-14 (Wilder),
+// EMA-20 and SMA-50 of minute closes; NaN until enough minutes have been seen.
+struct IndicatorRow {
+  std::string symbol;
+  EventTime ts;  // the minute's start
+  double close = 0;
+  double rsi_14 = std::numeric_limits<double>::quiet_NaN();
+  double ema_20 = std::numeric_limits<double>::quiet_NaN();
+  double sma_50 = std::numeric_limits<double>::quiet_NaN();
+};
+
+// The Fear & Greed index of one symbol ("*": the whole market) for one final window
+// (table `fear_greed`), with the five components it combines, each on 0..100.
+struct FearGreedRow {
+  std::string symbol;
+  EventTime ts;  // end of the window it was computed from
+  double score = std::numeric_limits<double>::quiet_NaN();
+  std::string band;  // extreme_fear, fear, neutral, greed, extreme_greed
+  double sentiment = std::numeric_limits<double>::quiet_NaN();
+  double bullish = std::numeric_limits<double>::quiet_NaN();
+  double momentum = std::numeric_limits<double>::quiet_NaN();
+  double volatility = std::numeric_limits<double>::quiet_NaN();
+  double volume = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Rolling correlation between per-minute average sentiment and per-minute return of one symbol
+// (table `sentiment_correlation`), at lag 0 and at the lag that maximises |r|.
+struct CorrelationRow {
+  std::string symbol;
+  EventTime ts;
+  double r_lag0 = std::numeric_limits<double>::quiet_NaN();
+  int64_t pairs_lag0 = 0;
+  int64_t best_lag = 0;  // minutes; positive: sentiment leads the price
+  double best_r = std::numeric_limits<double>::quiet_NaN();
+  int64_t pairs_best = 0;
+};
+
 // A notable change (table and stream `alerts`).
 struct AlertRow {
   std::string symbol;

@@ -14,6 +14,9 @@ class DiscardingServingStore final : public ServingStore {
   void write_sentiment_windows(std::span<const SentimentWindowRow>) override {}
   void write_market_windows(std::span<const MarketWindowRow>) override {}
   void write_alerts(std::span<const AlertRow>) override {}
+  void write_indicators(std::span<const IndicatorRow>) override {}
+  void write_fear_greed(std::span<const FearGreedRow>) override {}
+  void write_correlations(std::span<const CorrelationRow>) override {}
   void flush() override {}
 };
 

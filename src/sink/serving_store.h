@@ -46,6 +46,12 @@ class ServingStore {
   virtual void write_market_windows(std::span<const MarketWindowRow> rows) = 0;
   // Table `alerts`.
   virtual void write_alerts(std::span<const AlertRow> rows) = 0;
+  // `indicators`, key (symbol, ts).
+  virtual void write_indicators(std::span<const IndicatorRow> rows) = 0;
+  // `fear_greed`, key (symbol, ts).
+  virtual void write_fear_greed(std::span<const FearGreedRow> rows) = 0;
+  // `sentiment_correlation`, key (symbol, ts).
+  virtual void write_correlations(std::span<const CorrelationRow> rows) = 0;
   // Makes everything written so far visible and checkpointed as far as the store can.
   virtual void flush() = 0;
 };

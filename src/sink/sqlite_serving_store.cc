@@ -105,6 +105,42 @@ CREATE INDEX topic_sentiment_avg_by_end ON topic_sentiment_avg (window_end);
 CREATE INDEX stock_trends_by_end ON stock_trends (window_end);
 CREATE INDEX alerts_by_ts ON alerts (ts);
 )sql",
+    // v3: the analytics of issue 6 — per-minute indicators, Fear & Greed per window, and the
+    // sentiment/return correlation.
+    R"sql(
+CREATE TABLE indicators (
+  symbol TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  close REAL NOT NULL,
+  rsi_14 REAL,
+  ema_20 REAL,
+  sma_50 REAL,
+  PRIMARY KEY (symbol, ts)
+) WITHOUT ROWID;
+CREATE TABLE fear_greed (
+  symbol TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  score REAL,
+  band TEXT NOT NULL,
+  sentiment REAL,
+  bullish REAL,
+  momentum REAL,
+  volatility REAL,
+  volume REAL,
+  PRIMARY KEY (symbol, ts)
+) WITHOUT ROWID;
+CREATE TABLE sentiment_correlation (
+  symbol TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  r_lag0 REAL,
+  pairs_lag0 INTEGER NOT NULL,
+  best_lag INTEGER NOT NULL,
+  best_r REAL,
+  pairs_best INTEGER NOT NULL,
+  PRIMARY KEY (symbol, ts)
+) WITHOUT ROWID;
+CREATE INDEX fear_greed_by_ts ON fear_greed (ts);
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteServingStore::kSchemaVersion);
 
@@ -230,6 +266,15 @@ SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
                          "is_final"},
         3));
     upsert_alert_ = prepare(upsert_sql("alerts", {"symbol", "ts", "kind", "message", "value"}, 3));
+    upsert_indicator_ = prepare(
+        upsert_sql("indicators", {"symbol", "ts", "close", "rsi_14", "ema_20", "sma_50"}, 2));
+    upsert_fear_greed_ = prepare(upsert_sql("fear_greed",
+                                            {"symbol", "ts", "score", "band", "sentiment", "bullish",
+                                             "momentum", "volatility", "volume"},
+                                            2));
+    upsert_correlation_ = prepare(upsert_sql(
+        "sentiment_correlation",
+        {"symbol", "ts", "r_lag0", "pairs_lag0", "best_lag", "best_r", "pairs_best"}, 2));
   } catch (...) {
     // Statements must be finalized before the connection closes.
     begin_.reset();
@@ -239,6 +284,9 @@ SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
     upsert_sentiment_window_.reset();
     upsert_market_window_.reset();
     upsert_alert_.reset();
+    upsert_indicator_.reset();
+    upsert_fear_greed_.reset();
+    upsert_correlation_.reset();
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
@@ -253,6 +301,9 @@ SqliteServingStore::~SqliteServingStore() {
   upsert_sentiment_window_.reset();
   upsert_market_window_.reset();
   upsert_alert_.reset();
+  upsert_indicator_.reset();
+  upsert_fear_greed_.reset();
+  upsert_correlation_.reset();
   sqlite3_close(db_);
 }
 
@@ -487,6 +538,61 @@ void SqliteServingStore::write_alerts(std::span<const AlertRow> rows) {
       bind_text(s, 3, r.kind);
       bind_text(s, 4, r.message);
       bind_double(s, 5, r.value);
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::write_indicators(std::span<const IndicatorRow> rows) {
+  if (rows.empty()) return;
+  sqlite3_stmt* s = upsert_indicator_.get();
+  in_transaction([&] {
+    for (const IndicatorRow& r : rows) {
+      const TimeText ts(r.ts);
+      bind_text(s, 1, r.symbol);
+      bind_text(s, 2, ts.view());
+      bind_double(s, 3, r.close);
+      bind_double(s, 4, r.rsi_14);
+      bind_double(s, 5, r.ema_20);
+      bind_double(s, 6, r.sma_50);
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::write_fear_greed(std::span<const FearGreedRow> rows) {
+  if (rows.empty()) return;
+  sqlite3_stmt* s = upsert_fear_greed_.get();
+  in_transaction([&] {
+    for (const FearGreedRow& r : rows) {
+      const TimeText ts(r.ts);
+      bind_text(s, 1, r.symbol);
+      bind_text(s, 2, ts.view());
+      bind_double(s, 3, r.score);
+      bind_text(s, 4, r.band);
+      bind_double(s, 5, r.sentiment);
+      bind_double(s, 6, r.bullish);
+      bind_double(s, 7, r.momentum);
+      bind_double(s, 8, r.volatility);
+      bind_double(s, 9, r.volume);
+      step_and_reset(s);
+    }
+  });
+}
+
+void SqliteServingStore::write_correlations(std::span<const CorrelationRow> rows) {
+  if (rows.empty()) return;
+  sqlite3_stmt* s = upsert_correlation_.get();
+  in_transaction([&] {
+    for (const CorrelationRow& r : rows) {
+      const TimeText ts(r.ts);
+      bind_text(s, 1, r.symbol);
+      bind_text(s, 2, ts.view());
+      bind_double(s, 3, r.r_lag0);
+      bind_int(s, 4, r.pairs_lag0);
+      bind_int(s, 5, r.best_lag);
+      bind_double(s, 6, r.best_r);
+      bind_int(s, 7, r.pairs_best);
       step_and_reset(s);
     }
   });

@@ -26,7 +26,7 @@ namespace stockpulse {
 class SqliteServingStore final : public ServingStore {
  public:
   // The schema version this binary writes. Bump it together with a new entry in kMigrations.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   explicit SqliteServingStore(const std::string& path);
   ~SqliteServingStore() override;
@@ -38,6 +38,9 @@ class SqliteServingStore final : public ServingStore {
   void write_sentiment_windows(std::span<const SentimentWindowRow> rows) override;
   void write_market_windows(std::span<const MarketWindowRow> rows) override;
   void write_alerts(std::span<const AlertRow> rows) override;
+  void write_indicators(std::span<const IndicatorRow> rows) override;
+  void write_fear_greed(std::span<const FearGreedRow> rows) override;
+  void write_correlations(std::span<const CorrelationRow> rows) override;
   // Every write already committed; this runs a passive WAL checkpoint so the WAL file does not
   // grow while readers are active.
   void flush() override;
@@ -72,6 +75,9 @@ class SqliteServingStore final : public ServingStore {
   Statement upsert_sentiment_window_;
   Statement upsert_market_window_;
   Statement upsert_alert_;
+  Statement upsert_indicator_;
+  Statement upsert_fear_greed_;
+  Statement upsert_correlation_;
   std::string scratch_;  // reused for JSON text so large batches do not allocate per row
 };
 

@@ -229,22 +229,25 @@ TEST(SqliteServingStore, StoresSchemaVersionAndMigratesOlderFilesForward) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP INDEX topic_sentiment_avg_by_end; DROP INDEX stock_trends_by_end;"
-                           "DROP INDEX alerts_by_ts; DELETE FROM schema_version WHERE version > 1",
+                           "DROP INDEX alerts_by_ts; DROP TABLE indicators; DROP TABLE fear_greed;"
+                           "DROP TABLE sentiment_correlation;"
+                           "DELETE FROM schema_version WHERE version > 1",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
   }
   {
     SqliteServingStore store(path);
-    EXPECT_EQ(store.schema_version(), 2);
+    EXPECT_EQ(store.schema_version(), SqliteServingStore::kSchemaVersion);
   }
   Reader r(path);
   EXPECT_EQ(r.count("tweets"), 1) << "migration must keep existing data";
   auto idx = r.rows(
       "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_%' "
       "ORDER BY name");
-  ASSERT_EQ(idx.size(), 3u);
+  ASSERT_EQ(idx.size(), 4u);
   EXPECT_EQ(idx[0][0], "alerts_by_ts");
+  EXPECT_EQ(idx[1][0], "fear_greed_by_ts");
 }
 
 TEST(SqliteServingStore, RefusesAFileOfANewerSchema) {
@@ -365,4 +368,58 @@ TEST(OpenServingStore, BadUrlsAndUnopenableFilesThrowClearErrors) {
 }
 
 }  // namespace
+
+TEST(SqliteServingStore, AnalyticsTablesUpsertByKey) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  {
+    SqliteServingStore store(path);
+    IndicatorRow ind;
+    ind.symbol = "AAPL";
+    ind.ts = EventTime(1714572000000);
+    ind.close = 170.5;
+    ind.rsi_14 = 55.25;  // ema and sma stay NaN: not enough minutes yet
+    std::vector<IndicatorRow> inds{ind, ind};
+    inds[1].close = 171.0;  // same key: the later row wins
+    store.write_indicators(inds);
+    FearGreedRow fg;
+    fg.symbol = "*";
+    fg.ts = EventTime(1714572300000);
+    fg.score = 62.5;
+    fg.band = "greed";
+    fg.sentiment = 70;
+    std::vector<FearGreedRow> fgs{fg};
+    store.write_fear_greed(fgs);
+    fgs[0].score = 30;
+    fgs[0].band = "fear";
+    store.write_fear_greed(fgs);
+    CorrelationRow c;
+    c.symbol = "AAPL";
+    c.ts = EventTime(1714572300000);
+    c.r_lag0 = 0.25;
+    c.pairs_lag0 = 40;
+    c.best_lag = 2;
+    c.best_r = 0.5;
+    c.pairs_best = 38;
+    std::vector<CorrelationRow> cs{c};
+    store.write_correlations(cs);
+  }
+  Reader r(path);
+  EXPECT_EQ(r.count("indicators"), 1);
+  auto ind = r.rows("SELECT symbol, ts, close, rsi_14, ema_20, sma_50 FROM indicators");
+  ASSERT_EQ(ind.size(), 1u);
+  EXPECT_EQ(ind[0][1], "2024-05-01T14:00:00.000Z");
+  EXPECT_EQ(std::stod(ind[0][2]), 171.0);
+  EXPECT_EQ(std::stod(ind[0][3]), 55.25);
+  EXPECT_EQ(ind[0][4], "NULL");
+  EXPECT_EQ(ind[0][5], "NULL");
+  auto fg = r.rows("SELECT symbol, score, band FROM fear_greed");
+  ASSERT_EQ(fg.size(), 1u);
+  EXPECT_EQ(fg[0][0], "*");
+  EXPECT_EQ(std::stod(fg[0][1]), 30.0);
+  EXPECT_EQ(fg[0][2], "fear");
+  EXPECT_EQ(r.rows("SELECT best_lag, pairs_best FROM sentiment_correlation")[0],
+            (std::vector<std::string>{"2", "38"}));
+}
+
 }  // namespace stockpulse
