@@ -19,7 +19,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format git ca-certificates
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libsqlite3-dev sqlite3 libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  librdkafka-dev kcat
+  librdkafka-dev kcat libboost-dev libssl-dev
   python3 python3-nltk python3-pandas unicode-data
 )
 
