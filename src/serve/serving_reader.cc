@@ -195,6 +195,19 @@ UNION SELECT s FROM b WHERE s IS NOT NULL ORDER BY 1)sql");
     max_sentiment_end_ = prepare("SELECT MAX(window_end) FROM topic_sentiment_avg");
     trends_since_ = prepare("SELECT * FROM stock_trends WHERE window_end >= ?1");
     sentiment_since_ = prepare("SELECT * FROM topic_sentiment_avg WHERE window_end >= ?1");
+    // Schema v3 tables: optional, so a store written by an older pipeline still serves.
+    stored_indicators_any_ = prepare_optional("SELECT 1 FROM indicators WHERE symbol = ?1 LIMIT 1");
+    stored_indicators_ = prepare_optional(
+        "SELECT ts, close, rsi_14, ema_20, sma_50 FROM indicators WHERE symbol = ?1 AND "
+        "ts >= ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4");
+    stored_fg_any_ = prepare_optional("SELECT 1 FROM fear_greed LIMIT 1");
+    stored_fg_latest_ = prepare_optional(
+        "SELECT symbol, ts AS minute, score, band, sentiment, bullish, momentum, volatility, "
+        "volume "
+        "FROM fear_greed WHERE symbol = ?1 AND ts < ?2 ORDER BY ts DESC LIMIT 1");
+    stored_fg_history_ = prepare_optional(
+        "SELECT ts AS minute, score, band, sentiment, bullish, momentum, volatility, volume "
+        "FROM fear_greed WHERE symbol = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4");
   } catch (const std::runtime_error& e) {
     close();
     throw std::runtime_error(
@@ -209,14 +222,33 @@ ServingReader::~ServingReader() {
 }
 
 void ServingReader::close() {
-  for (Statement* s : {&symbols_,          &latest_trend_,        &latest_sentiment_,
-                       &latest_bar_,       &sentiment_by_symbol_, &sentiment_all_,
-                       &trends_by_symbol_, &trends_all_,          &candles_,
-                       &closes_,           &fg_trends_,           &fg_sentiment_,
-                       &fg_latest_start_,  &alerts_by_symbol_,    &alerts_all_,
-                       &alerts_after_,     &schema_version_,      &data_version_,
-                       &max_trend_end_,    &max_sentiment_end_,   &trends_since_,
-                       &sentiment_since_}) {
+  for (Statement* s : {&symbols_,
+                       &latest_trend_,
+                       &latest_sentiment_,
+                       &latest_bar_,
+                       &sentiment_by_symbol_,
+                       &sentiment_all_,
+                       &trends_by_symbol_,
+                       &trends_all_,
+                       &candles_,
+                       &closes_,
+                       &fg_trends_,
+                       &fg_sentiment_,
+                       &fg_latest_start_,
+                       &alerts_by_symbol_,
+                       &alerts_all_,
+                       &alerts_after_,
+                       &schema_version_,
+                       &data_version_,
+                       &max_trend_end_,
+                       &max_sentiment_end_,
+                       &trends_since_,
+                       &sentiment_since_,
+                       &stored_indicators_any_,
+                       &stored_indicators_,
+                       &stored_fg_any_,
+                       &stored_fg_latest_,
+                       &stored_fg_history_}) {
     s->reset();
   }
   if (db_) sqlite3_close(db_);
@@ -228,6 +260,24 @@ ServingReader::Statement ServingReader::prepare(const char* sql) {
   const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
   return Statement(s);
+}
+
+ServingReader::Statement ServingReader::prepare_optional(const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    return nullptr;
+  }
+  return Statement(s);
+}
+
+Result<bool, ReadError> ServingReader::has_rows(sqlite3_stmt* any, const std::string* symbol) {
+  if (!any) return false;
+  ResetGuard guard(any);
+  if (symbol) bind_text(any, 1, *symbol);
+  const int rc = sqlite3_step(any);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Err(error(rc));
 }
 
 ReadError ServingReader::error(int rc) const {
@@ -340,8 +390,25 @@ ServingReader::Json ServingReader::candles(const ApiQuery& q) {
   return out;
 }
 
+ServingReader::Json ServingReader::stored_indicators(const ApiQuery& q) {
+  auto rows = window_rows(stored_indicators_.get(), stored_indicators_.get(), q);
+  if (!rows) return rows;
+  std::string out = "{\"symbol\":";
+  append_json_string(*q.symbol, out);
+  out += ",\"source\":\"stored\",";
+  out.append(rows.value(), 1);
+  return out;
+}
+
 ServingReader::Json ServingReader::indicators(const ApiQuery& q) {
   if (!q.symbol) return Err(ReadError{ReadErrorCode::kBadRequest, "'symbol' is required"});
+  {
+    std::unique_lock lock(mutex_);
+    auto stored = has_rows(stored_indicators_any_.get(), &*q.symbol);
+    if (!stored) return Err(stored.error());
+    lock.unlock();
+    if (stored.value()) return stored_indicators(q);
+  }
   std::vector<std::pair<std::string, double>> closes;  // newest first as read
   {
     std::lock_guard lock(mutex_);
@@ -384,7 +451,7 @@ ServingReader::Json ServingReader::indicators(const ApiQuery& q) {
   const size_t first = truncated ? rows.size() - q.limit : 0;
   std::string out = "{\"symbol\":";
   append_json_string(*q.symbol, out);
-  out += fmt::format(",\"warmup_bars\":{},\"rows\":[", fed - (rows.size()));
+  out += fmt::format(",\"source\":\"computed\",\"warmup_bars\":{},\"rows\":[", fed - rows.size());
   for (size_t i = first; i < rows.size(); ++i) {
     if (i > first) out += ',';
     out += rows[i];
@@ -407,6 +474,14 @@ ServingReader::Json ServingReader::fear_greed(const ApiQuery& q) {
       if (name != "*" && !name.empty()) names.push_back(std::move(name));
     }
     if (rc != SQLITE_DONE) return Err(error(rc));
+  }
+
+  {
+    std::unique_lock lock(mutex_);
+    auto stored = has_rows(stored_fg_any_.get(), nullptr);
+    if (!stored) return Err(stored.error());
+    lock.unlock();
+    if (stored.value()) return stored_fear_greed(q, names);
   }
 
   struct MinuteInput {
@@ -506,7 +581,7 @@ ServingReader::Json ServingReader::fear_greed(const ApiQuery& q) {
       }
     }
   }
-  std::string out = "{\"formula\":";
+  std::string out = "{\"source\":\"computed\",\"formula\":";
   append_json_string(
       "weighted mean of five 0-100 components: sentiment 0.25, bullish share 0.15, momentum 0.25, "
       "volatility 0.20, volume 0.15 (missing ones left out); market = mean of the symbols' latest "
@@ -529,6 +604,66 @@ ServingReader::Json ServingReader::fear_greed(const ApiQuery& q) {
   }
   out += "],\"history\":[";
   out += history;
+  out += "]}";
+  return out;
+}
+
+ServingReader::Json ServingReader::stored_fear_greed(const ApiQuery& q,
+                                                     const std::vector<std::string>& names) {
+  std::string out = "{\"source\":\"stored\",\"market\":";
+  const std::string to = time_text(q.to, kMaxTime);
+  std::lock_guard lock(mutex_);
+  auto latest = [&](const std::string& symbol, std::string& into) -> Result<bool, ReadError> {
+    sqlite3_stmt* s = stored_fg_latest_.get();
+    ResetGuard guard(s);
+    bind_text(s, 1, symbol);
+    bind_text(s, 2, to);
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+      append_row(s, into);
+      return true;
+    }
+    if (rc != SQLITE_DONE) return Err(error(rc));
+    return false;
+  };
+  if (q.symbol) {
+    out += "null";
+  } else {
+    auto r = latest("*", out);
+    if (!r) return Err(r.error());
+    if (!r.value()) out += "null";
+  }
+  out += ",\"symbols\":[";
+  bool first = true;
+  for (const std::string& name : names) {
+    std::string row;
+    auto r = latest(name, row);
+    if (!r) return Err(r.error());
+    if (!r.value()) continue;
+    if (!first) out += ',';
+    first = false;
+    out += row;
+  }
+  out += "],\"history\":[";
+  {
+    sqlite3_stmt* s = stored_fg_history_.get();
+    ResetGuard guard(s);
+    bind_text(s, 1, q.symbol ? *q.symbol : std::string("*"));
+    bind_text(s, 2, time_text(q.from, kMinTime));
+    bind_text(s, 3, to);
+    sqlite3_bind_int(s, 4, q.limit);
+    std::vector<std::string> rows;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      rows.emplace_back();
+      append_row(s, rows.back());
+    }
+    if (rc != SQLITE_DONE) return Err(error(rc));
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      if (it != rows.rbegin()) out += ',';
+      out += *it;
+    }
+  }
   out += "]}";
   return out;
 }

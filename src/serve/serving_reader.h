@@ -61,14 +61,18 @@ class ServingReader {
   Json trends(const ApiQuery& q);
   // {"symbol","candles":[market_data rows]}; symbol required; from/to bound ts.
   Json candles(const ApiQuery& q);
-  // {"symbol","warmup_bars","rows":[{"ts","close","rsi_14","ema_20","sma_50"}]}: computed here from
-  // market_data closes with IndicatorState (src/analytics), with up to kIndicatorWarmup earlier
-  // bars fed first. Symbol required.
+  // {"symbol","source","rows":[{"ts","close","rsi_14","ema_20","sma_50"}]}. Symbol required.
+  // source "stored": the `indicators` table (schema v3) has rows for the symbol and they are
+  // returned as stored. source "computed": the store has none (an older store, or a pipeline that
+  // does not write them), so they are computed here from market_data closes with IndicatorState
+  // (src/analytics), with up to kIndicatorWarmup earlier bars fed first ("warmup_bars").
   Json indicators(const ApiQuery& q);
-  // Fear & Greed (FearGreedIndex, formula in src/analytics/README.md) replayed from the latest
-  // windows: per symbol from its sentiment and market windows of the last kFearGreedHistoryMinutes
-  // minutes before `to` (default: its latest window). {"market":reading|null,"symbols":[...],
-  // "history":[market readings, or the symbol's when `symbol` is given]}.
+  // Fear & Greed (formula in src/analytics/README.md): {"source","market":reading|null,
+  // "symbols":[latest reading per symbol],"history":[market readings, or the symbol's when
+  // `symbol` is given]}, a reading being {symbol?,minute,score,band,sentiment,bullish,momentum,
+  // volatility,volume}. source "stored": read from the `fear_greed` table (schema v3) when it has
+  // rows. source "computed": otherwise FearGreedIndex is replayed here over each symbol's
+  // sentiment and market windows of the last kFearGreedHistoryMinutes minutes before `to`.
   Json fear_greed(const ApiQuery& q);
   // {"rows":[alerts rows]} (ascending ts); symbol optional; from/to bound ts.
   Json alerts(const ApiQuery& q);
@@ -93,6 +97,11 @@ class ServingReader {
   using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
   Statement prepare(const char* sql);
+  // nullptr when the statement does not compile (a table of a newer schema version is missing).
+  Statement prepare_optional(const char* sql);
+  Json stored_indicators(const ApiQuery& q);
+  Json stored_fear_greed(const ApiQuery& q, const std::vector<std::string>& names);
+  Result<bool, ReadError> has_rows(sqlite3_stmt* any, const std::string* symbol);
   // Finalizes every statement, then closes the connection (statements must go first).
   void close();
   Json window_rows(sqlite3_stmt* by_symbol, sqlite3_stmt* all, const ApiQuery& q);
@@ -124,6 +133,11 @@ class ServingReader {
   Statement max_sentiment_end_;
   Statement trends_since_;
   Statement sentiment_since_;
+  Statement stored_indicators_any_;
+  Statement stored_indicators_;
+  Statement stored_fg_any_;
+  Statement stored_fg_latest_;
+  Statement stored_fg_history_;
 };
 
 }  // namespace stockpulse

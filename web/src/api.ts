@@ -65,7 +65,7 @@ export interface AlertRow {
 export interface FearGreedReading {
   symbol?: string;
   minute: string;
-  score: number;
+  score: number | null;
   band: string;
   sentiment: number | null;
   bullish: number | null;
@@ -75,6 +75,7 @@ export interface FearGreedReading {
 }
 
 export interface FearGreedResponse {
+  source: 'stored' | 'computed';
   market: FearGreedReading | null;
   symbols: FearGreedReading[];
   history: FearGreedReading[];

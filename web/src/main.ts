@@ -142,7 +142,7 @@ function renderBadges() {
       <span class="sym">${s.symbol}</span>
       <span class="price" data-field="price">${fmtNum(price)}</span>
       <span class="signal ${signal.toLowerCase()}" data-field="signal">${signal}</span>
-      <span class="kv">F&amp;G <b data-field="fear-greed" style="color:${f ? bandColor(f.score) : 'inherit'}">${f ? f.score.toFixed(0) : '–'}</b></span>
+      <span class="kv">F&amp;G <b data-field="fear-greed" style="color:${f && f.score !== null ? bandColor(f.score) : 'inherit'}">${fmtNum(f?.score, 0)}</b></span>
       <span class="kv">Buy <b data-field="buy-pressure" class="${bp !== null && bp >= 50 ? 'up' : 'down'}">${fmtNum(bp, 0)}%</b></span>
     </button>`;
   }).join('');
@@ -180,7 +180,7 @@ function renderFearGreed() {
     $('fear-greed'),
     market?.score ?? null,
     market ? `Market: ${bandLabel(market.band)}` : 'Market: no reading yet',
-    mine ? `· ${state.selected} ${mine.score.toFixed(0)} (${bandLabel(mine.band)})` : '',
+    mine ? `· ${state.selected} ${fmtNum(mine.score, 0)} (${bandLabel(mine.band)})` : '',
   );
 }
 

@@ -404,3 +404,72 @@ TEST(ServingReaderTest, MissingOrForeignFileIsAStartUpError) {
 
 }  // namespace
 }  // namespace stockpulse
+
+namespace stockpulse {
+namespace {
+
+// When the pipeline stores indicators and Fear & Greed (schema v3), the API returns those rows
+// as stored instead of computing them.
+TEST(HttpServerStoredAnalyticsTest, ReadsTheIndicatorAndFearGreedTables) {
+  testing::TempDir dir;
+  const std::string db = (dir.path() / "s.db").string();
+  {
+    auto store = open_serving_store("sqlite:" + db);
+    std::vector<IndicatorRow> ind;
+    std::vector<FearGreedRow> fg;
+    for (int m = 0; m < 5; ++m) {
+      IndicatorRow r;
+      r.symbol = "AAPL";
+      r.ts = EventTime(kOrigin.value() + m * kMillisPerMinute);
+      r.close = 100 + m;
+      r.rsi_14 = 40 + m;
+      ind.push_back(r);
+      for (const char* symbol : {"AAPL", "*"}) {
+        FearGreedRow f;
+        f.symbol = symbol;
+        f.ts = r.ts;
+        f.score = 60 + m;
+        f.band = "greed";
+        f.sentiment = 70;
+        fg.push_back(f);
+      }
+    }
+    store->write_indicators(ind);
+    store->write_fear_greed(fg);
+    std::vector<MarketWindowRow> trends = {testing::seed_minute("AAPL", 0, kOrigin, 4).trend};
+    store->write_market_windows(trends);
+    store->flush();
+  }
+  ServingReader reader(db);
+  LiveHub hub;
+  HttpServerOptions options;
+  options.listen = "127.0.0.1:0";
+  HttpServer server(options, reader, hub, nullptr);
+  server.start();
+  simdjson::dom::parser parser;
+
+  auto reply = http_get(server.port(), "/api/indicators?symbol=AAPL&limit=3");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  simdjson::dom::element doc = parser.parse(reply.body);
+  EXPECT_EQ(std::string_view(doc["source"]), "stored");
+  simdjson::dom::array rows = doc["rows"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(double(rows.at(2)["rsi_14"]), 44);
+  EXPECT_TRUE(rows.at(2)["ema_20"].is_null());
+
+  reply = http_get(server.port(), "/api/fear-greed");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  doc = parser.parse(reply.body);
+  EXPECT_EQ(std::string_view(doc["source"]), "stored");
+  EXPECT_DOUBLE_EQ(double(doc["market"]["score"]), 64);
+  EXPECT_EQ(std::string_view(doc["market"]["minute"]),
+            format_iso8601(EventTime(kOrigin.value() + 4 * kMillisPerMinute)));
+  simdjson::dom::array symbols = doc["symbols"];
+  ASSERT_EQ(symbols.size(), 1u);
+  EXPECT_EQ(std::string_view(symbols.at(0)["symbol"]), "AAPL");
+  EXPECT_EQ(std::string_view(symbols.at(0)["band"]), "greed");
+  EXPECT_EQ(simdjson::dom::array(doc["history"]).size(), 5u);
+}
+
+}  // namespace
+}  // namespace stockpulse
