@@ -6,6 +6,7 @@
 
 #include "common/events.h"
 #include "common/rows.h"
+#include "sink/buffer_options.h"
 
 namespace stockpulse {
 
@@ -58,9 +59,15 @@ class ServingStore {
 
 // Opens a serving store by URL:
 //   "sqlite:PATH" (also "sqlite://PATH")  a SQLite file, created with its schema if missing;
+//   "clickhouse://[USER[:PASSWORD]@]HOST:PORT/DB"
+//                                         ClickHouse over HTTP (ClickHouseServingStore), its
+//                                         schema created if missing, behind a
+//                                         BufferedServingStore configured by `buffer` (retries
+//                                         with back-off; blocks when the buffer is full);
 //   "none"                                a store that discards everything.
 // Throws std::runtime_error with a message naming the URL when the URL is not understood or the
 // store cannot be opened (a start-up error).
-std::unique_ptr<ServingStore> open_serving_store(const std::string& url);
+std::unique_ptr<ServingStore> open_serving_store(const std::string& url,
+                                                 const BufferOptions& buffer = {});
 
 }  // namespace stockpulse

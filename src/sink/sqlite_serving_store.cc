@@ -269,8 +269,8 @@ SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
     upsert_indicator_ = prepare(
         upsert_sql("indicators", {"symbol", "ts", "close", "rsi_14", "ema_20", "sma_50"}, 2));
     upsert_fear_greed_ = prepare(upsert_sql("fear_greed",
-                                            {"symbol", "ts", "score", "band", "sentiment", "bullish",
-                                             "momentum", "volatility", "volume"},
+                                            {"symbol", "ts", "score", "band", "sentiment",
+                                             "bullish", "momentum", "volatility", "volume"},
                                             2));
     upsert_correlation_ = prepare(upsert_sql(
         "sentiment_correlation",

@@ -1,0 +1,778 @@
+#include "sink/clickhouse_serving_store.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "common/time_format.h"
+
+namespace stockpulse {
+namespace {
+
+enum class ColumnType : uint8_t {
+  kString,
+  kFloat,
+  kNullableFloat,  // NaN in the row is NULL, as in the SQLite store
+  kInt,
+  kNullableInt,  // negative in the row is NULL (trade_count -1: unknown)
+  kBool,         // UInt8 0/1, as SQLite's INTEGER is_final
+  kTime,         // X DateTime + X_ms UInt16 (18.16 has no DateTime64)
+};
+
+struct ColumnSpec {
+  const char* name;
+  ColumnType type;
+};
+
+struct TableSpec {
+  const char* name;
+  std::vector<ColumnSpec> columns;
+  size_t key_count;          // the first key_count columns are the DESIGN.md §7 key
+  const char* partition_by;  // nullptr: one partition
+};
+
+using enum ColumnType;
+
+// The same tables, columns and keys as the SQLite store (its migrations v1-v3).
+const std::vector<TableSpec>& table_specs() {
+  static const std::vector<TableSpec> specs = {
+      {"tweets",
+       {{"symbol", kString},
+        {"created_at", kTime},
+        {"id", kString},
+        {"text", kString},
+        {"user", kString},
+        {"source", kString},
+        {"compound", kFloat},
+        {"pos", kFloat},
+        {"neu", kFloat},
+        {"neg", kFloat},
+        {"label", kString},
+        {"ticker_compound", kNullableFloat}},
+       3,
+       "toYYYYMM(created_at)"},
+      {"market_data",
+       {{"symbol", kString},
+        {"ts", kTime},
+        {"open", kFloat},
+        {"high", kFloat},
+        {"low", kFloat},
+        {"close", kFloat},
+        {"volume", kFloat},
+        {"vwap", kNullableFloat},
+        {"trade_count", kNullableInt}},
+       2,
+       "toYYYYMM(ts)"},
+      {"topic_sentiment_avg",
+       {{"symbol", kString},
+        {"window_start", kTime},
+        {"window_end", kTime},
+        {"tweet_count", kInt},
+        {"sentiment_score_avg", kFloat},
+        {"sentiment_score_min", kFloat},
+        {"sentiment_score_max", kFloat},
+        {"sentiment_score_stddev", kFloat},
+        {"bullish_count", kInt},
+        {"bearish_count", kInt},
+        {"neutral_count", kInt},
+        {"bullish_share", kFloat},
+        {"histogram", kString},
+        {"is_final", kBool}},
+       3,
+       nullptr},
+      {"stock_trends",
+       {{"symbol", kString},
+        {"window_start", kTime},
+        {"window_end", kTime},
+        {"bar_count", kInt},
+        {"open", kFloat},
+        {"high", kFloat},
+        {"low", kFloat},
+        {"close", kFloat},
+        {"total_volume", kFloat},
+        {"avg_close", kFloat},
+        {"max_close", kFloat},
+        {"min_close", kFloat},
+        {"volatility", kFloat},
+        {"avg_volume", kFloat},
+        {"avg_vwap", kNullableFloat},
+        {"vwap_deviation_pct", kNullableFloat},
+        {"buy_pressure", kFloat},
+        {"avg_pct_change", kFloat},
+        {"price_range", kFloat},
+        {"trend_signal", kString},
+        {"is_final", kBool}},
+       3,
+       nullptr},
+      {"alerts",
+       {{"symbol", kString},
+        {"ts", kTime},
+        {"kind", kString},
+        {"message", kString},
+        {"value", kNullableFloat}},
+       3,
+       nullptr},
+      {"indicators",
+       {{"symbol", kString},
+        {"ts", kTime},
+        {"close", kFloat},
+        {"rsi_14", kNullableFloat},
+        {"ema_20", kNullableFloat},
+        {"sma_50", kNullableFloat}},
+       2,
+       nullptr},
+      {"fear_greed",
+       {{"symbol", kString},
+        {"ts", kTime},
+        {"score", kNullableFloat},
+        {"band", kString},
+        {"sentiment", kNullableFloat},
+        {"bullish", kNullableFloat},
+        {"momentum", kNullableFloat},
+        {"volatility", kNullableFloat},
+        {"volume", kNullableFloat}},
+       2,
+       nullptr},
+      {"sentiment_correlation",
+       {{"symbol", kString},
+        {"ts", kTime},
+        {"r_lag0", kNullableFloat},
+        {"pairs_lag0", kInt},
+        {"best_lag", kInt},
+        {"best_r", kNullableFloat},
+        {"pairs_best", kInt}},
+       2,
+       nullptr},
+  };
+  return specs;
+}
+
+const TableSpec* find_table(std::string_view name) {
+  for (const TableSpec& t : table_specs()) {
+    if (name == t.name) return &t;
+  }
+  return nullptr;
+}
+
+const char* clickhouse_type(ColumnType t) {
+  switch (t) {
+    case kString:
+      return "String";
+    case kFloat:
+      return "Float64";
+    case kNullableFloat:
+      return "Nullable(Float64)";
+    case kInt:
+      return "Int64";
+    case kNullableInt:
+      return "Nullable(Int64)";
+    case kBool:
+      return "UInt8";
+    case kTime:
+      return "DateTime";
+  }
+  return "String";
+}
+
+// ORDER BY of the key; a time column sorts by its seconds, then its milliseconds.
+std::string order_by(const TableSpec& t) {
+  std::string out;
+  for (size_t i = 0; i < t.key_count; ++i) {
+    if (i) out += ", ";
+    const ColumnSpec& c = t.columns[i];
+    out += fmt::format("`{}`", c.name);
+    if (c.type == kTime) out += fmt::format(", `{}_ms`", c.name);
+  }
+  return out;
+}
+
+std::string create_table_sql(const TableSpec& t) {
+  std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS `{}` (", t.name);
+  for (const ColumnSpec& c : t.columns) {
+    sql += fmt::format("`{}` {}, ", c.name, clickhouse_type(c.type));
+    if (c.type == kTime) sql += fmt::format("`{}_ms` UInt16, ", c.name);
+  }
+  // ReplacingMergeTree(version) keeps, per ORDER BY key, the row with the highest version.
+  sql += "`version` UInt64) ENGINE = ReplacingMergeTree(version)";
+  if (t.partition_by) sql += fmt::format(" PARTITION BY {}", t.partition_by);
+  sql += fmt::format(" ORDER BY ({})", order_by(t));
+  return sql;
+}
+
+// Forward migrations; entry i takes a database from version i to i + 1. Statements are
+// idempotent (IF NOT EXISTS): ClickHouse has no transactions, so a migration interrupted half way
+// is simply run again by the next start.
+std::vector<std::vector<std::string>> migrations() {
+  std::vector<std::string> v1;
+  for (const TableSpec& t : table_specs()) v1.push_back(create_table_sql(t));
+  return {v1};
+}
+
+// JSONEachRow writers. Strings: JSON escapes for '"', '\\' and control characters; other bytes
+// (UTF-8) pass through, which ClickHouse's JSON parser takes as is.
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+    }
+  }
+  out.append(s.data() + start, s.size() - start);
+  out += '"';
+}
+
+class RowWriter {
+ public:
+  explicit RowWriter(std::string& out, uint64_t version) : out_(out), version_(version) {
+    out_ += '{';
+  }
+  ~RowWriter() { fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_); }
+  RowWriter(const RowWriter&) = delete;
+  RowWriter& operator=(const RowWriter&) = delete;
+  RowWriter& str(const char* name, std::string_view v) {
+    key(name);
+    json_string(out_, v);
+    return *this;
+  }
+  RowWriter& num(const char* name, double v) {
+    key(name);
+    // Shortest round-trip form; ClickHouse parses nan/inf without quotes.
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+    return *this;
+  }
+  RowWriter& nullable(const char* name, double v) {
+    key(name);
+    if (std::isnan(v)) {
+      out_ += "null";
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
+    return *this;
+  }
+  RowWriter& integer(const char* name, int64_t v) {
+    key(name);
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+    return *this;
+  }
+  RowWriter& null(const char* name) {
+    key(name);
+    out_ += "null";
+    return *this;
+  }
+  // "2024-05-01 14:30:05" and the milliseconds: the plain DateTime text form, read the same way
+  // by every ClickHouse version.
+  RowWriter& time(const char* name, EventTime t) {
+    const CivilTime c = civil_from_millis(t.value());
+    key(name);
+    fmt::format_to(std::back_inserter(out_), "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}\",\"{}_ms\":{}",
+                   c.year, c.month, c.day, c.hour, c.minute, c.second, name, c.millis);
+    return *this;
+  }
+
+ private:
+  void key(const char* name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+  }
+  std::string& out_;
+  uint64_t version_;
+  bool first_ = true;
+};
+
+std::string histogram_json(const std::array<int64_t, kSentimentHistogramBuckets>& h) {
+  std::string out = "[";
+  for (size_t i = 0; i < h.size(); ++i) {
+    if (i) out += ',';
+    fmt::format_to(std::back_inserter(out), "{}", h[i]);
+  }
+  out += ']';
+  return out;
+}
+
+// Undoes TabSeparated escaping of one field.
+std::string tsv_unescape(std::string_view f) {
+  std::string out;
+  out.reserve(f.size());
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '\\' || i + 1 == f.size()) {
+      out += f[i];
+      continue;
+    }
+    const char e = f[++i];
+    switch (e) {
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'N':
+        out += "\\N";  // NULL stays recognisable
+        break;
+      default:
+        out += e;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
+  constexpr std::string_view kScheme = "clickhouse://";
+  std::string_view u(url);
+  auto bad = [&url](const char* why) {
+    return std::runtime_error("serving store URL '" + url + "': " + why +
+                              " (expected clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB)");
+  };
+  if (!u.starts_with(kScheme)) throw bad("not a clickhouse:// URL");
+  u.remove_prefix(kScheme.size());
+  ClickHouseOptions o;
+  const size_t at = u.find('@');
+  if (at != std::string_view::npos) {
+    std::string_view cred = u.substr(0, at);
+    const size_t colon = cred.find(':');
+    o.user = std::string(cred.substr(0, colon));
+    if (colon != std::string_view::npos) o.password = std::string(cred.substr(colon + 1));
+    u.remove_prefix(at + 1);
+  }
+  const size_t slash = u.find('/');
+  std::string_view hostport = u.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view db = u.substr(slash + 1);
+    if (!db.empty() && db.back() == '/') db.remove_suffix(1);
+    if (!db.empty()) o.database = std::string(db);
+  }
+  for (char c : o.database) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) throw bad("bad database name");
+  }
+  const size_t colon = hostport.rfind(':');
+  if (colon != std::string_view::npos) {
+    std::string_view port = hostport.substr(colon + 1);
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), o.port);
+    if (ec != std::errc() || p != port.data() + port.size() || o.port <= 0 || o.port > 65535) {
+      throw bad("bad port");
+    }
+    hostport = hostport.substr(0, colon);
+  }
+  if (hostport.empty()) throw bad("no host");
+  o.host = std::string(hostport);
+  return o;
+}
+
+ClickHouseServingStore::ClickHouseServingStore(ClickHouseOptions options)
+    : options_(std::move(options)) {
+  migrate();
+}
+
+ClickHouseServingStore::~ClickHouseServingStore() = default;
+
+std::string ClickHouseServingStore::base_url() const {
+  return fmt::format("http://{}:{}/", options_.host, options_.port);
+}
+
+void ClickHouseServingStore::fail(const std::string& what) const {
+  throw std::runtime_error(fmt::format("serving store 'clickhouse://{}:{}/{}': {}", options_.host,
+                                       options_.port, options_.database, what));
+}
+
+namespace {
+
+Result<std::string, std::string> post(HttpClient& http, const ClickHouseOptions& o,
+                                      const std::string& url, std::string_view body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = url;
+  req.body = body;
+  req.user = o.user;
+  req.password = o.password;
+  req.connect_timeout_ms = o.connect_timeout_ms;
+  req.timeout_ms = o.request_timeout_ms;
+  req.headers.push_back("Content-Type: text/plain; charset=UTF-8");
+  auto r = http.send(req);
+  if (!r.ok()) return Err{r.error()};
+  if (r.value().status != 200) {
+    std::string msg = fmt::format("HTTP {}: {}", r.value().status, r.value().body);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return Err{std::move(msg)};
+  }
+  return std::move(r.value().body);
+}
+
+}  // namespace
+
+Result<std::string, std::string> ClickHouseServingStore::query(std::string_view sql) {
+  ++requests_sent_;
+  // Settings travel as URL parameters: `SET` does not persist across HTTP requests.
+  return post(http_, options_, base_url() + "?database=" + options_.database, sql);
+}
+
+Result<std::vector<std::vector<std::string>>, std::string> ClickHouseServingStore::select_rows(
+    std::string_view sql) {
+  auto r = query(std::string(sql) + " FORMAT TabSeparated");
+  if (!r.ok()) return Err{r.error()};
+  std::vector<std::vector<std::string>> rows;
+  std::string_view text = r.value();
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(std::min(nl + 1, text.size()));
+    std::vector<std::string> row;
+    for (;;) {
+      const size_t tab = line.find('\t');
+      row.push_back(tsv_unescape(line.substr(0, tab)));
+      if (tab == std::string_view::npos) break;
+      line.remove_prefix(tab + 1);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<std::string> ClickHouseServingStore::table_columns(std::string_view table) {
+  std::vector<std::string> out;
+  if (const TableSpec* t = find_table(table)) {
+    for (const ColumnSpec& c : t->columns) out.emplace_back(c.name);
+  }
+  return out;
+}
+
+Result<std::vector<std::vector<std::string>>, std::string> ClickHouseServingStore::select_table(
+    std::string_view table, std::string_view where) {
+  const TableSpec* t = find_table(table);
+  if (!t) return Err{std::string("unknown table '") + std::string(table) + "'"};
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < t->columns.size(); ++i) {
+    const ColumnSpec& c = t->columns[i];
+    if (i) sql += ", ";
+    if (c.type == kTime) {
+      // ISO text with milliseconds, as the SQLite store holds it; written with 18.16's
+      // functions (no formatDateTime %f, no leftPad).
+      sql += fmt::format(
+          "concat(replaceOne(toString(`{0}`), ' ', 'T'), '.', "
+          "substring(toString(1000 + `{0}_ms`), 2, 3), 'Z') AS `{0}`",
+          c.name);
+    } else {
+      sql += fmt::format("`{}`", c.name);
+    }
+  }
+  // FINAL merges rows of the same key at read time, so the answer has one row per key even
+  // before ClickHouse's background merges caught up (argMax would work too, per column).
+  sql += fmt::format(" FROM `{}` FINAL", t->name);
+  if (!where.empty()) sql += fmt::format(" WHERE {}", where);
+  sql += fmt::format(" ORDER BY {}", order_by(*t));
+  return select_rows(sql);
+}
+
+int ClickHouseServingStore::schema_version() {
+  auto rows = select_rows("SELECT max(version) FROM schema_version");
+  if (!rows.ok()) fail("cannot read schema_version: " + rows.error());
+  if (rows.value().empty() || rows.value()[0].empty()) return 0;
+  return std::stoi(rows.value()[0][0]);
+}
+
+void ClickHouseServingStore::migrate() {
+  ++requests_sent_;
+  auto created = post(http_, options_, base_url(),
+                      fmt::format("CREATE DATABASE IF NOT EXISTS `{}`", options_.database));
+  if (!created.ok()) fail("cannot create the database: " + created.error());
+  auto sv = query(
+      "CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_at DateTime) "
+      "ENGINE = MergeTree ORDER BY version");
+  if (!sv.ok()) fail("cannot create schema_version: " + sv.error());
+  const auto steps = migrations();
+  if (static_cast<int>(steps.size()) != kSchemaVersion) fail("migration list out of date");
+  int version = schema_version();
+  if (version > kSchemaVersion) {
+    fail(
+        fmt::format("database has schema version {}, newer than this binary's {}; upgrade "
+                    "stockpulse",
+                    version, kSchemaVersion));
+  }
+  for (; version < kSchemaVersion; ++version) {
+    for (const std::string& stmt : steps[static_cast<size_t>(version)]) {
+      auto r = query(stmt);
+      if (!r.ok()) fail("migration to version " + std::to_string(version + 1) + ": " + r.error());
+    }
+    auto r = query(fmt::format("INSERT INTO schema_version VALUES ({}, now())", version + 1));
+    if (!r.ok()) fail("cannot record schema version: " + r.error());
+  }
+}
+
+uint64_t ClickHouseServingStore::next_version() {
+  using namespace std::chrono;
+  const auto now = static_cast<uint64_t>(
+      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+  // Strictly increasing within this store even if the wall clock steps back: a later write of
+  // the same key must win.
+  last_version_ = std::max(last_version_ + 1, now);
+  return last_version_;
+}
+
+void ClickHouseServingStore::insert(const char* table, std::string_view body) {
+  if (body.empty()) return;
+  ++requests_sent_;
+  const std::string url =
+      base_url() + "?database=" + options_.database +
+      "&date_time_input_format=best_effort"
+      "&input_format_skip_unknown_fields=1"
+      "&query=" +
+      HttpClient::url_encode(fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table));
+  auto r = post(http_, options_, url, body);
+  if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error()));
+}
+
+void ClickHouseServingStore::insert_chunked(const char* table, bool force) {
+  if (body_.empty()) return;
+  if (!force && body_.size() < options_.max_request_bytes) return;
+  // Clear before sending: if the request throws, the next call starts from an empty buffer.
+  std::string body;
+  body.swap(body_);
+  insert(table, body);
+  body.clear();
+  body_.swap(body);
+}
+
+// Each write_* builds JSONEachRow lines into body_, sending whenever it passes
+// max_request_bytes and once at the end. All rows of one call share a version: they are one
+// upsert.
+void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
+  if (posts.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const ScoredPost& sp : posts) {
+    const Post& p = sp.post;
+    const char* label = label_name(label_of(sp.overall.compound));
+    auto row = [&](std::string_view symbol, const SentimentScores* ticker) {
+      RowWriter w(body_, v);
+      w.str("symbol", symbol)
+          .time("created_at", p.created_at)
+          .str("id", p.id)
+          .str("text", p.text)
+          .str("user", p.user)
+          .str("source", p.source)
+          .num("compound", sp.overall.compound)
+          .num("pos", sp.overall.pos)
+          .num("neu", sp.overall.neu)
+          .num("neg", sp.overall.neg)
+          .str("label", label);
+      if (ticker) {
+        w.nullable("ticker_compound", ticker->compound);
+      } else {
+        w.null("ticker_compound");
+      }
+    };
+    if (sp.tickers.empty()) {
+      row("", nullptr);
+    } else {
+      for (const TickerSentiment& t : sp.tickers) row(t.symbol, &t.scores);
+    }
+    insert_chunked("tweets", false);
+  }
+  insert_chunked("tweets", true);
+}
+
+void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
+  if (bars.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const Bar& b : bars) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", b.symbol)
+          .time("ts", b.ts)
+          .num("open", b.open)
+          .num("high", b.high)
+          .num("low", b.low)
+          .num("close", b.close)
+          .num("volume", b.volume)
+          .nullable("vwap", b.vwap);
+      if (b.trade_count < 0) {
+        w.null("trade_count");
+      } else {
+        w.integer("trade_count", b.trade_count);
+      }
+    }
+    insert_chunked("market_data", false);
+  }
+  insert_chunked("market_data", true);
+}
+
+void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWindowRow> rows) {
+  if (rows.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const SentimentWindowRow& r : rows) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", r.symbol)
+          .time("window_start", r.window_start)
+          .time("window_end", r.window_end)
+          .integer("tweet_count", r.tweet_count)
+          .num("sentiment_score_avg", r.sentiment_score_avg)
+          .num("sentiment_score_min", r.sentiment_score_min)
+          .num("sentiment_score_max", r.sentiment_score_max)
+          .num("sentiment_score_stddev", r.sentiment_score_stddev)
+          .integer("bullish_count", r.bullish_count)
+          .integer("bearish_count", r.bearish_count)
+          .integer("neutral_count", r.neutral_count)
+          .num("bullish_share", r.bullish_share)
+          .str("histogram", histogram_json(r.histogram))
+          .integer("is_final", r.is_final ? 1 : 0);
+    }
+    insert_chunked("topic_sentiment_avg", false);
+  }
+  insert_chunked("topic_sentiment_avg", true);
+}
+
+void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRow> rows) {
+  if (rows.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const MarketWindowRow& r : rows) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", r.symbol)
+          .time("window_start", r.window_start)
+          .time("window_end", r.window_end)
+          .integer("bar_count", r.bar_count)
+          .num("open", r.open)
+          .num("high", r.high)
+          .num("low", r.low)
+          .num("close", r.close)
+          .num("total_volume", r.total_volume)
+          .num("avg_close", r.avg_close)
+          .num("max_close", r.max_close)
+          .num("min_close", r.min_close)
+          .num("volatility", r.volatility)
+          .num("avg_volume", r.avg_volume)
+          .nullable("avg_vwap", r.avg_vwap)
+          .nullable("vwap_deviation_pct", r.vwap_deviation_pct)
+          .num("buy_pressure", r.buy_pressure)
+          .num("avg_pct_change", r.avg_pct_change)
+          .num("price_range", r.price_range)
+          .str("trend_signal", trend_signal_name(r.trend_signal))
+          .integer("is_final", r.is_final ? 1 : 0);
+    }
+    insert_chunked("stock_trends", false);
+  }
+  insert_chunked("stock_trends", true);
+}
+
+void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
+  if (rows.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const AlertRow& r : rows) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", r.symbol)
+          .time("ts", r.ts)
+          .str("kind", r.kind)
+          .str("message", r.message)
+          .nullable("value", r.value);
+    }
+    insert_chunked("alerts", false);
+  }
+  insert_chunked("alerts", true);
+}
+
+void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows) {
+  if (rows.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const IndicatorRow& r : rows) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", r.symbol)
+          .time("ts", r.ts)
+          .num("close", r.close)
+          .nullable("rsi_14", r.rsi_14)
+          .nullable("ema_20", r.ema_20)
+          .nullable("sma_50", r.sma_50);
+    }
+    insert_chunked("indicators", false);
+  }
+  insert_chunked("indicators", true);
+}
+
+void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows) {
+  if (rows.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const FearGreedRow& r : rows) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", r.symbol)
+          .time("ts", r.ts)
+          .nullable("score", r.score)
+          .str("band", r.band)
+          .nullable("sentiment", r.sentiment)
+          .nullable("bullish", r.bullish)
+          .nullable("momentum", r.momentum)
+          .nullable("volatility", r.volatility)
+          .nullable("volume", r.volume);
+    }
+    insert_chunked("fear_greed", false);
+  }
+  insert_chunked("fear_greed", true);
+}
+
+void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> rows) {
+  if (rows.empty()) return;
+  body_.clear();
+  const uint64_t v = next_version();
+  for (const CorrelationRow& r : rows) {
+    {
+      RowWriter w(body_, v);
+      w.str("symbol", r.symbol)
+          .time("ts", r.ts)
+          .nullable("r_lag0", r.r_lag0)
+          .integer("pairs_lag0", r.pairs_lag0)
+          .integer("best_lag", r.best_lag)
+          .nullable("best_r", r.best_r)
+          .integer("pairs_best", r.pairs_best);
+    }
+    insert_chunked("sentiment_correlation", false);
+  }
+  insert_chunked("sentiment_correlation", true);
+}
+
+}  // namespace stockpulse

@@ -1,0 +1,219 @@
+#include "sink/buffered_serving_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sink/tests/sink_test_data.h"
+
+namespace stockpulse {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::make_bar;
+using testing::make_post;
+
+// A store that fails every call while `down` is set, and otherwise records what it got, in
+// order. Calls come from the decorator's delivery thread, reads from the test thread.
+class FlakyStore final : public ServingStore {
+ public:
+  std::atomic<bool> down{false};
+  std::atomic<int> calls{0};
+
+  void write_posts(std::span<const ScoredPost> posts) override {
+    attempt();
+    std::lock_guard lock(mu_);
+    for (const auto& p : posts) log_.push_back("post:" + p.post.id);
+  }
+  void write_bars(std::span<const Bar> bars) override {
+    attempt();
+    std::lock_guard lock(mu_);
+    for (const auto& b : bars) log_.push_back("bar:" + std::to_string(b.ts.value()));
+  }
+  void write_sentiment_windows(std::span<const SentimentWindowRow>) override { attempt(); }
+  void write_market_windows(std::span<const MarketWindowRow>) override { attempt(); }
+  void write_alerts(std::span<const AlertRow>) override { attempt(); }
+  void write_indicators(std::span<const IndicatorRow>) override { attempt(); }
+  void write_fear_greed(std::span<const FearGreedRow>) override { attempt(); }
+  void write_correlations(std::span<const CorrelationRow>) override { attempt(); }
+  void flush() override {
+    attempt();
+    std::lock_guard lock(mu_);
+    log_.push_back("flush");
+  }
+  std::vector<std::string> log() const {
+    std::lock_guard lock(mu_);
+    return log_;
+  }
+
+ private:
+  void attempt() {
+    ++calls;
+    if (down) throw std::runtime_error("store is down");
+  }
+  mutable std::mutex mu_;
+  std::vector<std::string> log_;
+};
+
+BufferOptions fast_options() {
+  BufferOptions o;
+  o.initial_backoff = 1ms;
+  o.max_backoff = 5ms;
+  o.close_timeout = 2s;
+  return o;
+}
+
+TEST(BufferedServingStore, DeliversInOrderAndFlushes) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  BufferedServingStore store(std::move(flaky), fast_options());
+  std::vector<ScoredPost> a = {make_post("a1", 1, 0.5, {{"AAPL", 0.5}}),
+                               make_post("a2", 2, 0.5, {})};
+  std::vector<Bar> b = {make_bar("AAPL", 10, 100)};
+  store.write_posts(a);
+  store.write_bars(b);
+  store.write_posts(std::span<const ScoredPost>(a).subspan(1));
+  store.flush();
+  EXPECT_EQ(inner->log(),
+            (std::vector<std::string>{"post:a1", "post:a2", "bar:10", "post:a2", "flush"}));
+  const auto c = store.counters();
+  EXPECT_EQ(c.rows_written, 4u);
+  EXPECT_EQ(c.buffered_rows, 0u);
+  EXPECT_EQ(c.errors, 0u);
+}
+
+TEST(BufferedServingStore, RetriesWhileDownThenWritesEverythingInOrder) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  inner->down = true;
+  std::vector<std::string> errors_seen;
+  std::mutex errors_mu;
+  BufferOptions o = fast_options();
+  o.on_error = [&](const std::string& e) {
+    std::lock_guard lock(errors_mu);
+    errors_seen.push_back(e);
+  };
+  BufferedServingStore store(std::move(flaky), o);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 50; ++i) {
+    std::vector<Bar> bars = {make_bar("X", i, 1)};
+    store.write_bars(bars);
+    expected.push_back("bar:" + std::to_string(i));
+  }
+  // Nothing can be delivered yet, and every row is waiting.
+  std::this_thread::sleep_for(30ms);
+  EXPECT_TRUE(inner->log().empty());
+  EXPECT_EQ(store.counters().buffered_rows, 50u);
+  EXPECT_GT(store.counters().retries, 0u);
+  EXPECT_EQ(store.last_error(), "store is down");
+  inner->down = false;
+  ASSERT_TRUE(store.drain(5s));
+  EXPECT_EQ(inner->log(), expected);
+  const auto c = store.counters();
+  EXPECT_EQ(c.rows_written, 50u);
+  EXPECT_EQ(c.buffered_rows, 0u);
+  EXPECT_EQ(c.buffered_bytes, 0u);
+  EXPECT_GE(c.errors, 1u);
+  std::lock_guard lock(errors_mu);
+  EXPECT_FALSE(errors_seen.empty());
+}
+
+TEST(BufferedServingStore, MergesBacklogOfOneTable) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  inner->down = true;
+  BufferedServingStore store(std::move(flaky), fast_options());
+  for (int i = 0; i < 20; ++i) {
+    std::vector<Bar> bars = {make_bar("X", i, 1)};
+    store.write_bars(bars);
+  }
+  std::this_thread::sleep_for(20ms);
+  inner->down = false;
+  ASSERT_TRUE(store.drain(5s));
+  EXPECT_EQ(inner->log().size(), 20u);
+  // The first call may have taken a partial backlog, the rest must have been merged.
+  EXPECT_LT(store.counters().batches_written, 20u);
+}
+
+TEST(BufferedServingStore, FullBufferBlocksTheWriterUntilTheStoreReturns) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  inner->down = true;
+  BufferOptions o = fast_options();
+  o.max_rows = 10;
+  BufferedServingStore store(std::move(flaky), o);
+  for (int i = 0; i < 10; ++i) {
+    std::vector<Bar> bars = {make_bar("X", i, 1)};
+    store.write_bars(bars);
+  }
+  // The 11th row does not fit: the write must wait.
+  auto blocked = std::async(std::launch::async, [&] {
+    std::vector<Bar> bars = {make_bar("X", 10, 1)};
+    store.write_bars(bars);
+  });
+  EXPECT_EQ(blocked.wait_for(50ms), std::future_status::timeout);
+  EXPECT_EQ(store.counters().blocked_writes, 1u);
+  EXPECT_LE(store.counters().buffered_rows, 10u);
+  inner->down = false;
+  ASSERT_EQ(blocked.wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(store.drain(5s));
+  ASSERT_EQ(inner->log().size(), 11u);
+  EXPECT_EQ(inner->log().back(), "bar:10");
+}
+
+TEST(BufferedServingStore, ByteBoundAlsoBlocks) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  inner->down = true;
+  BufferOptions o = fast_options();
+  o.max_bytes = 1;  // every row is larger: one batch at a time
+  BufferedServingStore store(std::move(flaky), o);
+  std::vector<Bar> first = {make_bar("X", 1, 1), make_bar("X", 2, 1)};
+  store.write_bars(first);  // admitted alone into the empty buffer
+  auto blocked = std::async(std::launch::async, [&] {
+    std::vector<Bar> bars = {make_bar("X", 3, 1)};
+    store.write_bars(bars);
+  });
+  EXPECT_EQ(blocked.wait_for(50ms), std::future_status::timeout);
+  inner->down = false;
+  ASSERT_EQ(blocked.wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(store.drain(5s));
+  EXPECT_EQ(inner->log(), (std::vector<std::string>{"bar:1", "bar:2", "bar:3"}));
+}
+
+TEST(BufferedServingStore, CloseReportsWhatCouldNotBeDelivered) {
+  auto flaky = std::make_unique<FlakyStore>();
+  flaky->down = true;
+  BufferedServingStore store(std::move(flaky), fast_options());
+  std::vector<Bar> bars = {make_bar("X", 1, 1), make_bar("X", 2, 1), make_bar("X", 3, 1)};
+  store.write_bars(bars);
+  EXPECT_EQ(store.close(30ms), 3u);
+  EXPECT_THROW(store.write_bars(bars), std::logic_error);
+}
+
+TEST(BufferedServingStore, GivesUpAfterMaxAttemptsWhenAsked) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  inner->down = true;
+  BufferOptions o = fast_options();
+  o.max_attempts = 3;
+  BufferedServingStore store(std::move(flaky), o);
+  std::vector<Bar> bars = {make_bar("X", 1, 1), make_bar("X", 2, 1)};
+  store.write_bars(bars);
+  ASSERT_TRUE(store.drain(5s));
+  const auto c = store.counters();
+  EXPECT_EQ(inner->calls.load(), 3);
+  EXPECT_EQ(c.rows_dropped, 2u);
+  EXPECT_EQ(c.rows_written, 0u);
+  EXPECT_EQ(c.buffered_rows, 0u);
+}
+
+}  // namespace
+}  // namespace stockpulse
