@@ -67,6 +67,9 @@ void split_clauses(std::string_view text, std::vector<Clause>& out) {
 struct AnalyzerScratch {
   std::vector<TickerMention> mentions;
   std::vector<Clause> clauses;
+  std::vector<TextSpan> parts;  // distinct clauses to score
+  std::vector<SentimentScores> part_scores;
+  std::vector<int> part_of_mention;  // index into parts, or -1: the whole-post score
 };
 
 }  // namespace
@@ -80,25 +83,51 @@ void PostAnalyzer::analyze(std::string_view text, SentimentScores& overall,
     while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
     text = text.substr(0, n);
   }
-  overall = scorer_.score(text);
   tickers_.extract(text, s.mentions);
   if (tickers.size() > s.mentions.size()) tickers.resize(s.mentions.size());
   while (tickers.size() < s.mentions.size()) tickers.emplace_back();
-  if (s.mentions.empty()) return;
+  if (s.mentions.empty()) {
+    overall = scorer_.score(text);
+    return;
+  }
   split_clauses(text, s.clauses);
-  for (size_t k = 0; k < s.mentions.size(); ++k) {
-    const TickerMention& m = s.mentions[k];
-    TickerSentiment& out = tickers[k];
-    out.symbol.assign(m.symbol);
-    out.scores = overall;
+  // Each distinct clause holding a first mention is scored once, and only when it is not the
+  // whole post (that one scores the same as the post).
+  s.parts.clear();
+  s.part_of_mention.clear();
+  for (const TickerMention& m : s.mentions) {
+    int part = -1;
     for (const Clause& c : s.clauses) {
       if (m.begin >= c.begin && m.begin < c.end) {
-        // A clause that is the whole post scores the same: skip the second call.
         if (c.begin == 0 && c.end == text.size()) break;
-        const SentimentScores clause = scorer_.score(text.substr(c.begin, c.end - c.begin));
-        if (clause.compound != 0) out.scores = clause;
+        const TextSpan span{static_cast<uint32_t>(c.begin), static_cast<uint32_t>(c.end)};
+        for (size_t p = 0; p < s.parts.size() && part < 0; ++p) {
+          if (s.parts[p].begin == span.begin) part = static_cast<int>(p);
+        }
+        if (part < 0) {
+          part = static_cast<int>(s.parts.size());
+          s.parts.push_back(span);
+        }
         break;
       }
+    }
+    s.part_of_mention.push_back(part);
+  }
+  if (s.parts.empty()) {
+    overall = scorer_.score(text);
+  } else {
+    // One call, so the scorer can tokenise the post once for it and all its clauses.
+    s.part_scores.resize(s.parts.size());
+    scorer_.score_parts(text, s.parts, overall, s.part_scores);
+  }
+  for (size_t k = 0; k < s.mentions.size(); ++k) {
+    TickerSentiment& out = tickers[k];
+    out.symbol.assign(s.mentions[k].symbol);
+    out.scores = overall;
+    const int part = s.part_of_mention[k];
+    // A clause without sentiment says nothing about its ticker: keep the whole-post score.
+    if (part >= 0 && s.part_scores[static_cast<size_t>(part)].compound != 0) {
+      out.scores = s.part_scores[static_cast<size_t>(part)];
     }
   }
 }

@@ -1,5 +1,8 @@
 #include "sentiment/vader_scorer.h"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +18,9 @@ namespace stockpulse {
 namespace {
 
 namespace ut = unicode_text;
+
+// The word table compares keys as zero-padded 64-bit words loaded straight from the text.
+static_assert(std::endian::native == std::endian::little, "masked key loads assume little-endian");
 
 // NLTK 3.8 VaderConstants.
 constexpr double kBIncr = 0.293;
@@ -43,33 +49,64 @@ constexpr const char* kBoostIncr[] = {
     "unbelievably", "unusually",     "utterly",    "very"};
 
 // "just enough", "kind of" and "sort of" contain a space: as single tokens they never match, but
-// _idioms_check looks up two joined tokens in the same dict, so they stay in the table.
+// _idioms_check looks up two joined tokens in the same dict (see booster_bigram below).
 constexpr const char* kBoostDecr[] = {
     "almost",   "barely",   "hardly",  "just enough", "kind of",      "kinda",  "kindof",
     "kind-of",  "less",     "little",  "marginally",  "occasionally", "partly", "scarcely",
     "slightly", "somewhat", "sort of", "sorta",       "sortof",       "sort-of"};
 
+// SPECIAL_CASE_IDIOMS, spelled with the 1-based indices of their words in kIdiomWords: an item
+// carries the index of the word it is EXACTLY (case-sensitive, like NLTK's joined strings), so
+// matching an idiom is a few byte compares.
+constexpr const char* kIdiomWords[] = {"the",  "shit",  "bomb", "bad",     "ass",
+                                       "yeah", "right", "cut",  "mustard", "kiss",
+                                       "of",   "death", "hand", "to",      "mouth"};
 struct Idiom {
-  std::string_view words[3];
+  uint8_t words[3];
   int length;
   double valence;
 };
-constexpr Idiom kIdioms[] = {{{"the", "shit", {}}, 2, 3},       {{"the", "bomb", {}}, 2, 3},
-                             {{"bad", "ass", {}}, 2, 1.5},      {{"yeah", "right", {}}, 2, -2},
-                             {{"cut", "the", "mustard"}, 3, 2}, {{"kiss", "of", "death"}, 3, -1.5},
-                             {{"hand", "to", "mouth"}, 3, -2}};
-
-constexpr std::string_view kPuncList[] = {".",   "!",   "?",   ",",    ";",   ":",
-                                          "-",   "'",   "\"",  "!!",   "!!!", "??",
-                                          "???", "?!?", "!?!", "?!?!", "!?!?"};
+constexpr Idiom kIdioms[] = {{{1, 2, 0}, 2, 3},    {{1, 3, 0}, 2, 3}, {{4, 5, 0}, 2, 1.5},
+                             {{6, 7, 0}, 2, -2},   {{8, 1, 9}, 3, 2}, {{10, 11, 12}, 3, -1.5},
+                             {{13, 14, 15}, 3, -2}};
 
 // Python's string.punctuation.
-constexpr bool is_ascii_punct(unsigned char c) {
+constexpr bool is_ascii_punct(unsigned c) {
   return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
          (c >= 0x7B && c <= 0x7E);
 }
 
-// s is a run of ASCII punctuation; is it one of PUNC_LIST?
+// One table lookup per byte tells the tokeniser everything it needs: Python whitespace (ASCII
+// part), case, punctuation, and the bytes counted for emphasis.
+enum ByteClass : uint8_t {
+  kByteUpper = 1,  // must stay 1: lower-casing adds (class & kByteUpper) << 5
+  kByteLower = 2,
+  kBytePunct = 4,
+  kByteApostrophe = 8,
+  kByteSpace = 16,
+  kByteHigh = 32,  // >= 0x80: part of a multi-byte (or invalid) sequence
+  kByteBang = 64,
+  kByteQuestion = 128,
+};
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned b = 0; b < 256; ++b) {
+    uint8_t c = 0;
+    if (b >= 'A' && b <= 'Z') c |= kByteUpper;
+    if (b >= 'a' && b <= 'z') c |= kByteLower;
+    if (is_ascii_punct(b)) c |= kBytePunct;
+    if (b == '\'') c |= kByteApostrophe;
+    if ((b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)) c |= kByteSpace;
+    if (b >= 0x80) c |= kByteHigh;
+    if (b == '!') c |= kByteBang;
+    if (b == '?') c |= kByteQuestion;
+    t[b] = c;
+  }
+  return t;
+}();
+
+// s is a run of ASCII punctuation; is it one of NLTK's PUNC_LIST (".", "!", "?", ",", ";", ":",
+// "-", "'", "\"", "!!", "!!!", "??", "???", "?!?", "!?!", "?!?!", "!?!?")?
 bool in_punc_list(std::string_view s) {
   switch (s.size()) {
     case 1:
@@ -85,20 +122,15 @@ bool in_punc_list(std::string_view s) {
   }
 }
 
-bool has_ascii_punct(std::string_view s) {
-  for (char c : s) {
-    if (is_ascii_punct(static_cast<unsigned char>(c))) return true;
-  }
-  return false;
-}
-
 // Python's round(x, ndigits) for a float: the exact binary value rounded to ndigits decimals,
 // ties to even, read back as the nearest double. The fast path scales and rounds; when the scaled
 // value is within 1e-7 of a .5 tie (where the scaling's own rounding error could matter) we ask
-// printf, which rounds the exact binary value like Python's dtoa does.
+// printf, which rounds the exact binary value like Python's dtoa does. |x * scale| <= 1e4 here,
+// so the integer conversion is an exact floor (and avoids a libm call).
 double py_round(double x, int ndigits, double scale) {
   const double y = x * scale;
-  const double f = std::floor(y);
+  double f = static_cast<double>(static_cast<int64_t>(y));
+  if (f > y) f -= 1;
   const double frac = y - f;
   double r;
   if (std::fabs(frac - 0.5) > 1e-7) {
@@ -111,7 +143,7 @@ double py_round(double x, int ndigits, double scale) {
   return r == 0 ? std::copysign(0.0, x) : r;
 }
 
-// Lets the phrase index be searched with a string_view (no std::string per lookup).
+// Lets the emoji/phrase set-up use string_view keys.
 struct StringViewHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -123,90 +155,129 @@ uint64_t hash_bytes(std::string_view s) {
   return h ^ (h >> 31);
 }
 
-// Everything VADER asks about a lower-cased word, found with ONE hash lookup: its lexicon
-// valence, booster value, whether it negates, and whether it is one of the few words the rules
-// compare against ("kind", "of", "least", "at", "very", "but", idiom words).
-enum WordFlag : uint16_t {
-  kInLexicon = 1,
-  kBooster = 2,
-  kNegation = 4,
-  kKind = 8,
-  kOf = 16,
-  kLeast = 32,
-  kAt = 64,
-  kVery = 128,
-  kBut = 256,
-  kIdiomWord = 512,
+// Everything VADER asks about a lower-cased word, found with ONE hash lookup per item. The first
+// group describes the word; the second is set per item by the tokeniser.
+enum WordFlag : uint32_t {
+  kInLexicon = 1u << 0,
+  kBooster = 1u << 1,
+  kNegation = 1u << 2,  // in NEGATE (the tokeniser folds it into kNegated)
+  kKind = 1u << 3,
+  kOf = 1u << 4,
+  kLeast = 1u << 5,
+  kAt = 1u << 6,
+  kVery = 1u << 7,
+  kBut = 1u << 8,
+  kNever = 1u << 9,
+  kSoOrThis = 1u << 10,
+  kJust = 1u << 11,
+  kEnough = 1u << 12,
+  kSort = 1u << 13,
+  kPhraseStart = 1u << 14,  // first word of a configured phrase
+  // Per item:
+  kUpper = 1u << 16,    // Python's item.isupper()
+  kNegated = 1u << 17,  // NLTK negated([item]): in NEGATE or contains "n't" (lower-cased)
+  kAsIs = 1u << 18,     // the item has no upper-case letter, so it equals its lower-case form:
+                        // the case-sensitive comparisons ("never", "so", idioms) need this
+  kPhrase = 1u << 19,   // a configured phrase spanning several words
 };
 
 struct WordInfo {
   double valence = 0;
-  double booster = 0;
-  uint16_t flags = 0;
+  uint32_t flags = 0;
+  int8_t booster = 0;        // +1 booster (B_INCR), -1 dampener (B_DECR)
+  uint8_t idiom_word = 0;    // 1-based index into kIdiomWords
+  uint32_t phrase_list = 0;  // 1-based index into VaderTables::phrase_lists
 };
 
-// Open addressing, keys in one arena, hash of the first 16 bytes + length: lookups are a couple of
-// multiplies and one short memcmp, with no allocation.
+// Bytes [p, p + n) as two zero-padded little-endian words. Reads 16 bytes from p: callers keep
+// 16 readable bytes after every key (Scratch::lower is padded).
+struct KeyWords {
+  uint64_t a;
+  uint64_t b;
+};
+inline uint64_t masked_load(const char* p, size_t n) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return n >= 8 ? v : v & ((uint64_t{1} << (8 * n)) - 1);
+}
+inline KeyWords key_words(const char* p, size_t n) {
+  return {masked_load(p, n), n > 8 ? masked_load(p + 8, n - 8) : 0};
+}
+
+// Open addressing over entries holding their first 16 key bytes inline, so a lookup is one mix
+// of two words, one slot probe and two integer compares; only keys longer than 16 bytes compare
+// their tail in the arena.
 class WordTable {
  public:
   WordInfo& insert(std::string_view key) {
-    if (WordInfo* existing = find_mut(key)) return *existing;
-    if ((entries_.size() + 1) * 2 > slots_.size())
+    char buf[16] = {};
+    std::memcpy(buf, key.data(), std::min<size_t>(key.size(), 16));
+    const KeyWords kw = key_words(buf, std::min<size_t>(key.size(), 16));
+    if (WordInfo* existing = find_mut(kw, key.data(), key.size())) return *existing;
+    if ((entries_.size() + 1) * 2 > slots_.size()) {
       rehash(slots_.empty() ? 1024 : slots_.size() * 2);
-    entries_.push_back(
-        {static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size()), {}});
-    arena_.append(key);
-    place(static_cast<uint32_t>(entries_.size() - 1), hash(key));
+    }
+    Entry e{};
+    e.a = kw.a;
+    e.b = kw.b;
+    e.length = static_cast<uint32_t>(key.size());
+    e.tail = static_cast<uint32_t>(arena_.size());
+    if (key.size() > 16) arena_.append(key.substr(16));
+    entries_.push_back(e);
+    place(static_cast<uint32_t>(entries_.size() - 1));
     return entries_.back().info;
   }
+  // p must have 16 readable bytes.
+  const WordInfo* find(const char* p, size_t n) const {
+    return const_cast<WordTable*>(this)->find_mut(key_words(p, n), p, n);
+  }
+  // For set-up code without padding.
   const WordInfo* find(std::string_view key) const {
-    return const_cast<WordTable*>(this)->find_mut(key);
+    char buf[16] = {};
+    std::memcpy(buf, key.data(), std::min<size_t>(key.size(), 16));
+    return const_cast<WordTable*>(this)->find_mut(key_words(buf, std::min<size_t>(key.size(), 16)),
+                                                  key.data(), key.size());
   }
 
  private:
   struct Entry {
-    uint32_t offset;
+    uint64_t a;
+    uint64_t b;
     uint32_t length;
+    uint32_t tail;  // offset in arena_ of the key bytes after the 16th
     WordInfo info;
   };
-  static uint64_t hash(std::string_view s) {
-    uint64_t a = 0;
-    uint64_t b = 0;
-    const size_t n = s.size();
-    std::memcpy(&a, s.data(), n < 8 ? n : 8);
-    if (n > 8) std::memcpy(&b, s.data() + 8, n < 16 ? n - 8 : 8);
+  static uint64_t hash(const KeyWords& k, size_t n) {
     // Multiply-xorshift mixing so every input byte reaches the low bits used as the index.
-    uint64_t h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
-    h ^= (b + n) * 0x94D049BB133111EBULL;
+    uint64_t h = (k.a ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
+    h ^= (k.b + n) * 0x94D049BB133111EBULL;
     h ^= h >> 31;
     h *= 0xD6E8FEB86659FD93ULL;
     return h ^ (h >> 32);
   }
-  WordInfo* find_mut(std::string_view key) {
+  WordInfo* find_mut(const KeyWords& k, const char* p, size_t n) {
     if (slots_.empty()) return nullptr;
-    const uint64_t h = hash(key);
     const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash(k, n) & mask;; i = (i + 1) & mask) {
       const uint32_t slot = slots_[i];
       if (slot == 0) return nullptr;
       Entry& e = entries_[slot - 1];
-      if (e.length == key.size() &&
-          std::memcmp(arena_.data() + e.offset, key.data(), key.size()) == 0) {
+      if (e.a == k.a && e.b == k.b && e.length == n &&
+          (n <= 16 || std::memcmp(arena_.data() + e.tail, p + 16, n - 16) == 0)) {
         return &e.info;
       }
     }
   }
-  void place(uint32_t index, uint64_t h) {
+  void place(uint32_t index) {
+    const Entry& e = entries_[index];
     const size_t mask = slots_.size() - 1;
-    size_t i = h & mask;
+    size_t i = hash({e.a, e.b}, e.length) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = index + 1;
   }
   void rehash(size_t n) {
     slots_.assign(n, 0);
-    for (uint32_t k = 0; k < entries_.size(); ++k) {
-      place(k, hash(std::string_view(arena_.data() + entries_[k].offset, entries_[k].length)));
-    }
+    for (uint32_t k = 0; k < entries_.size(); ++k) place(k);
   }
 
   std::string arena_;
@@ -214,48 +285,34 @@ class WordTable {
   std::vector<uint32_t> slots_;  // entry index + 1, 0 = empty
 };
 
-// One item of NLTK's words_and_emoticons, with everything VADER asks about it precomputed.
+// One item of NLTK's words_and_emoticons with everything the rules ask about it, computed once
+// when the text is tokenised.
 struct Token {
-  std::string_view text;   // as in the text (case kept); a phrase spans its words
-  std::string_view lower;  // Python's text.lower()
-  const double* lexicon;   // valence if lower is in the lexicon, else nullptr
-  double phrase_valence;   // valence of a matched phrase (lexicon points here)
-  double booster;          // BOOSTER_DICT value, 0 if not a booster
-  uint16_t flags;          // WordFlag of the lower-cased text (0 for phrases)
-  bool is_booster;
-  bool negated;  // NLTK negated([word]): in NEGATE or contains "n't"
-  bool upper;    // Python's text.isupper()
-  bool phrase;
-  uint64_t head;  // first 8 bytes of text, zero-padded: a cheap pre-check for text equality
-};
-
-uint64_t head_of(std::string_view s) {
-  uint64_t h = 0;
-  std::memcpy(&h, s.data(), s.size() < 8 ? s.size() : 8);
-  return h;
-}
-
-bool same_text(const Token& a, const Token& b) {
-  return a.head == b.head && a.text.size() == b.text.size() &&
-         (a.text.size() <= 8 || std::memcmp(a.text.data(), b.text.data(), a.text.size()) == 0);
-}
-
-struct RawToken {
-  uint32_t begin;
-  uint32_t end;
-  bool ascii;  // no byte >= 0x80: lower-casing and isupper() take the fast path
+  uint32_t begin;        // the item's bytes in the scored text (punctuation stripped);
+  uint32_t end;          // a phrase spans its words
+  uint32_t chunk_begin;  // the whitespace-delimited chunk(s) it came from, for score_parts
+  uint32_t chunk_end;
+  uint32_t flags;      // WordFlag
+  int8_t booster;      // WordInfo::booster
+  uint8_t idiom_word;  // WordInfo::idiom_word if the item is exactly that word, else 0
+  double valence;      // lexicon (or phrase) valence when kInLexicon
+  const void* id;      // the word-table entry of the lower-cased item (or the phrase): equal
+                       // ids are a cheap pre-check for equal item texts
 };
 
 // Per-thread scratch, reused across posts so the steady state allocates nothing.
 struct Scratch {
   std::string emoji_text;
+  // Lower-cased items. Bytes [0, text size) mirror the text for ASCII chunks (lower-cased in
+  // place, same offsets); non-ASCII items are appended after it, each followed by padding.
   std::string lower;
-  std::vector<RawToken> raw;
-  std::vector<uint32_t> lower_offsets;
-  std::vector<uint8_t> ascii_upper;
   std::vector<Token> tokens;
-  std::vector<uint32_t> first;
-  std::vector<double> sentiments;
+  uint32_t exclamations = 0;  // '!' and '?' in the whole text (score_valence counts in the text)
+  uint32_t questions = 0;
+  bool non_ascii = false;  // some byte >= 0x80 outside whitespace (emoji need one)
+  // score_items():
+  std::vector<uint32_t> lexicon_items;
+  std::vector<double> lexicon_values;
   std::vector<uint32_t> slots;
 };
 
@@ -263,6 +320,14 @@ Scratch& scratch() {
   thread_local Scratch s;
   return s;
 }
+// score_parts() keeps the whole post's items in scratch() while a part that cannot share them is
+// scored on its own here.
+Scratch& part_scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+constexpr size_t kKeyPad = 16;
 
 }  // namespace
 
@@ -277,13 +342,13 @@ struct VaderTables {
   bool ascii_emoji_start[128] = {};
   struct Phrase {
     std::vector<std::string> words;
+    std::vector<const WordInfo*> word_ids;  // the word-table entries of `words`
     std::string text;
     double valence;
   };
   std::vector<Phrase> phrases;
-  // First word of a phrase -> indices into phrases, longest phrase first.
-  std::unordered_map<std::string, std::vector<size_t>, StringViewHash, std::equal_to<>>
-      phrase_index;
+  // Phrases by first word (WordInfo::phrase_list - 1), longest phrase first.
+  std::vector<std::vector<size_t>> phrase_lists;
 };
 
 namespace {
@@ -344,11 +409,8 @@ void load_emoji(VaderTables& t) {
 // emoji sequences (longest first, so a skin-tone or ZWJ sequence gets its own name) and surround
 // the name with spaces on both sides (vaderSentiment only adds one before, gluing the name to a
 // following word).
+// Returns `text` itself when it holds no emoji. The caller skips texts without a non-ASCII byte.
 std::string_view replace_emoji(const VaderTables& t, std::string_view text, std::string& out) {
-  bool any_non_ascii = false;
-  for (char c : text) any_non_ascii = any_non_ascii || static_cast<unsigned char>(c) >= 0x80;
-  // Every emoji sequence has a non-ASCII code point (keycaps end in U+20E3).
-  if (!any_non_ascii) return text;
   out.clear();
   const char* p = text.data();
   const char* end = p + text.size();
@@ -384,76 +446,446 @@ std::string_view replace_emoji(const VaderTables& t, std::string_view text, std:
   return replaced ? std::string_view(out) : text;
 }
 
-// NLTK SentiText._words_and_emoticons: split on Python whitespace, drop items of one character,
-// and strip punctuation from an item when it is exactly <PUNC_LIST entry><word> or
-// <word><PUNC_LIST entry> with a word of 2+ characters free of ASCII punctuation (that is what the
-// words_punc_dict lookup amounts to). "'cat'" or "cat!!!!" therefore stay as they are.
-inline bool is_py_space(uint32_t cp) {
-  if (cp < 0x80) return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20);
-  return ut::is_space(cp);
-}
-
-void tokenize(std::string_view text, std::vector<RawToken>& out) {
-  out.clear();
-  const char* base = text.data();
-  const char* p = base;
-  const char* end = p + text.size();
-  while (p < end) {
-    // Skip whitespace.
-    uint32_t cp;
-    int len = static_cast<unsigned char>(*p) < 0x80 ? (cp = static_cast<unsigned char>(*p), 1)
-                                                    : ut::decode(p, end, cp);
-    if (is_py_space(cp)) {
-      p += len;
+// NLTK SentiText._words_and_emoticons in one pass over the bytes: split on Python whitespace,
+// drop items of one character, strip punctuation from an item when it is exactly
+// <PUNC_LIST entry><word> or <word><PUNC_LIST entry> with a word of 2+ characters free of ASCII
+// punctuation (that is what the words_punc_dict lookup amounts to; "'cat'" or "cat!!!!" stay as
+// they are). On the way each ASCII chunk is lower-cased into s.lower, its isupper() found, '!'
+// and '?' counted, and each item looked up once in the word table. Non-ASCII bytes take the
+// Unicode-table path.
+void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
+  s.tokens.clear();
+  s.exclamations = 0;
+  s.questions = 0;
+  s.non_ascii = false;
+  const size_t size = text.size();
+  s.lower.resize(size + kKeyPad);
+  const char* const base = text.data();
+  const char* const limit = base + size;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(base);
+  size_t p = 0;
+  while (p < size) {
+    uint8_t c = kByteClass[bytes[p]];
+    if (c & kByteSpace) {
+      ++p;
       continue;
     }
-    const char* start = p;
-    size_t chars = 0;
-    bool ascii = true;
-    while (p < end) {
-      const auto b = static_cast<unsigned char>(*p);
-      if (b < 0x80) {
-        if ((b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)) break;
-        ++p;
-        ++chars;
+    if (c & kByteHigh) {
+      uint32_t cp;
+      const int len = ut::decode(base + p, limit, cp);
+      if (ut::is_space(cp)) {
+        p += static_cast<size_t>(len);
         continue;
       }
-      ascii = false;
-      len = ut::decode(p, end, cp);
-      if (ut::is_space(cp)) break;
-      p += len;
-      ++chars;
     }
-    if (chars <= 1) continue;
-    std::string_view tok(start, static_cast<size_t>(p - start));
-    size_t lead = 0;
-    while (lead < tok.size() && is_ascii_punct(static_cast<unsigned char>(tok[lead]))) ++lead;
-    std::string_view word = tok;
-    if (lead > 0) {
-      const std::string_view w = tok.substr(lead);
-      if (in_punc_list(tok.substr(0, lead)) && !has_ascii_punct(w) && ut::length(w) > 1) word = w;
-    } else {
-      size_t trail = 0;
-      while (trail < tok.size() &&
-             is_ascii_punct(static_cast<unsigned char>(tok[tok.size() - 1 - trail]))) {
-        ++trail;
+    // One chunk: [start, p).
+    const size_t start = p;
+    char* const lower = s.lower.data();
+    uint32_t seen = 0;           // OR of the ASCII byte classes
+    uint32_t punct = 0;          // ASCII punctuation bytes
+    size_t multibyte_extra = 0;  // bytes beyond the first of multi-byte code points
+    bool high = false;
+    while (p < size) {
+      const unsigned char b = bytes[p];
+      c = kByteClass[b];
+      if (c & (kByteSpace | kByteHigh)) {
+        if (c & kByteSpace) break;
+        uint32_t cp;
+        const int len = ut::decode(base + p, limit, cp);
+        if (ut::is_space(cp)) break;
+        high = true;
+        p += static_cast<size_t>(len);
+        multibyte_extra += static_cast<size_t>(len - 1);
+        continue;
       }
-      if (trail > 0) {
-        const std::string_view w = tok.substr(0, tok.size() - trail);
-        if (in_punc_list(tok.substr(tok.size() - trail)) && !has_ascii_punct(w) &&
-            ut::length(w) > 1) {
-          word = w;
+      seen |= c;
+      lower[p] = static_cast<char>(b + ((c & kByteUpper) << 5));
+      if (c & kBytePunct) {
+        ++punct;
+        s.exclamations += (c >> 6) & 1;
+        s.questions += c >> 7;
+      }
+      ++p;
+    }
+    const size_t chunk_len = p - start;
+    // Before dropping one-character items: a lone emoji still becomes its name.
+    s.non_ascii |= high;
+    if (chunk_len - multibyte_extra <= 1) continue;
+
+    // Python len() of [from, to): bytes for ASCII, code points otherwise.
+    auto chars = [&](size_t from, size_t to) {
+      return high ? ut::length(text.substr(from, to - from)) : to - from;
+    };
+    size_t wb = start;
+    size_t we = p;
+    if (punct > 0) {
+      size_t lead = 0;
+      while (lead < chunk_len && (kByteClass[bytes[start + lead]] & kBytePunct)) ++lead;
+      if (lead > 0) {
+        // The rest must hold no punctuation at all: every punctuation byte is in the prefix.
+        if (punct == lead && lead < chunk_len && in_punc_list(text.substr(start, lead)) &&
+            chars(start + lead, p) > 1) {
+          wb = start + lead;
+        }
+      } else {
+        size_t trail = 0;
+        while (trail < chunk_len && (kByteClass[bytes[p - 1 - trail]] & kBytePunct)) ++trail;
+        if (trail > 0 && punct == trail && in_punc_list(text.substr(p - trail, trail)) &&
+            chars(start, p - trail) > 1) {
+          we = p - trail;
         }
       }
     }
-    out.push_back({static_cast<uint32_t>(word.data() - base),
-                   static_cast<uint32_t>(word.data() - base + word.size()), ascii});
+
+    Token tok;
+    tok.begin = static_cast<uint32_t>(wb);
+    tok.end = static_cast<uint32_t>(we);
+    tok.chunk_begin = static_cast<uint32_t>(start);
+    tok.chunk_end = static_cast<uint32_t>(p);
+    tok.booster = 0;
+    tok.idiom_word = 0;
+    tok.valence = 0;
+    tok.id = nullptr;
+    uint32_t flags = 0;
+    const char* lw;
+    size_t ln;
+    if (!high) {
+      // Stripped bytes are punctuation (uncased), so the chunk's case is the item's.
+      lw = s.lower.data() + wb;
+      ln = we - wb;
+      if ((seen & kByteUpper) && !(seen & kByteLower)) flags |= kUpper;
+      if (!(seen & kByteUpper)) flags |= kAsIs;
+    } else {
+      const std::string_view item = text.substr(wb, we - wb);
+      const size_t at = s.lower.size();
+      ut::append_lower(item, s.lower);
+      ln = s.lower.size() - at;
+      s.lower.append(kKeyPad, '\0');
+      lw = s.lower.data() + at;
+      if (ut::is_upper(item)) flags |= kUpper;
+      // kAsIs only serves comparisons with ASCII words, which a non-ASCII item never equals.
+    }
+    if (const WordInfo* info = t.words.find(lw, ln)) {
+      flags |= info->flags;
+      tok.booster = info->booster;
+      tok.valence = info->valence;
+      tok.id = info;
+      if (flags & kAsIs) tok.idiom_word = info->idiom_word;
+    }
+    if ((flags & kNegation) || ((seen & kByteApostrophe) &&
+                                std::string_view(lw, ln).find("n't") != std::string_view::npos)) {
+      flags |= kNegated;
+    }
+    tok.flags = flags;
+    s.tokens.push_back(tok);
   }
+}
+
+// A configured phrase starting at an item becomes one item (longest match first); its words are
+// then not scored separately.
+void merge_phrases(const VaderTables& t, std::string_view text, Scratch& s) {
+  std::vector<Token>& w = s.tokens;
+  const size_t n = w.size();
+  size_t out = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const Token tk = w[k];
+    if (tk.flags & kPhraseStart) {
+      const auto* info = static_cast<const WordInfo*>(tk.id);
+      const VaderTables::Phrase* match = nullptr;
+      for (size_t idx : t.phrase_lists[info->phrase_list - 1]) {
+        const VaderTables::Phrase& ph = t.phrases[idx];
+        if (k + ph.words.size() > n) continue;
+        bool ok = true;
+        for (size_t j = 1; j < ph.words.size() && ok; ++j) ok = w[k + j].id == ph.word_ids[j];
+        if (ok) {
+          match = &ph;
+          break;
+        }
+      }
+      if (match != nullptr) {
+        const Token& last = w[k + match->words.size() - 1];
+        Token m{};
+        m.begin = tk.begin;
+        m.end = last.end;
+        m.chunk_begin = tk.chunk_begin;
+        m.chunk_end = last.chunk_end;
+        m.valence = match->valence;
+        m.id = match;
+        m.flags = kInLexicon | kPhrase;
+        if (ut::is_upper(text.substr(m.begin, m.end - m.begin))) m.flags |= kUpper;
+        w[out++] = m;
+        k += match->words.size() - 1;
+        continue;
+      }
+    }
+    w[out++] = tk;
+  }
+  w.resize(out);
+}
+
+bool same_text(const char* text, const Token& a, const Token& b) {
+  return a.end - a.begin == b.end - b.begin &&
+         std::memcmp(text + a.begin, text + b.begin, a.end - a.begin) == 0;
+}
+
+// The valence NLTK's sentiment_valence() gives item i of w[0, n) (only called for items with
+// kInLexicon: every other item scores 0 whatever its context).
+double item_valence(const Token* w, size_t n, size_t i, bool cap_diff, bool any_idiom_word) {
+  const Token& item = w[i];
+  // polarity_scores: "kind" followed by "of", and boosters, score 0.
+  if ((i + 1 < n && (item.flags & kKind) && (w[i + 1].flags & kOf)) || (item.flags & kBooster)) {
+    return 0;
+  }
+  auto in_lex = [&](size_t k) { return (w[k].flags & kInLexicon) != 0; };
+  auto exactly = [&](size_t k, uint32_t flag) {
+    return (w[k].flags & (flag | kAsIs)) == (flag | kAsIs);
+  };
+
+  double valence = item.valence;
+  if ((item.flags & kUpper) && cap_diff) {
+    if (valence > 0) {
+      valence += kCIncr;
+    } else {
+      valence -= kCIncr;
+    }
+  }
+
+  // scalar_inc_dec.
+  auto scalar_inc_dec = [&](const Token& t, double v) {
+    double scalar = 0.0;
+    if (t.flags & kBooster) {
+      scalar = t.booster > 0 ? kBIncr : kBDecr;
+      if (v < 0) scalar *= -1;
+      if ((t.flags & kUpper) && cap_diff) {
+        if (v > 0) {
+          scalar += kCIncr;
+        } else {
+          scalar -= kCIncr;
+        }
+      }
+    }
+    return scalar;
+  };
+
+  // _never_check: note the case-sensitive comparisons with "never"/"so"/"this", as in NLTK.
+  auto never_check = [&](double v, int start_i) {
+    if (start_i == 0) {
+      if (w[i - 1].flags & kNegated) v *= kNScalar;
+    } else if (start_i == 1) {
+      if (exactly(i - 2, kNever) && exactly(i - 1, kSoOrThis)) {
+        v *= 1.5;
+      } else if (w[i - 2].flags & kNegated) {
+        v *= kNScalar;
+      }
+    } else {
+      // NLTK's condition is `(never at i-3 and so/this at i-2) or (so/this at i-1)`.
+      if ((exactly(i - 3, kNever) && exactly(i - 2, kSoOrThis)) || exactly(i - 1, kSoOrThis)) {
+        v *= 1.25;
+      } else if (w[i - 3].flags & kNegated) {
+        v *= kNScalar;
+      }
+    }
+    return v;
+  };
+
+  // Does the run [from, from + len) spell an idiom? Sets out to its valence.
+  auto idiom_value = [&](size_t from, int len, double& out) {
+    for (const Idiom& idiom : kIdioms) {
+      if (idiom.length != len) continue;
+      bool match = true;
+      for (int k = 0; k < len && match; ++k) {
+        match = w[from + static_cast<size_t>(k)].idiom_word == idiom.words[k];
+      }
+      if (match) {
+        out = idiom.valence;
+        return true;
+      }
+    }
+    return false;
+  };
+  // Two items joined by a space found in BOOSTER_DICT: only "just enough", "kind of", "sort of".
+  auto booster_bigram = [&](size_t a) {
+    return (exactly(a, kJust) && exactly(a + 1, kEnough)) ||
+           ((exactly(a, kKind) || exactly(a, kSort)) && exactly(a + 1, kOf));
+  };
+  // _idioms_check (reached only with i > 2).
+  auto idioms_check = [&](double v) {
+    if (any_idiom_word) {
+      // Sequences in NLTK's order: onezero, twoonezero, twoone, threetwoone, threetwo.
+      double iv = 0;
+      if (idiom_value(i - 1, 2, iv) || idiom_value(i - 2, 3, iv) || idiom_value(i - 2, 2, iv) ||
+          idiom_value(i - 3, 3, iv) || idiom_value(i - 3, 2, iv)) {
+        v = iv;
+      }
+      if (n - 1 > i && idiom_value(i, 2, iv)) v = iv;
+      if (n - 1 > i + 1 && idiom_value(i, 3, iv)) v = iv;
+    }
+    if (booster_bigram(i - 3) || booster_bigram(i - 2)) v = v + kBDecr;
+    return v;
+  };
+
+  for (int start_i = 0; start_i < 3; ++start_i) {
+    const size_t su = static_cast<size_t>(start_i);
+    if (i > su && !in_lex(i - (su + 1))) {
+      double sc = scalar_inc_dec(w[i - (su + 1)], valence);
+      if (start_i == 1 && sc != 0) sc = sc * 0.95;
+      if (start_i == 2 && sc != 0) sc = sc * 0.9;
+      valence = valence + sc;
+      valence = never_check(valence, start_i);
+      if (start_i == 2) valence = idioms_check(valence);
+    }
+  }
+
+  // _least_check.
+  if (i > 1 && !in_lex(i - 1) && (w[i - 1].flags & kLeast)) {
+    if (!(w[i - 2].flags & (kAt | kVery))) valence *= kNScalar;
+  } else if (i > 0 && !in_lex(i - 1) && (w[i - 1].flags & kLeast)) {
+    valence *= kNScalar;
+  }
+  return valence;
+}
+
+// polarity_scores() + _but_check() + score_valence() over the items w[0, n) of a text (whose
+// bytes `text` the items index into) with `exclamations` '!' and `questions` '?'. Every rule
+// looks only at items inside [0, n), so a sub-range of a post's items scores exactly like the
+// corresponding substring.
+SentimentScores score_items(const Token* w, size_t n, const char* text, uint32_t exclamations,
+                            uint32_t questions, Scratch& s) {
+  if (n == 0) return {};
+  size_t allcap = 0;
+  size_t but_at = n;
+  bool any_idiom_word = false;
+  s.lexicon_items.clear();
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t f = w[k].flags;
+    allcap += (f & kUpper) ? 1 : 0;
+    if ((f & kBut) && but_at == n) but_at = k;
+    any_idiom_word |= w[k].idiom_word != 0;
+    if (f & kInLexicon) s.lexicon_items.push_back(static_cast<uint32_t>(k));
+  }
+  // SentiText.allcap_differential.
+  const bool cap_diff = allcap > 0 && allcap < n;
+
+  // NLTK looks each item up with words_and_emoticons.index(item): a repeated item is scored in
+  // the context of its FIRST occurrence. Only lexicon items can score non-zero, so only they need
+  // it; first[m] indexes lexicon_items.
+  const size_t nl = s.lexicon_items.size();
+  s.lexicon_values.resize(nl);
+  auto first_of = [&](size_t m) -> size_t {
+    const Token& t = w[s.lexicon_items[m]];
+    for (size_t q = 0; q < m; ++q) {
+      const Token& o = w[s.lexicon_items[q]];
+      if (o.id == t.id && same_text(text, o, t)) return q;
+    }
+    return m;
+  };
+  // Long texts: a hash of the item text instead of the quadratic scan.
+  const bool hashed = nl > 32;
+  size_t cap = 0;
+  if (hashed) {
+    cap = 64;
+    while (cap < 2 * nl) cap *= 2;
+    s.slots.assign(cap, 0);
+  }
+  auto first_hashed = [&](size_t m) -> size_t {
+    const Token& t = w[s.lexicon_items[m]];
+    size_t h = hash_bytes(std::string_view(text + t.begin, t.end - t.begin)) & (cap - 1);
+    while (true) {
+      const uint32_t slot = s.slots[h];
+      if (slot == 0) {
+        s.slots[h] = static_cast<uint32_t>(m + 1);
+        return m;
+      }
+      const Token& o = w[s.lexicon_items[slot - 1]];
+      if (o.id == t.id && same_text(text, o, t)) return slot - 1;
+      h = (h + 1) & (cap - 1);
+    }
+  };
+
+  // score_valence. Python sums left to right; items scoring 0 do not change a sum, so summing
+  // the lexicon items in order gives the same doubles.
+  double sum_s = 0;
+  double pos_sum = 0;
+  double neg_sum = 0;
+  size_t non_zero = 0;
+  for (size_t m = 0; m < nl; ++m) {
+    const size_t j = s.lexicon_items[m];
+    const size_t first = hashed ? first_hashed(m) : first_of(m);
+    double v =
+        first == m ? item_valence(w, n, j, cap_diff, any_idiom_word) : s.lexicon_values[first];
+    s.lexicon_values[m] = v;
+    // _but_check: the first "but" halves what precedes it and multiplies what follows by 1.5.
+    if (but_at < n) {
+      if (j < but_at) {
+        v *= 0.5;
+      } else if (j > but_at) {
+        v *= 1.5;
+      }
+    }
+    sum_s += v;
+    if (v > 0) pos_sum += v + 1;
+    if (v < 0) neg_sum += v - 1;
+    non_zero += v != 0 ? 1 : 0;
+  }
+  const size_t neu_count = n - non_zero;
+
+  size_t ep = exclamations;
+  if (ep > 4) ep = 4;
+  const double ep_amp = static_cast<double>(ep) * 0.292;
+  double qm_amp = 0;
+  if (questions > 1) qm_amp = questions <= 3 ? static_cast<double>(questions) * 0.18 : 0.96;
+  const double amp = ep_amp + qm_amp;
+  if (sum_s > 0) {
+    sum_s += amp;
+  } else if (sum_s < 0) {
+    sum_s -= amp;
+  }
+  const double compound = sum_s / std::sqrt(sum_s * sum_s + 15);
+
+  if (pos_sum > std::fabs(neg_sum)) {
+    pos_sum += amp;
+  } else if (pos_sum < std::fabs(neg_sum)) {
+    neg_sum -= amp;
+  }
+  const double total = pos_sum + std::fabs(neg_sum) + static_cast<double>(neu_count);
+  SentimentScores out;
+  out.compound = py_round(compound, 4, 1e4);
+  out.pos = py_round(std::fabs(pos_sum / total), 3, 1e3);
+  out.neu = py_round(std::fabs(static_cast<double>(neu_count) / total), 3, 1e3);
+  out.neg = py_round(std::fabs(neg_sum / total), 3, 1e3);
+  return out;
 }
 
 }  // namespace
 
 struct VaderScorer::Tables : VaderTables {};
+
+namespace {
+
+// Tokenises `text` into s (emoji replaced first when enabled) and returns the text the items
+// index into: `text` itself, or s.emoji_text.
+std::string_view prepare(const VaderTables& t, bool emoji, std::string_view text, Scratch& s) {
+  tokenize(t, text, s);
+  // Every emoji sequence has a non-ASCII code point outside whitespace (keycaps end in U+20E3),
+  // so ASCII posts, the common case, skip the emoji scan.
+  if (emoji && s.non_ascii) {
+    const std::string_view replaced = replace_emoji(t, text, s.emoji_text);
+    if (replaced.data() != text.data()) {
+      text = replaced;
+      tokenize(t, text, s);
+    }
+  }
+  if (!t.phrases.empty()) merge_phrases(t, text, s);
+  return text;
+}
+
+SentimentScores score_with(const VaderTables& t, bool emoji, std::string_view input, Scratch& s) {
+  const std::string_view text =
+      prepare(t, emoji, ut::truncate_utf8(input, VaderScorer::kMaxScoredBytes), s);
+  return score_items(s.tokens.data(), s.tokens.size(), text.data(), s.exclamations, s.questions, s);
+}
+
+}  // namespace
 
 VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
     : lexicon_(lexicon), options_(std::move(options)) {
@@ -467,12 +899,12 @@ VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
   for (const char* w : kBoostIncr) {
     WordInfo& info = t->words.insert(w);
     info.flags |= kBooster;
-    info.booster = kBIncr;
+    info.booster = 1;
   }
   for (const char* w : kBoostDecr) {
     WordInfo& info = t->words.insert(w);
     info.flags |= kBooster;
-    info.booster = kBDecr;
+    info.booster = -1;
   }
   t->words.insert("kind").flags |= kKind;
   t->words.insert("of").flags |= kOf;
@@ -480,9 +912,14 @@ VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
   t->words.insert("at").flags |= kAt;
   t->words.insert("very").flags |= kVery;
   t->words.insert("but").flags |= kBut;
-  // Idioms compare case-sensitively; the flag on the lower-case form is only a pre-filter.
-  for (const Idiom& idiom : kIdioms) {
-    for (int k = 0; k < idiom.length; ++k) t->words.insert(idiom.words[k]).flags |= kIdiomWord;
+  t->words.insert("never").flags |= kNever;
+  t->words.insert("so").flags |= kSoOrThis;
+  t->words.insert("this").flags |= kSoOrThis;
+  t->words.insert("just").flags |= kJust;
+  t->words.insert("enough").flags |= kEnough;
+  t->words.insert("sort").flags |= kSort;
+  for (size_t k = 0; k < std::size(kIdiomWords); ++k) {
+    t->words.insert(kIdiomWords[k]).idiom_word = static_cast<uint8_t>(k + 1);
   }
   if (options_.emoji) load_emoji(*t);
   for (const auto& [text, valence] : options_.phrases) {
@@ -502,13 +939,30 @@ VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
     ph.valence = valence;
     t->phrases.push_back(std::move(ph));
   }
-  for (size_t k = 0; k < t->phrases.size(); ++k) {
-    t->phrase_index[t->phrases[k].words[0]].push_back(k);
+  // Every phrase word gets a table entry, so an item matches a phrase word when their entries
+  // are the same (no string compare per item). Entries are resolved after the last insert: the
+  // table may move them while it grows.
+  for (const auto& ph : t->phrases) {
+    for (const auto& w : ph.words) t->words.insert(w);
   }
-  for (auto& [w, list] : t->phrase_index) {
+  std::unordered_map<std::string, size_t, StringViewHash, std::equal_to<>> list_of;
+  for (size_t k = 0; k < t->phrases.size(); ++k) {
+    auto& ph = t->phrases[k];
+    for (const auto& w : ph.words) ph.word_ids.push_back(t->words.find(w));
+    auto [it, added] = list_of.try_emplace(ph.words[0], t->phrase_lists.size());
+    if (added) t->phrase_lists.emplace_back();
+    t->phrase_lists[it->second].push_back(k);
+  }
+  for (auto& list : t->phrase_lists) {
     std::stable_sort(list.begin(), list.end(), [&](size_t a, size_t b) {
       return t->phrases[a].words.size() > t->phrases[b].words.size();
     });
+  }
+  for (const auto& [word, index] : list_of) {
+    // The entry exists (inserted above); const_cast-free: insert() returns it.
+    WordInfo& info = t->words.insert(word);
+    info.flags |= kPhraseStart;
+    info.phrase_list = static_cast<uint32_t>(index + 1);
   }
   tables_ = std::move(t);
 }
@@ -516,331 +970,55 @@ VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
 VaderScorer::~VaderScorer() = default;
 
 SentimentScores VaderScorer::score(std::string_view input) const {
-  const Tables& tab = *tables_;
+  return score_with(*tables_, options_.emoji, input, scratch());
+}
+
+void VaderScorer::score_parts(std::string_view input, std::span<const TextSpan> parts,
+                              SentimentScores& whole,
+                              std::span<SentimentScores> part_scores) const {
+  const VaderTables& t = *tables_;
   Scratch& s = scratch();
-
-  std::string_view text = ut::truncate_utf8(input, kMaxScoredBytes);
-  if (options_.emoji) text = replace_emoji(tab, text, s.emoji_text);
-
-  tokenize(text, s.raw);
-
-  // Lower-case every token into one buffer (offsets first: the buffer may grow). ASCII tokens,
-  // the common case, are lower-cased in place with their isupper() computed on the way.
-  s.lower.clear();
-  s.lower_offsets.clear();
-  s.ascii_upper.clear();
-  for (const RawToken& r : s.raw) {
-    s.lower_offsets.push_back(static_cast<uint32_t>(s.lower.size()));
-    if (r.ascii) {
-      const size_t at = s.lower.size();
-      const size_t len = r.end - r.begin;
-      s.lower.resize(at + len);
-      char* out = s.lower.data() + at;
-      const char* in = text.data() + r.begin;
-      bool has_upper = false;
-      bool has_lower = false;
-      for (size_t k = 0; k < len; ++k) {
-        const char c = in[k];
-        const bool up = c >= 'A' && c <= 'Z';
-        has_upper |= up;
-        has_lower |= c >= 'a' && c <= 'z';
-        out[k] = up ? static_cast<char>(c + 32) : c;
-      }
-      s.ascii_upper.push_back(has_upper && !has_lower);
-    } else {
-      ut::append_lower(text.substr(r.begin, r.end - r.begin), s.lower);
-      s.ascii_upper.push_back(false);
-    }
-  }
-  s.lower_offsets.push_back(static_cast<uint32_t>(s.lower.size()));
-
-  s.tokens.clear();
-  const size_t nraw = s.raw.size();
-  for (size_t k = 0; k < nraw; ++k) {
-    const RawToken& r = s.raw[k];
-    const std::string_view lower(s.lower.data() + s.lower_offsets[k],
-                                 s.lower_offsets[k + 1] - s.lower_offsets[k]);
-    // A configured phrase starting here becomes one item (longest match wins).
-    if (!tab.phrases.empty()) {
-      auto it = tab.phrase_index.find(lower);
-      const VaderTables::Phrase* match = nullptr;
-      if (it != tab.phrase_index.end()) {
-        for (size_t idx : it->second) {
-          const VaderTables::Phrase& ph = tab.phrases[idx];
-          if (k + ph.words.size() > nraw) continue;
-          bool ok = true;
-          for (size_t w = 1; w < ph.words.size() && ok; ++w) {
-            const std::string_view lw(s.lower.data() + s.lower_offsets[k + w],
-                                      s.lower_offsets[k + w + 1] - s.lower_offsets[k + w]);
-            ok = lw == ph.words[w];
-          }
-          if (ok) {
-            match = &ph;
-            break;
-          }
-        }
-      }
-      if (match != nullptr) {
-        const size_t last = k + match->words.size() - 1;
-        Token t{};
-        t.text = text.substr(r.begin, s.raw[last].end - r.begin);
-        t.lower = match->text;
-        t.phrase_valence = match->valence;
-        t.phrase = true;
-        t.upper = ut::is_upper(t.text);
-        s.tokens.push_back(t);
-        s.tokens.back().lexicon = &s.tokens.back().phrase_valence;
-        k = last;
-        continue;
-      }
-    }
-    Token t{};
-    t.text = text.substr(r.begin, r.end - r.begin);
-    t.lower = lower;
-    if (const WordInfo* info = tab.words.find(lower)) {
-      t.flags = info->flags;
-      if (info->flags & kInLexicon) t.lexicon = &info->valence;
-      t.is_booster = (info->flags & kBooster) != 0;
-      t.booster = info->booster;
-    }
-    t.negated = (t.flags & kNegation) != 0 || (lower.find('\'') != std::string_view::npos &&
-                                               lower.find("n't") != std::string_view::npos);
-    t.upper = r.ascii ? s.ascii_upper[k] != 0 : ut::is_upper(t.text);
-    s.tokens.push_back(t);
-  }
-  // Fix the self-pointers of phrase tokens (push_back may have moved them).
-  for (Token& t : s.tokens) {
-    if (t.phrase) t.lexicon = &t.phrase_valence;
-    t.head = head_of(t.text);
-  }
-
+  const std::string_view text = ut::truncate_utf8(input, kMaxScoredBytes);
+  const std::string_view scored = prepare(t, options_.emoji, text, s);
   const std::vector<Token>& w = s.tokens;
-  const size_t n = w.size();
-  if (n == 0) return {};
-
-  // SentiText.allcap_differential.
-  size_t allcap = 0;
-  for (const Token& t : w) allcap += t.upper ? 1 : 0;
-  const bool cap_diff = allcap > 0 && allcap < n;
-
-  // NLTK looks each item up with words_and_emoticons.index(item): every repeat of a token is
-  // scored in the context of its FIRST occurrence. first[j] is that index.
-  s.first.resize(n);
-  if (n <= 24) {
-    for (size_t j = 0; j < n; ++j) {
-      size_t k = 0;
-      while (!same_text(w[k], w[j])) ++k;
-      s.first[j] = static_cast<uint32_t>(k);
+  whole = score_items(w.data(), w.size(), scored.data(), s.exclamations, s.questions, s);
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const size_t end = std::min<size_t>(parts[k].end, input.size());
+    const size_t begin = std::min<size_t>(parts[k].begin, end);
+    const std::string_view part = input.substr(begin, end - begin);
+    // Emoji names moved the offsets: score the part on its own. So with an end inside a code
+    // point: its bytes would become characters of their own.
+    auto inside_code_point = [&](size_t at) {
+      return at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80;
+    };
+    bool shared = scored.data() == text.data() && end <= text.size() && !inside_code_point(begin) &&
+                  !inside_code_point(end);
+    // The part's items are the post's items inside it, unless an item (a chunk of 2+
+    // characters, or a phrase) crosses one of its ends; a one-character chunk cannot, now that
+    // the ends are not inside a code point.
+    size_t first = w.size();
+    size_t last = w.size();
+    if (shared) {
+      first = 0;
+      while (first < w.size() && w[first].chunk_end <= begin) ++first;
+      last = first;
+      while (last < w.size() && w[last].chunk_end <= end) ++last;
+      shared = (first == w.size() || w[first].chunk_begin >= begin) &&
+               (last == w.size() || w[last].chunk_begin >= end);
     }
-  } else {
-    size_t cap = 64;
-    while (cap < 2 * n) cap *= 2;
-    s.slots.assign(cap, 0);
-    for (size_t j = 0; j < n; ++j) {
-      size_t h = hash_bytes(w[j].text) & (cap - 1);
-      while (true) {
-        const uint32_t slot = s.slots[h];
-        if (slot == 0) {
-          s.slots[h] = static_cast<uint32_t>(j + 1);
-          s.first[j] = static_cast<uint32_t>(j);
-          break;
-        }
-        if (same_text(w[slot - 1], w[j])) {
-          s.first[j] = slot - 1;
-          break;
-        }
-        h = (h + 1) & (cap - 1);
-      }
-    }
-  }
-
-  auto in_lex = [&](size_t k) { return w[k].lexicon != nullptr; };
-
-  // SentimentIntensityAnalyzer.scalar_inc_dec.
-  auto scalar_inc_dec = [&](const Token& t, double valence) {
-    double scalar = 0.0;
-    if (t.is_booster) {
-      scalar = t.booster;
-      if (valence < 0) scalar *= -1;
-      if (t.upper && cap_diff) {
-        if (valence > 0) {
-          scalar += kCIncr;
-        } else {
-          scalar -= kCIncr;
-        }
-      }
-    }
-    return scalar;
-  };
-
-  // _never_check: note the case-sensitive comparisons with "never"/"so"/"this", as in NLTK.
-  auto never_check = [&](double valence, int start_i, size_t i) {
-    auto so_or_this = [&](size_t k) { return w[k].text == "so" || w[k].text == "this"; };
-    if (start_i == 0) {
-      if (w[i - 1].negated) valence *= kNScalar;
-    } else if (start_i == 1) {
-      if (w[i - 2].text == "never" && so_or_this(i - 1)) {
-        valence *= 1.5;
-      } else if (w[i - 2].negated) {
-        valence *= kNScalar;
-      }
-    } else {
-      // NLTK's condition is `(never at i-3 and so/this at i-2) or (so/this at i-1)`.
-      if ((w[i - 3].text == "never" && so_or_this(i - 2)) || so_or_this(i - 1)) {
-        valence *= 1.25;
-      } else if (w[i - 3].negated) {
-        valence *= kNScalar;
-      }
-    }
-    return valence;
-  };
-
-  // Does the token run [from, from+len) spell `idiom` (case-sensitive, like NLTK's joined
-  // strings)?
-  auto seq_is = [&](size_t from, int len, const Idiom& idiom) {
-    if (idiom.length != len) return false;
-    for (int k = 0; k < len; ++k) {
-      if (!(w[from + k].flags & kIdiomWord) || w[from + k].text != idiom.words[k]) return false;
-    }
-    return true;
-  };
-  auto idiom_value = [&](size_t from, int len, double& out) {
-    for (const Idiom& idiom : kIdioms) {
-      if (seq_is(from, len, idiom)) {
-        out = idiom.valence;
-        return true;
-      }
-    }
-    return false;
-  };
-  // Two tokens joined by a space found in BOOSTER_DICT: only "just enough", "kind of", "sort of".
-  auto booster_bigram = [&](size_t a) {
-    const std::string_view x = w[a].text;
-    const std::string_view y = w[a + 1].text;
-    return (x == "just" && y == "enough") || (x == "kind" && y == "of") ||
-           (x == "sort" && y == "of");
-  };
-
-  // _idioms_check (reached only with i > 2).
-  auto idioms_check = [&](double valence, size_t i) {
-    // Sequences in NLTK's order: onezero, twoonezero, twoone, threetwoone, threetwo.
-    double v = 0;
-    if (idiom_value(i - 1, 2, v) || idiom_value(i - 2, 3, v) || idiom_value(i - 2, 2, v) ||
-        idiom_value(i - 3, 3, v) || idiom_value(i - 3, 2, v)) {
-      valence = v;
-    }
-    if (n - 1 > i && idiom_value(i, 2, v)) valence = v;
-    if (n - 1 > i + 1 && idiom_value(i, 3, v)) valence = v;
-    if (booster_bigram(i - 3) || booster_bigram(i - 2)) valence = valence + kBDecr;
-    return valence;
-  };
-
-  // _least_check.
-  auto least_check = [&](double valence, size_t i) {
-    if (i > 1 && !in_lex(i - 1) && (w[i - 1].flags & kLeast)) {
-      if (!(w[i - 2].flags & (kAt | kVery))) valence *= kNScalar;
-    } else if (i > 0 && !in_lex(i - 1) && (w[i - 1].flags & kLeast)) {
-      valence *= kNScalar;
-    }
-    return valence;
-  };
-
-  // sentiment_valence for the item at index i.
-  auto sentiment_valence = [&](size_t i) {
-    double valence = 0;
-    if (!in_lex(i)) return valence;
-    valence = *w[i].lexicon;
-    if (w[i].upper && cap_diff) {
-      if (valence > 0) {
-        valence += kCIncr;
-      } else {
-        valence -= kCIncr;
-      }
-    }
-    for (int start_i = 0; start_i < 3; ++start_i) {
-      const size_t su = static_cast<size_t>(start_i);
-      if (i > su && !in_lex(i - (su + 1))) {
-        double sc = scalar_inc_dec(w[i - (su + 1)], valence);
-        if (start_i == 1 && sc != 0) sc = sc * 0.95;
-        if (start_i == 2 && sc != 0) sc = sc * 0.9;
-        valence = valence + sc;
-        valence = never_check(valence, start_i, i);
-        if (start_i == 2) valence = idioms_check(valence, i);
-      }
-    }
-    return least_check(valence, i);
-  };
-
-  s.sentiments.resize(n);
-  for (size_t j = 0; j < n; ++j) {
-    const size_t i = s.first[j];
-    if (i != j) {
-      // Same item, same index i: NLTK computes the same value again.
-      s.sentiments[j] = s.sentiments[i];
+    if (!shared) {
+      part_scores[k] = score_with(t, options_.emoji, part, part_scratch());
       continue;
     }
-    if ((i < n - 1 && (w[i].flags & kKind) && (w[i + 1].flags & kOf)) || w[i].is_booster) {
-      s.sentiments[j] = 0;
-      continue;
+    uint32_t exclamations = 0;
+    uint32_t questions = 0;
+    for (char c : part) {
+      exclamations += c == '!';
+      questions += c == '?';
     }
-    s.sentiments[j] = sentiment_valence(i);
+    part_scores[k] =
+        score_items(w.data() + first, last - first, scored.data(), exclamations, questions, s);
   }
-
-  // _but_check: the first "but" halves what precedes it and multiplies what follows by 1.5.
-  for (size_t bi = 0; bi < n; ++bi) {
-    if ((w[bi].flags & kBut)) {
-      for (size_t k = 0; k < n; ++k) {
-        if (k < bi) {
-          s.sentiments[k] *= 0.5;
-        } else if (k > bi) {
-          s.sentiments[k] *= 1.5;
-        }
-      }
-      break;
-    }
-  }
-
-  // score_valence. Python sums left to right from 0; we do the same so the doubles agree.
-  double sum_s = 0;
-  for (double v : s.sentiments) sum_s += v;
-  size_t ep = 0;
-  size_t qm = 0;
-  for (char c : text) {
-    ep += c == '!';
-    qm += c == '?';
-  }
-  if (ep > 4) ep = 4;
-  const double ep_amp = static_cast<double>(ep) * 0.292;
-  double qm_amp = 0;
-  if (qm > 1) qm_amp = qm <= 3 ? static_cast<double>(qm) * 0.18 : 0.96;
-  const double amp = ep_amp + qm_amp;
-  if (sum_s > 0) {
-    sum_s += amp;
-  } else if (sum_s < 0) {
-    sum_s -= amp;
-  }
-  const double compound = sum_s / std::sqrt(sum_s * sum_s + 15);
-
-  double pos_sum = 0;
-  double neg_sum = 0;
-  size_t neu_count = 0;
-  for (double v : s.sentiments) {
-    if (v > 0) pos_sum += v + 1;
-    if (v < 0) neg_sum += v - 1;
-    if (v == 0) ++neu_count;
-  }
-  if (pos_sum > std::fabs(neg_sum)) {
-    pos_sum += amp;
-  } else if (pos_sum < std::fabs(neg_sum)) {
-    neg_sum -= amp;
-  }
-  const double total = pos_sum + std::fabs(neg_sum) + static_cast<double>(neu_count);
-  SentimentScores out;
-  out.compound = py_round(compound, 4, 1e4);
-  out.pos = py_round(std::fabs(pos_sum / total), 3, 1e3);
-  out.neu = py_round(std::fabs(static_cast<double>(neu_count) / total), 3, 1e3);
-  out.neg = py_round(std::fabs(neg_sum / total), 3, 1e3);
-  return out;
 }
 
 }  // namespace stockpulse

@@ -2,6 +2,10 @@
 //   sp_sentiment_corpus_tool generate N      -> N finance posts on stdout, one per line
 //   sp_sentiment_corpus_tool score FILE      -> scores every line with VaderScorer (NLTK mode, one
 //                                               thread) and prints "posts seconds posts_per_s"
+//   sp_sentiment_corpus_tool profile MODE N  -> scores N generated posts (the benchmark's corpus)
+//                                               with MODE nltk | emoji | analyzer; run it under
+//                                               callgrind with N and 0 and divide the difference
+//                                               in instructions by N for instructions per post
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "sentiment/corpus_generator.h"
+#include "sentiment/post_analyzer.h"
 #include "sentiment/vader_scorer.h"
 
 int main(int argc, char** argv) {
@@ -44,6 +49,32 @@ int main(int argc, char** argv) {
     std::printf("%.0f %.6f %.0f checksum=%.4f\n", posts, secs, posts / secs, checksum);
     return 0;
   }
-  std::cerr << "usage: sp_sentiment_corpus_tool generate N | score FILE\n";
+  if (mode == "profile" && argc > 3) {
+    const std::string what = argv[2];
+    const long n = std::atol(argv[3]);
+    // The same corpus as sp_sentiment_benchmark (seed 42, 4096 posts, cycled).
+    CorpusGenerator gen(42);
+    std::vector<std::string> posts;
+    for (int i = 0; i < 4096; ++i) posts.push_back(gen.finance_post());
+    VaderScorer scorer(Lexicon::builtin(), VaderOptions{.emoji = what != "nltk", .phrases = {}});
+    TickerExtractor tickers;
+    PostAnalyzer analyzer(scorer, tickers);
+    SentimentScores overall;
+    std::vector<TickerSentiment> per_ticker;
+    double checksum = 0;
+    for (long i = 0; i < n; ++i) {
+      const std::string& text = posts[static_cast<size_t>(i) & 4095];
+      if (what == "analyzer") {
+        analyzer.analyze(text, overall, per_ticker);
+        checksum += overall.compound;
+        for (const auto& t : per_ticker) checksum += t.scores.compound;
+      } else {
+        checksum += scorer.score(text).compound;
+      }
+    }
+    std::printf("%ld posts checksum=%.4f\n", n, checksum);
+    return 0;
+  }
+  std::cerr << "usage: sp_sentiment_corpus_tool generate N | score FILE | profile MODE N\n";
   return 2;
 }
