@@ -29,6 +29,8 @@ class RunCommand {
   std::string symbols_csv_;
   bool no_emoji_ = false;
   bool quiet_ = false;
+  bool no_dashboard_ = false;
+  CLI::Option* listen_opt_ = nullptr;
   std::vector<std::pair<CLI::Option*, std::function<void(Config&)>>> overrides_;
 };
 

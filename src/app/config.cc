@@ -53,6 +53,8 @@ std::vector<std::string> Config::validate() const {
     problems.push_back("pipeline.workers must be in [0, 64]");
   if (lake.roll_mb < 1) problems.push_back("lake.roll_mb must be >= 1");
   if (lake.roll_age_s < 1) problems.push_back("lake.roll_age_s must be >= 1");
+  if (serve.listen.find(':') == std::string::npos)
+    problems.push_back("serve.listen must be HOST:PORT, e.g. 127.0.0.1:8080");
   return problems;
 }
 
@@ -125,8 +127,8 @@ Config load_config_file(const std::string& path, Config c) {
     throw std::runtime_error(fmt::format("{}:{}:{}: {}", path, where.line, where.column,
                                          std::string(e.description())));
   }
-  static const std::set<std::string> kSections = {"run",    "sources",  "sentiment",
-                                                  "window", "pipeline", "lake"};
+  static const std::set<std::string> kSections = {"run",      "sources", "sentiment", "window",
+                                                  "pipeline", "lake",    "serve"};
   for (const auto& [key, node] : root) {
     if (!kSections.count(std::string(key.str())) || !node.is_table()) {
       throw std::runtime_error(
@@ -186,6 +188,12 @@ Config load_config_file(const std::string& path, Config c) {
     TableReader r(table("lake"), "lake", path);
     r.read("roll_mb", c.lake.roll_mb);
     r.read("roll_age_s", c.lake.roll_age_s);
+  }
+  {
+    TableReader r(table("serve"), "serve", path);
+    r.read("dashboard", c.serve.dashboard);
+    r.read("listen", c.serve.listen);
+    r.read("web_root", c.serve.web_root);
   }
   return c;
 }

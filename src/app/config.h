@@ -61,6 +61,14 @@ struct Config {
     int64_t roll_age_s = 600;
   } lake;
 
+  struct Serve {
+    // The dashboard and query API of `stockpulse run`. File mode with until_eof is a batch job
+    // and starts no server unless `listen` is given on the command line.
+    bool dashboard = true;
+    std::string listen = "127.0.0.1:8080";  // beyond loopback needs STOCKPULSE_TOKEN
+    std::string web_root;                   // "" -> the built front end (web/dist)
+  } serve;
+
   // Paths with defaults resolved against output_dir.
   std::string serving_url() const;
   std::string lake_root() const;  // "" when disabled

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,9 +15,14 @@
 #include "analytics/sentiment_agg.h"
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
+#include "app/signal_stage.h"
 #include "app/stage_batches.h"
 #include "common/time_format.h"
 #include "bus/bounded_queue.h"
+#include "serve/dashboard_service.h"
+#include "serve/live_hub.h"
+#include "serve/metrics_source.h"
+#include "serve/row_json.h"
 #include "decode/json_encoder.h"
 #include "sink/lake_writer.h"
 #include "sink/serving_store.h"
@@ -107,6 +114,61 @@ class Reorderer {
 
 }  // namespace
 
+// The pipeline's counters in Prometheus text format, for /metrics.
+class PipelineMetricsSource final : public MetricsSource {
+ public:
+  using Depths = std::function<std::array<size_t, 3>()>;
+  PipelineMetricsSource(const PipelineMetrics& m, Depths depths) : m_(m), depths_(std::move(depths)) {}
+
+  void write_prometheus(std::string& out) const override {
+    auto counter = [&](const char* name, const char* help, uint64_t v) {
+      out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
+    };
+    counter("stockpulse_posts_read_total", "Posts read from sources.", m_.posts_read.load());
+    counter("stockpulse_bars_read_total", "Bars read from sources.", m_.bars_read.load());
+    counter("stockpulse_posts_scored_total", "Posts decoded and scored.", m_.posts_scored.load());
+    counter("stockpulse_bars_decoded_total", "Bars decoded.", m_.bars_decoded.load());
+    counter("stockpulse_ticker_mentions_total", "Ticker mentions attributed.",
+            m_.ticker_mentions.load());
+    counter("stockpulse_window_updates_total", "Window rows emitted in update mode.",
+            m_.window_updates.load());
+    out += "# HELP stockpulse_windows_final_total Windows emitted as final.\n"
+           "# TYPE stockpulse_windows_final_total counter\n";
+    out += fmt::format("stockpulse_windows_final_total{{kind=\"sentiment\"}} {}\n",
+                       m_.sentiment_windows_final.load());
+    out += fmt::format("stockpulse_windows_final_total{{kind=\"market\"}} {}\n",
+                       m_.market_windows_final.load());
+    counter("stockpulse_rows_written_total", "Rows written to the serving store.",
+            m_.rows_written.load());
+    counter("stockpulse_alerts_total", "Alerts emitted.", m_.alerts.load());
+    out += "# HELP stockpulse_dead_letters_total Records sent to the dead-letter stream.\n"
+           "# TYPE stockpulse_dead_letters_total counter\n";
+    for (size_t i = 0; i < m_.dead_by_reason.size(); ++i) {
+      out += fmt::format("stockpulse_dead_letters_total{{reason=\"{}\"}} {}\n",
+                         reason_name(static_cast<DeadLetterReason>(i)), m_.dead_by_reason[i].load());
+    }
+    const auto d = depths_();
+    out += "# HELP stockpulse_queue_depth Batches waiting between stages.\n"
+           "# TYPE stockpulse_queue_depth gauge\n";
+    out += fmt::format("stockpulse_queue_depth{{queue=\"raw\"}} {}\n", d[0]);
+    out += fmt::format("stockpulse_queue_depth{{queue=\"enriched\"}} {}\n", d[1]);
+    out += fmt::format("stockpulse_queue_depth{{queue=\"sink\"}} {}\n", d[2]);
+    const int64_t wm = m_.watermark_ms.load();
+    if (wm != INT64_MIN) {
+      out += "# HELP stockpulse_watermark_lag_seconds Wall clock minus the posts watermark.\n"
+             "# TYPE stockpulse_watermark_lag_seconds gauge\n";
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      out += fmt::format("stockpulse_watermark_lag_seconds {:.3f}\n", (now_ms - wm) / 1000.0);
+    }
+  }
+
+ private:
+  const PipelineMetrics& m_;
+  Depths depths_;
+};
+
 struct EmbeddedPipeline::Impl {
   Impl(const Config& c, const Clock& clk, PipelineMetrics& m, std::atomic<bool>& stop)
       : config(c),
@@ -122,7 +184,8 @@ struct EmbeddedPipeline::Impl {
         posts_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
                         c.window.idle_timeout_s * kMillisPerSecond),
         bars_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
-                       c.window.idle_timeout_s * kMillisPerSecond) {}
+                       c.window.idle_timeout_s * kMillisPerSecond),
+        signals(c.window.slide_s * kMillisPerSecond) {}
 
   template <class Agg>
   static typename WindowEngine<Agg>::Options engine_options_for(const Config& c) {
@@ -272,6 +335,7 @@ struct EmbeddedPipeline::Impl {
       }
       metrics.ticker_mentions.fetch_add(1, std::memory_order_relaxed);
     }
+    signals.on_post(p);
     sink.posts.push_back(std::move(p));
   }
 
@@ -290,6 +354,7 @@ struct EmbeddedPipeline::Impl {
       letters.push_back(limit_letter(Stream::kBars, b.position, b.symbol));
       return;
     }
+    signals.on_bar(b);
     sink.bars.push_back(std::move(b));
   }
 
@@ -349,6 +414,7 @@ struct EmbeddedPipeline::Impl {
     if (auto wm = posts_watermark.watermark(now)) {
       sentiment_engine.advance_watermark(*wm, [&](const WindowResult<SentimentAgg>& w) {
         sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
+        signals.on_final(sink.sentiment_windows.back());
         metrics.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
       });
       metrics.watermark_ms.store(wm->value(), std::memory_order_relaxed);
@@ -356,9 +422,14 @@ struct EmbeddedPipeline::Impl {
     if (auto wm = bars_watermark.watermark(now)) {
       market_engine.advance_watermark(*wm, [&](const WindowResult<MarketAgg>& w) {
         sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
+        signals.on_final(sink.market_windows.back());
         metrics.market_windows_final.fetch_add(1, std::memory_order_relaxed);
       });
     }
+    // The analytics join both streams: they run up to the lower of the two watermarks.
+    const auto ws = sentiment_engine.watermark();
+    const auto wb = market_engine.watermark();
+    if (ws && wb) signals.advance(std::min(*ws, *wb), sink);
   }
 
   void emit_updates(SinkBatch& sink) {
@@ -375,12 +446,15 @@ struct EmbeddedPipeline::Impl {
   void flush_all(SinkBatch& sink) {
     sentiment_engine.flush([&](const WindowResult<SentimentAgg>& w) {
       sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
+      signals.on_final(sink.sentiment_windows.back());
       metrics.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
     });
     market_engine.flush([&](const WindowResult<MarketAgg>& w) {
       sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
+      signals.on_final(sink.market_windows.back());
       metrics.market_windows_final.fetch_add(1, std::memory_order_relaxed);
     });
+    signals.flush(sink);
   }
 
   void window_thread() {
@@ -391,7 +465,8 @@ struct EmbeddedPipeline::Impl {
     auto next_trigger = std::chrono::steady_clock::now() + trigger;
     auto ship = [&] {
       if (!sink.posts.empty() || !sink.bars.empty() || !sink.sentiment_windows.empty() ||
-          !sink.market_windows.empty() || !sink.alerts.empty() || sink.roll_lake) {
+          !sink.market_windows.empty() || !sink.alerts.empty() || !sink.indicators.empty() ||
+          !sink.fear_greed.empty() || !sink.correlations.empty() || sink.roll_lake) {
         to_sink.push(sink);
         sink = SinkBatch{};
       }
@@ -464,6 +539,44 @@ struct EmbeddedPipeline::Impl {
 
   // ---- sinks ---------------------------------------------------------------------------------
 
+  // Pushes what was just written to the dashboard's live stream (after the write, so a page that
+  // reloads on the event finds the row in the store).
+  void publish_live(const SinkBatch& b) {
+    if (!dashboard) return;
+    LiveHub& hub = dashboard->hub();
+    std::string json;
+    for (const auto& r : b.sentiment_windows) {
+      json.clear();
+      append_json(r, json);
+      hub.publish("sentiment", std::move(json));
+    }
+    for (const auto& r : b.market_windows) {
+      json.clear();
+      append_json(r, json);
+      hub.publish("trend", std::move(json));
+    }
+    for (const auto& r : b.alerts) {
+      json.clear();
+      append_json(r, json);
+      hub.publish("alert", std::move(json));
+    }
+  }
+
+  void publish_stats(double posts_per_s) {
+    if (!dashboard) return;
+    const int64_t wm = metrics.watermark_ms.load();
+    const int64_t now = clock.now().value();
+    dashboard->hub().publish(
+        "stats",
+        fmt::format("{{\"posts_per_second\":{:.1f},\"posts_total\":{},\"bars_total\":{},"
+                    "\"late_total\":{},\"dead_letters_total\":{},\"watermark_lag_ms\":{},"
+                    "\"queue_depth\":{}}}",
+                    posts_per_s, metrics.posts_scored.load(), metrics.bars_decoded.load(),
+                    metrics.late(), metrics.dead_letters.load(),
+                    wm == INT64_MIN ? std::string("null") : std::to_string(now - wm),
+                    raw.size() + enriched.size() + to_sink.size()));
+  }
+
   void sink_thread() {
     std::vector<SentimentWindowRow> final_sentiment;
     std::vector<MarketWindowRow> final_market;
@@ -474,10 +587,15 @@ struct EmbeddedPipeline::Impl {
         store->write_sentiment_windows(batch->sentiment_windows);
         store->write_market_windows(batch->market_windows);
         store->write_alerts(batch->alerts);
+        store->write_indicators(batch->indicators);
+        store->write_fear_greed(batch->fear_greed);
+        store->write_correlations(batch->correlations);
+        metrics.alerts.fetch_add(batch->alerts.size(), std::memory_order_relaxed);
         metrics.rows_written.fetch_add(batch->posts.size() + batch->bars.size() +
                                            batch->sentiment_windows.size() +
                                            batch->market_windows.size(),
                                        std::memory_order_relaxed);
+        publish_live(*batch);
         if (lake) {
           final_sentiment.clear();
           final_market.clear();
@@ -518,10 +636,13 @@ struct EmbeddedPipeline::Impl {
   std::unique_ptr<SentimentStack> sentiment;
   std::unique_ptr<ServingStore> store;
   std::unique_ptr<LakeWriter> lake;
+  std::unique_ptr<PipelineMetricsSource> metrics_source;
+  std::unique_ptr<DashboardService> dashboard;
   WindowEngine<SentimentAgg> sentiment_engine;
   WindowEngine<MarketAgg> market_engine;
   WatermarkTracker posts_watermark;
   WatermarkTracker bars_watermark;
+  SignalStage signals;
   uint64_t late_in_first_events = 0;
   bool warned_replay = false;
   std::atomic<bool> input_error{false};
@@ -550,9 +671,26 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     lo.clock = &clock_;
     impl_->lake = std::make_unique<LakeWriter>(lo);
   }
+  const std::string url = config_.serving_url();
+  if (config_.serve.dashboard && url.rfind("sqlite:", 0) == 0) {
+    Impl* im = impl_.get();
+    impl_->metrics_source = std::make_unique<PipelineMetricsSource>(metrics_, [im] {
+      return std::array<size_t, 3>{im->raw.size(), im->enriched.size(), im->to_sink.size()};
+    });
+    DashboardOptions d;
+    d.http.listen = config_.serve.listen;
+    d.http.web_root = config_.serve.web_root;
+    if (const char* token = std::getenv("STOCKPULSE_TOKEN")) d.http.token = token;
+    impl_->dashboard =
+        start_dashboard(d, sqlite_path_from_url(url), impl_->metrics_source.get());
+  }
 }
 
 EmbeddedPipeline::~EmbeddedPipeline() = default;
+
+std::string EmbeddedPipeline::dashboard_url() const {
+  return impl_->dashboard ? impl_->dashboard->url() : std::string();
+}
 
 int EmbeddedPipeline::run() {
   Impl& im = *impl_;
@@ -591,10 +729,15 @@ int EmbeddedPipeline::run() {
     if (config_.run.duration_s > 0 && now - started >= std::chrono::seconds(config_.run.duration_s)) {
       stop_.store(true);
     }
-    if (config_.run.progress && now - last_report >= std::chrono::seconds(1)) {
+    if (now - last_report >= std::chrono::seconds(1)) {
       const double secs = std::chrono::duration<double>(now - last_report).count();
       const uint64_t posts = metrics_.posts_scored.load(), bars = metrics_.bars_decoded.load();
-      fmt::print(stderr, "{}\n", im.progress_line((posts - last_posts) / secs, (bars - last_bars) / secs));
+      const double posts_per_s = static_cast<double>(posts - last_posts) / secs;
+      im.publish_stats(posts_per_s);
+      if (config_.run.progress) {
+        fmt::print(stderr, "{}\n",
+                   im.progress_line(posts_per_s, static_cast<double>(bars - last_bars) / secs));
+      }
       last_posts = posts;
       last_bars = bars;
       last_report = now;

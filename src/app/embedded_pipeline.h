@@ -36,6 +36,8 @@ class EmbeddedPipeline {
   void request_stop() { stop_.store(true); }
 
   const PipelineMetrics& metrics() const { return metrics_; }
+  // "http://127.0.0.1:8080/" while the dashboard runs; empty when it is off.
+  std::string dashboard_url() const;
 
  private:
   struct Impl;

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "app/commands.h"
+#include "bus/kafka/produce_command.h"
+#include "serve/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -23,6 +25,8 @@ int main(int argc, char** argv) {
   stockpulse::GenerateCommand generate(app);
   stockpulse::ScoreCommand score(app);
   stockpulse::EvalCommand eval(app);
+  stockpulse::ProduceCommand produce(app);
+  stockpulse::ServeCommand serve(app);
 
   try {
     app.parse(argc, argv);
@@ -33,6 +37,8 @@ int main(int argc, char** argv) {
     if (generate.selected()) return generate.execute();
     if (score.selected()) return score.execute();
     if (eval.selected()) return eval.execute();
+    if (produce.selected()) return produce.execute();
+    if (serve.selected()) return serve.execute();
     // `stockpulse` alone runs the embedded pipeline, as `stockpulse run` does.
     return run.execute();
   } catch (const std::exception& e) {

@@ -16,7 +16,7 @@ namespace {
 std::atomic<EmbeddedPipeline*> g_running{nullptr};
 std::atomic<int> g_signals{0};
 
-extern "C" void on_stop_signal(int) {
+void on_stop_signal(int) {
   // A second Ctrl-C while draining leaves at once.
   if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
   if (EmbeddedPipeline* p = g_running.load()) p->request_stop();
@@ -97,10 +97,26 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--batch-size", f.pipeline.batch_size, "Records per batch between stages [2048]"),
       [&f](Config& c) { c.pipeline.batch_size = f.pipeline.batch_size; });
   add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"), [](Config& c) { c.run.progress = false; });
+  listen_opt_ = cmd_->add_option("--listen", f.serve.listen,
+                                 "Dashboard and API address [127.0.0.1:8080]; beyond loopback needs "
+                                 "the STOCKPULSE_TOKEN environment variable");
+  add(listen_opt_, [&f](Config& c) {
+    c.serve.listen = f.serve.listen;
+    c.serve.dashboard = true;
+  });
+  add(cmd_->add_flag("--no-dashboard", no_dashboard_, "Do not start the dashboard and API server"),
+      [](Config& c) { c.serve.dashboard = false; });
+  add(cmd_->add_option("--web-root", f.serve.web_root, "Folder of the built front end [web/dist]"),
+      [&f](Config& c) { c.serve.web_root = f.serve.web_root; });
 }
 
 Config RunCommand::resolve() const {
   Config c = config_file_.empty() ? Config{} : load_config_file(config_file_);
+  const bool batch = (!c.sources.posts_file.empty() || !c.sources.bars_file.empty() ||
+                      !flags_.sources.posts_file.empty() || !flags_.sources.bars_file.empty()) &&
+                     (c.sources.until_eof || flags_.sources.until_eof);
+  // A batch job (file mode to end of input) serves no dashboard unless asked with --listen.
+  if (batch) c.serve.dashboard = false;
   for (const auto& [opt, apply] : overrides_) {
     if (opt->count() > 0) apply(c);
   }
@@ -124,6 +140,9 @@ int RunCommand::execute() {
                config.sources.posts_per_second, config.sources.symbols.size(), config.sources.speed,
                config.run.duration_s > 0 ? fmt::format("stopping after {} s", config.run.duration_s)
                                          : std::string("Ctrl-C to stop"));
+  }
+  if (const std::string url = pipeline.dashboard_url(); !url.empty()) {
+    fmt::print(stderr, "stockpulse: dashboard at {}\n", url);
   }
   g_running.store(&pipeline);
   struct sigaction sa {};

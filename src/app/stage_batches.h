@@ -53,6 +53,9 @@ struct SinkBatch {
   std::vector<SentimentWindowRow> sentiment_windows;  // updates and finals (is_final says which)
   std::vector<MarketWindowRow> market_windows;
   std::vector<AlertRow> alerts;
+  std::vector<IndicatorRow> indicators;
+  std::vector<FearGreedRow> fear_greed;
+  std::vector<CorrelationRow> correlations;
   bool roll_lake = false;  // a trigger passed: let the lake roll files by age
 };
 

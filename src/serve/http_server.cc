@@ -99,7 +99,7 @@ uint64_t resident_bytes() {
 
 std::string json_error(std::string_view message) {
   std::string out = "{\"error\":";
-  append_json_string(message, out);
+  append_api_json_string(message, out);
   out += '}';
   return out;
 }

@@ -57,7 +57,7 @@ void key(const char* name, std::string& out) {
 
 }  // namespace
 
-void append_json_string(std::string_view text, std::string& out) {
+void append_api_json_string(std::string_view text, std::string& out) {
   out += '"';
   size_t i = 0;
   while (i < text.size()) {
@@ -98,7 +98,7 @@ void append_json_string(std::string_view text, std::string& out) {
   out += '"';
 }
 
-void append_json_number(double value, std::string& out) {
+void append_api_json_number(double value, std::string& out) {
   if (!std::isfinite(value)) {
     out += "null";
     return;
@@ -108,14 +108,14 @@ void append_json_number(double value, std::string& out) {
   fmt::format_to(std::back_inserter(out), "{}", value);
 }
 
-void append_json_number(int64_t value, std::string& out) {
+void append_api_json_number(int64_t value, std::string& out) {
   fmt::format_to(std::back_inserter(out), "{}", value);
 }
 
 void append_json(const SentimentWindowRow& row, std::string& out) {
   out += '{';
   key("symbol", out);
-  append_json_string(row.symbol, out);
+  append_api_json_string(row.symbol, out);
   out += ',';
   key("window_start", out);
   append_time(row.window_start, out);
@@ -124,37 +124,37 @@ void append_json(const SentimentWindowRow& row, std::string& out) {
   append_time(row.window_end, out);
   out += ',';
   key("tweet_count", out);
-  append_json_number(row.tweet_count, out);
+  append_api_json_number(row.tweet_count, out);
   out += ',';
   key("sentiment_score_avg", out);
-  append_json_number(row.sentiment_score_avg, out);
+  append_api_json_number(row.sentiment_score_avg, out);
   out += ',';
   key("sentiment_score_min", out);
-  append_json_number(row.sentiment_score_min, out);
+  append_api_json_number(row.sentiment_score_min, out);
   out += ',';
   key("sentiment_score_max", out);
-  append_json_number(row.sentiment_score_max, out);
+  append_api_json_number(row.sentiment_score_max, out);
   out += ',';
   key("sentiment_score_stddev", out);
-  append_json_number(row.sentiment_score_stddev, out);
+  append_api_json_number(row.sentiment_score_stddev, out);
   out += ',';
   key("bullish_count", out);
-  append_json_number(row.bullish_count, out);
+  append_api_json_number(row.bullish_count, out);
   out += ',';
   key("bearish_count", out);
-  append_json_number(row.bearish_count, out);
+  append_api_json_number(row.bearish_count, out);
   out += ',';
   key("neutral_count", out);
-  append_json_number(row.neutral_count, out);
+  append_api_json_number(row.neutral_count, out);
   out += ',';
   key("bullish_share", out);
-  append_json_number(row.bullish_share, out);
+  append_api_json_number(row.bullish_share, out);
   out += ',';
   key("histogram", out);
   out += '[';
   for (size_t i = 0; i < row.histogram.size(); ++i) {
     if (i) out += ',';
-    append_json_number(row.histogram[i], out);
+    append_api_json_number(row.histogram[i], out);
   }
   out += "],";
   key("is_final", out);
@@ -165,7 +165,7 @@ void append_json(const SentimentWindowRow& row, std::string& out) {
 void append_json(const MarketWindowRow& row, std::string& out) {
   out += '{';
   key("symbol", out);
-  append_json_string(row.symbol, out);
+  append_api_json_string(row.symbol, out);
   out += ',';
   key("window_start", out);
   append_time(row.window_start, out);
@@ -174,7 +174,7 @@ void append_json(const MarketWindowRow& row, std::string& out) {
   append_time(row.window_end, out);
   out += ',';
   key("bar_count", out);
-  append_json_number(row.bar_count, out);
+  append_api_json_number(row.bar_count, out);
   const std::pair<const char*, double> numbers[] = {
       {"open", row.open},
       {"high", row.high},
@@ -195,11 +195,11 @@ void append_json(const MarketWindowRow& row, std::string& out) {
   for (const auto& [name, value] : numbers) {
     out += ',';
     key(name, out);
-    append_json_number(value, out);
+    append_api_json_number(value, out);
   }
   out += ',';
   key("trend_signal", out);
-  append_json_string(trend_signal_name(row.trend_signal), out);
+  append_api_json_string(trend_signal_name(row.trend_signal), out);
   out += ',';
   key("is_final", out);
   out += row.is_final ? "true" : "false";
@@ -209,19 +209,19 @@ void append_json(const MarketWindowRow& row, std::string& out) {
 void append_json(const AlertRow& row, std::string& out) {
   out += '{';
   key("symbol", out);
-  append_json_string(row.symbol, out);
+  append_api_json_string(row.symbol, out);
   out += ',';
   key("ts", out);
   append_time(row.ts, out);
   out += ',';
   key("kind", out);
-  append_json_string(row.kind, out);
+  append_api_json_string(row.kind, out);
   out += ',';
   key("message", out);
-  append_json_string(row.message, out);
+  append_api_json_string(row.message, out);
   out += ',';
   key("value", out);
-  append_json_number(row.value, out);
+  append_api_json_number(row.value, out);
   out += '}';
 }
 

@@ -20,9 +20,9 @@ void append_json(const AlertRow& row, std::string& out);
 // Building blocks shared with the query API.
 // A JSON string literal with quotes; control characters, quotes and backslashes escaped.
 // Invalid UTF-8 bytes are replaced by U+FFFD so the output is always valid JSON text.
-void append_json_string(std::string_view text, std::string& out);
+void append_api_json_string(std::string_view text, std::string& out);
 // The shortest text that reads back as the same double; null for NaN and infinities.
-void append_json_number(double value, std::string& out);
-void append_json_number(int64_t value, std::string& out);
+void append_api_json_number(double value, std::string& out);
+void append_api_json_number(int64_t value, std::string& out);
 
 }  // namespace stockpulse

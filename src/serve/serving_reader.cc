@@ -58,7 +58,7 @@ void append_row(sqlite3_stmt* s, std::string& out) {
   for (int i = 0; i < n; ++i) {
     if (i) out += ',';
     const std::string_view name = sqlite3_column_name(s, i);
-    append_json_string(name, out);
+    append_api_json_string(name, out);
     out += ':';
     switch (sqlite3_column_type(s, i)) {
       case SQLITE_NULL:
@@ -68,18 +68,18 @@ void append_row(sqlite3_stmt* s, std::string& out) {
         if (name == "is_final") {
           out += sqlite3_column_int64(s, i) ? "true" : "false";
         } else {
-          append_json_number(static_cast<int64_t>(sqlite3_column_int64(s, i)), out);
+          append_api_json_number(static_cast<int64_t>(sqlite3_column_int64(s, i)), out);
         }
         break;
       case SQLITE_FLOAT:
-        append_json_number(sqlite3_column_double(s, i), out);
+        append_api_json_number(sqlite3_column_double(s, i), out);
         break;
       default: {
         const std::string text = column_text(s, i);
         if (name == "histogram" && !text.empty() && text.front() == '[' && text.back() == ']') {
           out += text;
         } else {
-          append_json_string(text, out);
+          append_api_json_string(text, out);
         }
       }
     }
@@ -91,25 +91,25 @@ void append_reading(const FearGreedReading& r, const std::string* symbol, std::s
   out += '{';
   if (symbol) {
     out += "\"symbol\":";
-    append_json_string(*symbol, out);
+    append_api_json_string(*symbol, out);
     out += ',';
   }
   out += "\"minute\":\"";
   out += format_iso8601(r.minute);
   out += "\",\"score\":";
-  append_json_number(r.score, out);
+  append_api_json_number(r.score, out);
   out += ",\"band\":\"";
   out += fear_greed_band_name(r.band);
   out += "\",\"sentiment\":";
-  append_json_number(r.sentiment, out);
+  append_api_json_number(r.sentiment, out);
   out += ",\"bullish\":";
-  append_json_number(r.bullish, out);
+  append_api_json_number(r.bullish, out);
   out += ",\"momentum\":";
-  append_json_number(r.momentum, out);
+  append_api_json_number(r.momentum, out);
   out += ",\"volatility\":";
-  append_json_number(r.volatility, out);
+  append_api_json_number(r.volatility, out);
   out += ",\"volume\":";
-  append_json_number(r.volume, out);
+  append_api_json_number(r.volume, out);
   out += '}';
 }
 
@@ -320,7 +320,7 @@ ServingReader::Json ServingReader::symbols() {
     if (!first) out += ',';
     first = false;
     out += "{\"symbol\":";
-    append_json_string(name, out);
+    append_api_json_string(name, out);
     out += ",\"trend\":";
     if (auto r = latest_row(latest_trend_.get(), name, out); !r) return Err(r.error());
     out += ",\"sentiment\":";
@@ -384,7 +384,7 @@ ServingReader::Json ServingReader::candles(const ApiQuery& q) {
   if (!rows) return rows;
   // Prefix the symbol: {"symbol":"AAPL","rows":[...],...}
   std::string out = "{\"symbol\":";
-  append_json_string(*q.symbol, out);
+  append_api_json_string(*q.symbol, out);
   out += ',';
   out.append(rows.value(), 1);
   return out;
@@ -394,7 +394,7 @@ ServingReader::Json ServingReader::stored_indicators(const ApiQuery& q) {
   auto rows = window_rows(stored_indicators_.get(), stored_indicators_.get(), q);
   if (!rows) return rows;
   std::string out = "{\"symbol\":";
-  append_json_string(*q.symbol, out);
+  append_api_json_string(*q.symbol, out);
   out += ",\"source\":\"stored\",";
   out.append(rows.value(), 1);
   return out;
@@ -435,22 +435,22 @@ ServingReader::Json ServingReader::indicators(const ApiQuery& q) {
     ++fed;
     if (!v || ts < from) continue;
     std::string row = "{\"ts\":";
-    append_json_string(ts, row);
+    append_api_json_string(ts, row);
     row += ",\"close\":";
-    append_json_number(close, row);
+    append_api_json_number(close, row);
     row += ",\"rsi_14\":";
-    append_json_number(v.value().rsi_14, row);
+    append_api_json_number(v.value().rsi_14, row);
     row += ",\"ema_20\":";
-    append_json_number(v.value().ema_20, row);
+    append_api_json_number(v.value().ema_20, row);
     row += ",\"sma_50\":";
-    append_json_number(v.value().sma_50, row);
+    append_api_json_number(v.value().sma_50, row);
     row += '}';
     rows.push_back(std::move(row));
   }
   const bool truncated = rows.size() > static_cast<size_t>(q.limit);
   const size_t first = truncated ? rows.size() - q.limit : 0;
   std::string out = "{\"symbol\":";
-  append_json_string(*q.symbol, out);
+  append_api_json_string(*q.symbol, out);
   out += fmt::format(",\"source\":\"computed\",\"warmup_bars\":{},\"rows\":[", fed - rows.size());
   for (size_t i = first; i < rows.size(); ++i) {
     if (i > first) out += ',';
@@ -582,7 +582,7 @@ ServingReader::Json ServingReader::fear_greed(const ApiQuery& q) {
     }
   }
   std::string out = "{\"source\":\"computed\",\"formula\":";
-  append_json_string(
+  append_api_json_string(
       "weighted mean of five 0-100 components: sentiment 0.25, bullish share 0.15, momentum 0.25, "
       "volatility 0.20, volume 0.15 (missing ones left out); market = mean of the symbols' latest "
       "scores; see src/analytics/README.md",

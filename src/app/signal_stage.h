@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "analytics/alert_detector.h"
+#include "analytics/correlation_tracker.h"
+#include "analytics/fear_greed_index.h"
+#include "analytics/indicator_state.h"
+#include "app/stage_batches.h"
+#include "common/events.h"
+#include "common/rows.h"
+
+namespace stockpulse {
+
+// The analytics that follow the windows (DESIGN.md §6): per-minute indicators, the rolling
+// sentiment/return correlation, Fear & Greed per symbol and for the market, and alerts.
+//
+// They join the two streams, so they run on whole slide intervals [E - slide, E) once BOTH engine
+// watermarks have passed E: by then every final window ending at E is known, and no accepted
+// event can still fall before E. Intervals are processed in time order, symbols in byte order, so
+// the results depend only on the input (file mode stays deterministic).
+//
+// Lifecycle: the window thread feeds accepted events and final windows, then calls advance() after
+// raising the watermarks and flush() at the end. Not thread-safe: window thread only.
+class SignalStage {
+ public:
+  explicit SignalStage(int64_t slide_ms);
+
+  void on_post(const ScoredPost& p);  // per-minute sentiment of each ticker and of "*"
+  void on_bar(const Bar& b);          // per-minute close
+  void on_final(const SentimentWindowRow& r);
+  void on_final(const MarketWindowRow& r);
+
+  // Processes every interval ending at or before `ready` (the lower of the two engine
+  // watermarks) and appends the results to `out`.
+  void advance(EventTime ready, SinkBatch& out);
+  // End of input: everything still pending.
+  void flush(SinkBatch& out) { advance(EventTime(INT64_MAX), out); }
+
+  uint64_t out_of_order_bars() const { return out_of_order_bars_; }
+
+ private:
+  struct Minute {
+    double sentiment_sum = 0;
+    int64_t sentiment_count = 0;
+    double close = 0;
+    int64_t close_ts = INT64_MIN;  // event time of the bar that gave `close`
+  };
+  struct SymbolInterval {
+    std::map<int64_t, Minute> minutes;  // by minute start
+    std::optional<SentimentWindowRow> sentiment;
+    std::optional<MarketWindowRow> market;
+  };
+  using Interval = std::map<std::string, SymbolInterval>;  // by symbol, byte order
+
+  Interval& interval_of(EventTime t);
+  void process(int64_t end, Interval& interval, SinkBatch& out);
+
+  int64_t slide_ms_;
+  std::map<int64_t, Interval> pending_;  // by interval end
+  std::unordered_map<std::string, IndicatorState> indicators_;
+  CorrelationTracker correlation_;
+  FearGreedIndex fear_greed_;
+  AlertDetector alerts_;
+  uint64_t out_of_order_bars_ = 0;
+};
+
+}  // namespace stockpulse
