@@ -152,11 +152,12 @@ TEST(Cli, StartUpErrorsAreClear) {
 
 TEST(Synthetic, RunsForItsDurationAndReportsWhereResultsAre) {
   const auto dir = scratch("synthetic");
-  const auto r = run(binary() + " run --duration 3 --rate 2000 --speed 120 --output-dir " +
-                     (dir / "out").string());
+  const auto r = run(binary() + " run --duration 3 --rate 2000 --speed 120 --listen 127.0.0.1:0 " +
+                     "--output-dir " + (dir / "out").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("posts/s"), std::string::npos) << r.output;  // progress lines
   EXPECT_NE(r.output.find("serving store: sqlite:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("dashboard at http://127.0.0.1:"), std::string::npos) << r.output;
   const auto n = run("sqlite3 " + (dir / "out/serving.db").string() +
                      " 'SELECT COUNT(*) FROM topic_sentiment_avg WHERE is_final = 1'");
   EXPECT_GT(std::stoi(n.output), 0) << n.output;
