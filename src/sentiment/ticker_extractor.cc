@@ -1,6 +1,7 @@
 #include "sentiment/ticker_extractor.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace stockpulse {
 
@@ -95,6 +96,15 @@ void TickerExtractor::extract(std::string_view text, std::vector<TickerMention>&
   };
   size_t i = 0;
   while (i < text.size() && n < kMaxTickers) {
+    // Only '$' (and, with a watch-list, A-Z) can start a mention: jump to the next one.
+    if (watch_.empty()) {
+      const void* dollar = std::memchr(text.data() + i, '$', text.size() - i);
+      if (dollar == nullptr) break;
+      i = static_cast<size_t>(static_cast<const char*>(dollar) - text.data());
+    } else {
+      while (i < text.size() && text[i] != '$' && !(text[i] >= 'A' && text[i] <= 'Z')) ++i;
+      if (i == text.size()) break;
+    }
     const char c = text[i];
     const bool boundary =
         i == 0 || !(is_alnum(text[i - 1]) || text[i - 1] == '_' || text[i - 1] == '$');

@@ -300,19 +300,37 @@ struct Token {
                        // ids are a cheap pre-check for equal item texts
 };
 
+// Grow-only storage for a post's items: no per-item capacity check or zeroing (vector's
+// push_back and resize cost ~30 instructions per item).
+template <class T>
+struct GrowOnlyArray {
+  std::unique_ptr<T[]> data;
+  size_t capacity = 0;
+  size_t size = 0;
+  void reset(size_t max_size) {
+    if (max_size > capacity) {
+      capacity = std::max(max_size, 2 * capacity);
+      data.reset(new T[capacity]);
+    }
+    size = 0;
+  }
+  T& operator[](size_t k) { return data[k]; }
+  const T& operator[](size_t k) const { return data[k]; }
+};
+
 // Per-thread scratch, reused across posts so the steady state allocates nothing.
 struct Scratch {
   std::string emoji_text;
   // Lower-cased items. Bytes [0, text size) mirror the text for ASCII chunks (lower-cased in
   // place, same offsets); non-ASCII items are appended after it, each followed by padding.
   std::string lower;
-  std::vector<Token> tokens;
+  GrowOnlyArray<Token> tokens;
   uint32_t exclamations = 0;  // '!' and '?' in the whole text (score_valence counts in the text)
   uint32_t questions = 0;
   bool non_ascii = false;  // some byte >= 0x80 outside whitespace (emoji need one)
   // score_items():
-  std::vector<uint32_t> lexicon_items;
-  std::vector<double> lexicon_values;
+  GrowOnlyArray<uint32_t> lexicon_items;
+  GrowOnlyArray<double> lexicon_values;
   std::vector<uint32_t> slots;
 };
 
@@ -328,6 +346,21 @@ Scratch& part_scratch() {
 }
 
 constexpr size_t kKeyPad = 16;
+
+// SWAR helpers on 8 bytes in a uint64_t whose lanes are all < 0x80 (callers clear bit 7 first, so
+// no addition carries into the next lane). A lane's result is its bit 7.
+constexpr uint64_t kLaneOnes = 0x0101010101010101ULL;
+constexpr uint64_t kLaneHigh = 0x8080808080808080ULL;
+inline uint64_t lanes_ge(uint64_t x, unsigned c) {
+  return (x + (0x80 - c) * kLaneOnes) & kLaneHigh;
+}
+inline uint64_t lanes_eq(uint64_t x, unsigned c) {
+  const uint64_t t = x ^ (c * kLaneOnes);
+  return ~(t + 0x7F * kLaneOnes) & kLaneHigh;
+}
+inline uint32_t lane_count(uint64_t m) {
+  return static_cast<uint32_t>(((m >> 7) * kLaneOnes) >> 56);
+}
 
 }  // namespace
 
@@ -446,6 +479,14 @@ std::string_view replace_emoji(const VaderTables& t, std::string_view text, std:
   return replaced ? std::string_view(out) : text;
 }
 
+// Does the lower-cased item [p, p + n) contain "n't"? (A loop: string_view::find calls memchr.)
+bool contains_nt(const char* p, size_t n) {
+  for (size_t k = 1; k + 1 < n; ++k) {
+    if (p[k] == '\'' && p[k - 1] == 'n' && p[k + 1] == 't') return true;
+  }
+  return false;
+}
+
 // NLTK SentiText._words_and_emoticons in one pass over the bytes: split on Python whitespace,
 // drop items of one character, strip punctuation from an item when it is exactly
 // <PUNC_LIST entry><word> or <word><PUNC_LIST entry> with a word of 2+ characters free of ASCII
@@ -454,12 +495,21 @@ std::string_view replace_emoji(const VaderTables& t, std::string_view text, std:
 // and '?' counted, and each item looked up once in the word table. Non-ASCII bytes take the
 // Unicode-table path.
 void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
-  s.tokens.clear();
-  s.exclamations = 0;
-  s.questions = 0;
-  s.non_ascii = false;
   const size_t size = text.size();
+  // Items have 2+ bytes and are separated by whitespace.
+  s.tokens.reset(size / 3 + 1);
+  Token* const tokens = s.tokens.data.get();
+  size_t count = 0;
+  // Counters live in locals: stores through the char* lower-case buffer could alias Scratch's
+  // fields and force a reload per byte.
+  uint32_t exclamations = 0;
+  uint32_t questions = 0;
+  bool non_ascii = false;
+  // A copy of the text padded with spaces: the SWAR loop reads 8 bytes at a time and stops at
+  // the padding, and word-table keys read 16 bytes. ASCII items are lower-cased in place.
   s.lower.resize(size + kKeyPad);
+  std::memcpy(s.lower.data(), text.data(), size);
+  std::memset(s.lower.data() + size, ' ', kKeyPad);
   const char* const base = text.data();
   const char* const limit = base + size;
   const auto* bytes = reinterpret_cast<const unsigned char*>(base);
@@ -481,15 +531,41 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
     // One chunk: [start, p).
     const size_t start = p;
     char* const lower = s.lower.data();
-    uint32_t seen = 0;           // OR of the ASCII byte classes
+    uint64_t upper_lanes = 0;  // OR of the lanes holding A-Z / a-z
+    uint64_t lower_lanes = 0;
     uint32_t punct = 0;          // ASCII punctuation bytes
     size_t multibyte_extra = 0;  // bytes beyond the first of multi-byte code points
     bool high = false;
-    while (p < size) {
-      const unsigned char b = bytes[p];
-      c = kByteClass[b];
-      if (c & (kByteSpace | kByteHigh)) {
-        if (c & kByteSpace) break;
+    // Eight bytes per step (SWAR) from the padded copy; a step ends at the first byte that is
+    // not printable ASCII, which the scalar code below classifies.
+    while (true) {
+      uint64_t v;
+      std::memcpy(&v, lower + p, 8);
+      const uint64_t x = v & ~kLaneHigh;
+      const uint64_t stop = (v & kLaneHigh) | (~lanes_ge(x, 0x21) & kLaneHigh);
+      const size_t lanes = stop == 0 ? 8 : static_cast<size_t>(std::countr_zero(stop)) >> 3;
+      const uint64_t mask = lanes == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * lanes)) - 1;
+      const uint64_t up = lanes_ge(x, 'A') & ~lanes_ge(x, 'Z' + 1) & mask;
+      const uint64_t lo = lanes_ge(x, 'a') & ~lanes_ge(x, 'z' + 1) & mask;
+      const uint64_t digit = lanes_ge(x, '0') & ~lanes_ge(x, '9' + 1);
+      // string.punctuation: printable (0x21-0x7E) and not alphanumeric.
+      const uint64_t pu = lanes_ge(x, 0x21) & ~lanes_ge(x, 0x7F) & ~(up | lo | digit) & mask;
+      upper_lanes |= up;
+      lower_lanes |= lo;
+      if (pu != 0) {
+        punct += lane_count(pu);
+        exclamations += lane_count(lanes_eq(x, '!') & mask);
+        questions += lane_count(lanes_eq(x, '?') & mask);
+      }
+      // 'A'-'Z' + 0x20; lanes past the step are written back unchanged.
+      const uint64_t lowered = v | (up >> 2);
+      std::memcpy(lower + p, &lowered, 8);
+      p += lanes;
+      if (lanes == 8) continue;
+      if (p >= size) break;
+      c = kByteClass[bytes[p]];
+      if (c & kByteSpace) break;
+      if (c & kByteHigh) {
         uint32_t cp;
         const int len = ut::decode(base + p, limit, cp);
         if (ut::is_space(cp)) break;
@@ -498,18 +574,12 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
         multibyte_extra += static_cast<size_t>(len - 1);
         continue;
       }
-      seen |= c;
-      lower[p] = static_cast<char>(b + ((c & kByteUpper) << 5));
-      if (c & kBytePunct) {
-        ++punct;
-        s.exclamations += (c >> 6) & 1;
-        s.questions += c >> 7;
-      }
-      ++p;
+      ++p;  // a control character that Python does not call whitespace: part of the item
     }
+    uint32_t seen = (upper_lanes ? kByteUpper : 0) | (lower_lanes ? kByteLower : 0);
     const size_t chunk_len = p - start;
     // Before dropping one-character items: a lone emoji still becomes its name.
-    s.non_ascii |= high;
+    non_ascii |= high;
     if (chunk_len - multibyte_extra <= 1) continue;
 
     // Python len() of [from, to): bytes for ASCII, code points otherwise.
@@ -537,7 +607,7 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
       }
     }
 
-    Token tok;
+    Token& tok = tokens[count++];
     tok.begin = static_cast<uint32_t>(wb);
     tok.end = static_cast<uint32_t>(we);
     tok.chunk_begin = static_cast<uint32_t>(start);
@@ -572,20 +642,23 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
       tok.id = info;
       if (flags & kAsIs) tok.idiom_word = info->idiom_word;
     }
-    if ((flags & kNegation) || ((seen & kByteApostrophe) &&
-                                std::string_view(lw, ln).find("n't") != std::string_view::npos)) {
+    // "n't" needs an apostrophe, i.e. punctuation in the chunk.
+    if ((flags & kNegation) || (punct > 0 && contains_nt(lw, ln))) {
       flags |= kNegated;
     }
     tok.flags = flags;
-    s.tokens.push_back(tok);
   }
+  s.tokens.size = count;
+  s.exclamations = exclamations;
+  s.questions = questions;
+  s.non_ascii = non_ascii;
 }
 
 // A configured phrase starting at an item becomes one item (longest match first); its words are
 // then not scored separately.
 void merge_phrases(const VaderTables& t, std::string_view text, Scratch& s) {
-  std::vector<Token>& w = s.tokens;
-  const size_t n = w.size();
+  GrowOnlyArray<Token>& w = s.tokens;
+  const size_t n = w.size;
   size_t out = 0;
   for (size_t k = 0; k < n; ++k) {
     const Token tk = w[k];
@@ -620,7 +693,7 @@ void merge_phrases(const VaderTables& t, std::string_view text, Scratch& s) {
     }
     w[out++] = tk;
   }
-  w.resize(out);
+  w.size = out;
 }
 
 bool same_text(const char* text, const Token& a, const Token& b) {
@@ -690,6 +763,7 @@ double item_valence(const Token* w, size_t n, size_t i, bool cap_diff, bool any_
 
   // Does the run [from, from + len) spell an idiom? Sets out to its valence.
   auto idiom_value = [&](size_t from, int len, double& out) {
+    if (w[from].idiom_word == 0) return false;  // most items start no idiom
     for (const Idiom& idiom : kIdioms) {
       if (idiom.length != len) continue;
       bool match = true;
@@ -755,13 +829,16 @@ SentimentScores score_items(const Token* w, size_t n, const char* text, uint32_t
   size_t allcap = 0;
   size_t but_at = n;
   bool any_idiom_word = false;
-  s.lexicon_items.clear();
+  s.lexicon_items.reset(n);
+  uint32_t* const lexicon_items = s.lexicon_items.data.get();
+  size_t nl = 0;
   for (size_t k = 0; k < n; ++k) {
     const uint32_t f = w[k].flags;
     allcap += (f & kUpper) ? 1 : 0;
     if ((f & kBut) && but_at == n) but_at = k;
     any_idiom_word |= w[k].idiom_word != 0;
-    if (f & kInLexicon) s.lexicon_items.push_back(static_cast<uint32_t>(k));
+    lexicon_items[nl] = static_cast<uint32_t>(k);
+    nl += (f & kInLexicon) ? 1 : 0;
   }
   // SentiText.allcap_differential.
   const bool cap_diff = allcap > 0 && allcap < n;
@@ -769,8 +846,7 @@ SentimentScores score_items(const Token* w, size_t n, const char* text, uint32_t
   // NLTK looks each item up with words_and_emoticons.index(item): a repeated item is scored in
   // the context of its FIRST occurrence. Only lexicon items can score non-zero, so only they need
   // it; first[m] indexes lexicon_items.
-  const size_t nl = s.lexicon_items.size();
-  s.lexicon_values.resize(nl);
+  s.lexicon_values.reset(nl);
   auto first_of = [&](size_t m) -> size_t {
     const Token& t = w[s.lexicon_items[m]];
     for (size_t q = 0; q < m; ++q) {
@@ -882,7 +958,8 @@ std::string_view prepare(const VaderTables& t, bool emoji, std::string_view text
 SentimentScores score_with(const VaderTables& t, bool emoji, std::string_view input, Scratch& s) {
   const std::string_view text =
       prepare(t, emoji, ut::truncate_utf8(input, VaderScorer::kMaxScoredBytes), s);
-  return score_items(s.tokens.data(), s.tokens.size(), text.data(), s.exclamations, s.questions, s);
+  return score_items(s.tokens.data.get(), s.tokens.size, text.data(), s.exclamations, s.questions,
+                     s);
 }
 
 }  // namespace
@@ -980,8 +1057,9 @@ void VaderScorer::score_parts(std::string_view input, std::span<const TextSpan> 
   Scratch& s = scratch();
   const std::string_view text = ut::truncate_utf8(input, kMaxScoredBytes);
   const std::string_view scored = prepare(t, options_.emoji, text, s);
-  const std::vector<Token>& w = s.tokens;
-  whole = score_items(w.data(), w.size(), scored.data(), s.exclamations, s.questions, s);
+  const Token* const w = s.tokens.data.get();
+  const size_t n = s.tokens.size;
+  whole = score_items(w, n, scored.data(), s.exclamations, s.questions, s);
   for (size_t k = 0; k < parts.size(); ++k) {
     const size_t end = std::min<size_t>(parts[k].end, input.size());
     const size_t begin = std::min<size_t>(parts[k].begin, end);
@@ -996,15 +1074,15 @@ void VaderScorer::score_parts(std::string_view input, std::span<const TextSpan> 
     // The part's items are the post's items inside it, unless an item (a chunk of 2+
     // characters, or a phrase) crosses one of its ends; a one-character chunk cannot, now that
     // the ends are not inside a code point.
-    size_t first = w.size();
-    size_t last = w.size();
+    size_t first = n;
+    size_t last = n;
     if (shared) {
       first = 0;
-      while (first < w.size() && w[first].chunk_end <= begin) ++first;
+      while (first < n && w[first].chunk_end <= begin) ++first;
       last = first;
-      while (last < w.size() && w[last].chunk_end <= end) ++last;
-      shared = (first == w.size() || w[first].chunk_begin >= begin) &&
-               (last == w.size() || w[last].chunk_begin >= end);
+      while (last < n && w[last].chunk_end <= end) ++last;
+      shared = (first == n || w[first].chunk_begin >= begin) &&
+               (last == n || w[last].chunk_begin >= end);
     }
     if (!shared) {
       part_scores[k] = score_with(t, options_.emoji, part, part_scratch());
@@ -1017,7 +1095,7 @@ void VaderScorer::score_parts(std::string_view input, std::span<const TextSpan> 
       questions += c == '?';
     }
     part_scores[k] =
-        score_items(w.data() + first, last - first, scored.data(), exclamations, questions, s);
+        score_items(w + first, last - first, scored.data(), exclamations, questions, s);
   }
 }
 
