@@ -137,7 +137,9 @@ Result<HttpResponse, std::string> HttpClient::send(const HttpRequest& request) {
   curl_slist* headers = nullptr;
   for (const std::string& h : request.headers) headers = curl_slist_append(headers, h.c_str());
   // "Expect: 100-continue" costs a round trip per upload and some servers answer it slowly.
-  headers = curl_slist_append(headers, "Expect:");
+  // Not with SigV4: libcurl 7.88 signs every custom header, including this empty one it then
+  // does not send, and the server's signature would differ.
+  if (request.aws_sigv4.empty()) headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   if (!request.user.empty() || !request.password.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, request.user.c_str());

@@ -524,6 +524,9 @@ bool LakeWriter::roll(Staging& s) {
 
   ++files_written_;
   rows_written_ += s.rows;
+  if (options_.on_file_written) {
+    options_.on_file_written(fs::relative(target, options_.root).generic_string());
+  }
   if (is_window_table(s.table)) {
     ++window_file_seq_[{s.table, s.hour}];
   } else {

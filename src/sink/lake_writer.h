@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -23,6 +24,9 @@ struct LakeOptions {
   const Clock* clock = nullptr;                 // processing time for the age; null: system
   uint64_t row_group_size = 122880;             // Parquet rows per row group (DuckDB's)
   int duckdb_threads = 1;                       // DuckDB threads that encode the Parquet files
+  // Called after each file is in place, with its path relative to root (e.g.
+  // "tweets/date=2024-05-01/hour=14/part-p0-0-99.parquet"): how LakeUploader learns of it.
+  std::function<void(const std::string& relative_path)> on_file_written;
 };
 
 // Archives what the pipeline produces as a Parquet lake (DESIGN.md §7):
