@@ -247,18 +247,16 @@ class WordTable {
     uint32_t tail;  // offset in arena_ of the key bytes after the 16th
     WordInfo info;
   };
+  // Multiplicative hashing: the index is taken from the TOP bits of the product, where every
+  // input byte has an effect (two multiplies, no further mixing).
   static uint64_t hash(const KeyWords& k, size_t n) {
-    // Multiply-xorshift mixing so every input byte reaches the low bits used as the index.
-    uint64_t h = (k.a ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
-    h ^= (k.b + n) * 0x94D049BB133111EBULL;
-    h ^= h >> 31;
-    h *= 0xD6E8FEB86659FD93ULL;
-    return h ^ (h >> 32);
+    return (k.a * 0x9E3779B97F4A7C15ULL) ^ ((k.b + n) * 0xC2B2AE3D27D4EB4FULL);
   }
+  size_t index_of(uint64_t h) const { return static_cast<size_t>(h >> shift_); }
   WordInfo* find_mut(const KeyWords& k, const char* p, size_t n) {
     if (slots_.empty()) return nullptr;
     const size_t mask = slots_.size() - 1;
-    for (size_t i = hash(k, n) & mask;; i = (i + 1) & mask) {
+    for (size_t i = index_of(hash(k, n));; i = (i + 1) & mask) {
       const uint32_t slot = slots_[i];
       if (slot == 0) return nullptr;
       Entry& e = entries_[slot - 1];
@@ -271,18 +269,20 @@ class WordTable {
   void place(uint32_t index) {
     const Entry& e = entries_[index];
     const size_t mask = slots_.size() - 1;
-    size_t i = hash({e.a, e.b}, e.length) & mask;
+    size_t i = index_of(hash({e.a, e.b}, e.length));
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = index + 1;
   }
   void rehash(size_t n) {
     slots_.assign(n, 0);
+    shift_ = 64 - std::countr_zero(n);
     for (uint32_t k = 0; k < entries_.size(); ++k) place(k);
   }
 
   std::string arena_;
   std::vector<Entry> entries_;
   std::vector<uint32_t> slots_;  // entry index + 1, 0 = empty
+  int shift_ = 64;               // 64 - log2(slots_.size())
 };
 
 // One item of NLTK's words_and_emoticons with everything the rules ask about it, computed once
@@ -545,11 +545,16 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
       const uint64_t stop = (v & kLaneHigh) | (~lanes_ge(x, 0x21) & kLaneHigh);
       const size_t lanes = stop == 0 ? 8 : static_cast<size_t>(std::countr_zero(stop)) >> 3;
       const uint64_t mask = lanes == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * lanes)) - 1;
-      const uint64_t up = lanes_ge(x, 'A') & ~lanes_ge(x, 'Z' + 1) & mask;
-      const uint64_t lo = lanes_ge(x, 'a') & ~lanes_ge(x, 'z' + 1) & mask;
+      // Letters: fold case (set bit 5) and test one range; bit 5, shifted to bit 7, then tells
+      // lower from upper case.
+      const uint64_t folded = x | (0x20 * kLaneOnes);
+      const uint64_t alpha = lanes_ge(folded, 'a') & ~lanes_ge(folded, 'z' + 1) & mask;
+      const uint64_t up = alpha & ~(x << 2);
+      const uint64_t lo = alpha & (x << 2);
       const uint64_t digit = lanes_ge(x, '0') & ~lanes_ge(x, '9' + 1);
-      // string.punctuation: printable (0x21-0x7E) and not alphanumeric.
-      const uint64_t pu = lanes_ge(x, 0x21) & ~lanes_ge(x, 0x7F) & ~(up | lo | digit) & mask;
+      // string.punctuation: printable (lanes before the stop are >= 0x21), not DEL, not
+      // alphanumeric.
+      const uint64_t pu = mask & kLaneHigh & ~(alpha | digit | lanes_ge(x, 0x7F));
       upper_lanes |= up;
       lower_lanes |= lo;
       if (pu != 0) {
