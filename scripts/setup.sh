@@ -99,6 +99,11 @@ if [ ! -f /usr/share/unicode/emoji/emoji-test.txt ]; then
   log "error: /usr/share/unicode/emoji/emoji-test.txt is missing although unicode-data is installed"
   exit 1
 fi
+# Storage test services (clickhouse-server, Ceph radosgw) and libcurl.
+if [ -x "$ROOT/scripts/setup-storage.sh" ]; then
+  "$ROOT/scripts/setup-storage.sh"
+fi
+
 # The web dashboard's own set-up (front-end packages, browser and Prometheus for its tests).
 if [ -x "$ROOT/scripts/setup-web.sh" ]; then
   "$ROOT/scripts/setup-web.sh"
