@@ -1,8 +1,12 @@
 #include "analytics/alert_detector.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <type_traits>
+
+#include "analytics/checkpoint_frame.h"
 
 namespace stockpulse {
 namespace {
@@ -19,6 +23,87 @@ std::string format_message(const char* fmt, auto... args) {
   char buf[256];
   std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
+}
+
+constexpr uint32_t kMagic = 0x53504144;  // "SPAD"
+constexpr uint32_t kVersion = 1;
+
+// The configuration as bytes: a checkpoint is only valid under the configuration that wrote it.
+std::string encode_config(const AlertConfig& c) {
+  std::string out;
+  CheckpointWriter w(out);
+  w.put<double>(c.spike_z);
+  w.put<int32_t>(c.min_baseline);
+  w.put<int32_t>(c.baseline_windows);
+  w.put<int64_t>(c.dedup_retention_ms);
+  return out;
+}
+
+// One value of a per-symbol history: enums as a byte (checked against their largest value on
+// restore), doubles as their bits.
+template <class V>
+void put_value(CheckpointWriter& w, V v) {
+  if constexpr (std::is_enum_v<V>) {
+    w.put<uint8_t>(static_cast<uint8_t>(v));
+  } else {
+    w.put<V>(v);
+  }
+}
+
+template <class V>
+bool get_value(CheckpointReader& r, V& v, V max_enum) {
+  if constexpr (std::is_enum_v<V>) {
+    const uint8_t b = r.get<uint8_t>();
+    v = static_cast<V>(b);
+    return r.ok() && b <= static_cast<uint8_t>(max_enum);
+  } else {
+    v = r.get<V>();
+    return r.ok();
+  }
+}
+
+// symbol -> (time -> value) maps, symbols sorted so the bytes do not depend on hash order.
+template <class V>
+void put_histories(CheckpointWriter& w,
+                   const std::unordered_map<std::string, std::map<int64_t, V>>& histories) {
+  std::vector<const std::string*> symbols;
+  symbols.reserve(histories.size());
+  for (const auto& entry : histories) symbols.push_back(&entry.first);
+  std::sort(symbols.begin(), symbols.end(), [](auto* a, auto* b) { return *a < *b; });
+  w.put<uint32_t>(static_cast<uint32_t>(symbols.size()));
+  for (const std::string* symbol : symbols) {
+    const auto& hist = histories.at(*symbol);
+    w.put_bytes(*symbol);
+    w.put<uint32_t>(static_cast<uint32_t>(hist.size()));
+    for (const auto& [t, v] : hist) {
+      w.put<int64_t>(t);
+      put_value(w, v);
+    }
+  }
+}
+
+template <class V>
+bool get_histories(CheckpointReader& r, std::unordered_map<std::string, std::map<int64_t, V>>& out,
+                   V max_enum = V{}) {
+  const uint32_t count = r.get<uint32_t>();
+  if (!plausible_count(r, count, 4 + 4)) return false;
+  std::string_view prev;
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string_view symbol = r.get_bytes();
+    if (!r.ok() || (i > 0 && symbol <= prev)) return false;
+    prev = symbol;
+    auto& hist = out[std::string(symbol)];
+    const uint32_t n = r.get<uint32_t>();
+    if (!plausible_count(r, n, 8 + 1)) return false;
+    for (uint32_t j = 0; j < n; ++j) {
+      const int64_t t = r.get<int64_t>();
+      V v{};
+      if (!get_value(r, v, max_enum)) return false;
+      if (!hist.empty() && t <= hist.rbegin()->first) return false;
+      hist.emplace_hint(hist.end(), t, v);
+    }
+  }
+  return r.ok();
 }
 
 }  // namespace
@@ -119,6 +204,57 @@ std::vector<AlertRow> AlertDetector::on_fear_greed(std::string_view symbol_view,
   }
   trim(hist, kMaxRemembered);
   return out;
+}
+
+void AlertDetector::save(std::string& out) const {
+  CheckpointWriter w(out);
+  const size_t begin = begin_checkpoint_frame(w, out, kMagic, kVersion);
+  w.put_bytes(encode_config(config_));
+  put_histories(w, signals_);
+  put_histories(w, sentiment_avgs_);
+  put_histories(w, bands_);
+  // emitted_by_ts_ is an index of emitted_ by time; it is rebuilt on restore.
+  w.put<uint32_t>(static_cast<uint32_t>(emitted_.size()));
+  for (const auto& [symbol, kind, ts] : emitted_) {
+    w.put_bytes(symbol);
+    w.put_bytes(kind);
+    w.put<int64_t>(ts);
+  }
+  w.put<int64_t>(newest_ts_);
+  seal_checkpoint_frame(w, begin);
+}
+
+bool AlertDetector::restore(std::string_view in) {
+  auto reader = open_checkpoint_frame(in, kMagic, kVersion);
+  if (!reader) return false;
+  CheckpointReader& r = *reader;
+  if (r.get_bytes() != encode_config(config_) || !r.ok()) return false;
+  AlertDetector fresh(config_);
+  if (!get_histories(r, fresh.signals_, TrendSignal::kBullish) ||
+      !get_histories(r, fresh.sentiment_avgs_) ||
+      !get_histories(r, fresh.bands_, FearGreedBand::kExtremeGreed)) {
+    return false;
+  }
+  const uint32_t emitted = r.get<uint32_t>();
+  if (!plausible_count(r, emitted, 4 + 4 + 8)) return false;
+  for (uint32_t i = 0; i < emitted; ++i) {
+    const std::string_view symbol = r.get_bytes();
+    const std::string_view kind = r.get_bytes();
+    const int64_t ts = r.get<int64_t>();
+    if (!r.ok()) return false;
+    Key key{std::string(symbol), std::string(kind), ts};
+    // save() writes the set in order, so anything else is corruption.
+    if (!fresh.emitted_.empty() && !(*fresh.emitted_.rbegin() < key)) return false;
+    fresh.emitted_.insert(fresh.emitted_.end(), key);
+    fresh.emitted_by_ts_.emplace(ts, std::move(key));
+  }
+  fresh.newest_ts_ = r.get<int64_t>();
+  if (!r.ok() || r.remaining() != 0) return false;
+  if (!fresh.emitted_by_ts_.empty() && fresh.emitted_by_ts_.rbegin()->first > fresh.newest_ts_) {
+    return false;
+  }
+  *this = std::move(fresh);
+  return true;
 }
 
 }  // namespace stockpulse

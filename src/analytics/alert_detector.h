@@ -35,7 +35,9 @@ struct AlertConfig {
 // fed in update mode, but then an alert reflects the window as first seen; feed final rows for
 // alerts that never need revising.
 //
-// Lifecycle: one per pipeline; call the on_* methods as rows are produced.
+// Lifecycle: one per pipeline; call the on_* methods as rows are produced. save()/restore()
+// checkpoint the configuration, the per-symbol histories and the deduplication memory (format in
+// analytics/checkpoint_frame.h), so a restored detector raises exactly the same alerts.
 // Thread-safety: none; owned by one analytics thread.
 class AlertDetector {
  public:
@@ -44,6 +46,15 @@ class AlertDetector {
   std::vector<AlertRow> on_market_window(const MarketWindowRow& row);
   std::vector<AlertRow> on_sentiment_window(const SentimentWindowRow& row);
   std::vector<AlertRow> on_fear_greed(std::string_view symbol, const FearGreedReading& reading);
+
+  const AlertConfig& config() const { return config_; }
+
+  // Appends a checkpoint to `out`: deterministic bytes (symbols in byte order), doubles bit-exact.
+  void save(std::string& out) const;
+  // Replaces the state with a checkpoint written by save() of a detector with the same
+  // configuration. On truncated, corrupted or foreign bytes, or another configuration, it returns
+  // false and leaves the detector unchanged.
+  bool restore(std::string_view in);
 
  private:
   using Key = std::tuple<std::string, std::string, int64_t>;  // symbol, kind, ts

@@ -1,13 +1,18 @@
 #include "analytics/correlation_tracker.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
 
+#include "analytics/checkpoint_frame.h"
 #include "common/time_format.h"
 
 namespace stockpulse {
 namespace {
+
+constexpr uint32_t kMagic = 0x53504354;  // "SPCT"
+constexpr uint32_t kVersion = 1;
 
 int64_t minute_index(EventTime t) {
   // Floor division so times before the epoch still land in the right minute.
@@ -123,6 +128,77 @@ std::optional<CorrelationResult> CorrelationTracker::compute(std::string_view sy
     }
   }
   return out;
+}
+
+void CorrelationTracker::save(std::string& out) const {
+  CheckpointWriter w(out);
+  const size_t begin = begin_checkpoint_frame(w, out, kMagic, kVersion);
+  w.put<int32_t>(config_.window_minutes);
+  w.put<int32_t>(config_.max_lag);
+  w.put<int32_t>(config_.min_pairs);
+  // The hash map's order depends on its history; the bytes must not.
+  std::vector<const decltype(series_)::value_type*> sorted;
+  sorted.reserve(series_.size());
+  for (const auto& entry : series_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  w.put<uint32_t>(static_cast<uint32_t>(sorted.size()));
+  for (const auto* entry : sorted) {
+    const Series& s = entry->second;
+    w.put_bytes(entry->first);
+    w.put<int64_t>(s.latest);
+    w.put<uint32_t>(static_cast<uint32_t>(s.minutes.size()));
+    for (const auto& [minute, point] : s.minutes) {
+      w.put<int64_t>(minute);
+      w.put<double>(point.sentiment);
+      w.put<double>(point.close);
+    }
+  }
+  seal_checkpoint_frame(w, begin);
+}
+
+bool CorrelationTracker::restore(std::string_view in) {
+  auto reader = open_checkpoint_frame(in, kMagic, kVersion);
+  if (!reader) return false;
+  CheckpointReader& r = *reader;
+  CorrelationConfig saved;
+  saved.window_minutes = r.get<int32_t>();
+  saved.max_lag = r.get<int32_t>();
+  saved.min_pairs = r.get<int32_t>();
+  // Series pruned under another window or lag would silently give other results.
+  if (!r.ok() || saved.window_minutes != config_.window_minutes ||
+      saved.max_lag != config_.max_lag || saved.min_pairs != config_.min_pairs) {
+    return false;
+  }
+  std::unordered_map<std::string, Series> series;
+  const uint32_t symbols = r.get<uint32_t>();
+  // Each symbol takes at least its length prefix, latest and minute count.
+  if (!plausible_count(r, symbols, 4 + 8 + 4)) return false;
+  std::string_view prev_symbol;
+  for (uint32_t i = 0; i < symbols; ++i) {
+    const std::string_view symbol = r.get_bytes();
+    // Strictly increasing symbols: no duplicates, and only one byte string per state.
+    if (!r.ok() || (i > 0 && symbol <= prev_symbol)) return false;
+    prev_symbol = symbol;
+    Series s;
+    s.latest = r.get<int64_t>();
+    const uint32_t minutes = r.get<uint32_t>();
+    if (!plausible_count(r, minutes, 8 + 8 + 8)) return false;
+    for (uint32_t j = 0; j < minutes; ++j) {
+      const int64_t minute = r.get<int64_t>();
+      MinutePoint point;
+      point.sentiment = r.get<double>();
+      point.close = r.get<double>();
+      if (!r.ok() || minute > s.latest ||
+          (!s.minutes.empty() && minute <= s.minutes.rbegin()->first)) {
+        return false;
+      }
+      s.minutes.emplace_hint(s.minutes.end(), minute, point);
+    }
+    series.emplace(std::string(symbol), std::move(s));
+  }
+  if (!r.ok() || r.remaining() != 0) return false;
+  series_ = std::move(series);
+  return true;
 }
 
 }  // namespace stockpulse

@@ -42,6 +42,8 @@ struct CorrelationResult {
 // Lifecycle: feed add_sentiment()/add_close() as minutes complete (a later value for the same
 // minute replaces the earlier one, so update-mode revisions are fine), call compute() when a
 // result is wanted. History older than N + L + 1 minutes before the latest minute is dropped.
+// save()/restore() checkpoint the configuration and every series (format in
+// analytics/checkpoint_frame.h); a restored tracker continues with exactly the same numbers.
 // Thread-safety: none; owned by one analytics thread.
 class CorrelationTracker {
  public:
@@ -54,6 +56,13 @@ class CorrelationTracker {
   std::optional<CorrelationResult> compute(std::string_view symbol) const;
 
   const CorrelationConfig& config() const { return config_; }
+
+  // Appends a checkpoint to `out`: deterministic bytes (symbols in byte order), doubles bit-exact.
+  void save(std::string& out) const;
+  // Replaces the series with those of a checkpoint written by save() of a tracker with the same
+  // configuration. On truncated, corrupted or foreign bytes, or another configuration, it returns
+  // false and leaves the tracker unchanged.
+  bool restore(std::string_view in);
 
  private:
   struct MinutePoint {

@@ -3,10 +3,55 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analytics/checkpoint_frame.h"
 #include "common/time_format.h"
 
 namespace stockpulse {
 namespace {
+
+constexpr uint32_t kMagic = 0x53504647;  // "SPFG"
+constexpr uint32_t kVersion = 1;
+
+// The configuration as bytes: a checkpoint is only valid under the configuration that wrote it.
+std::string encode_config(const FearGreedConfig& c) {
+  std::string out;
+  CheckpointWriter w(out);
+  w.put<int32_t>(c.lookback_minutes);
+  w.put<int32_t>(c.min_history);
+  w.put<double>(c.momentum_scale_pct);
+  w.put<double>(c.volatility_scale);
+  w.put<int64_t>(c.market_staleness_minutes);
+  w.put<double>(c.w_sentiment);
+  w.put<double>(c.w_bullish);
+  w.put<double>(c.w_momentum);
+  w.put<double>(c.w_volatility);
+  w.put<double>(c.w_volume);
+  return out;
+}
+
+void put_reading(CheckpointWriter& w, const FearGreedReading& r) {
+  w.put<int64_t>(r.minute.value());
+  w.put<double>(r.score);
+  w.put<uint8_t>(static_cast<uint8_t>(r.band));
+  w.put<double>(r.sentiment);
+  w.put<double>(r.bullish);
+  w.put<double>(r.momentum);
+  w.put<double>(r.volatility);
+  w.put<double>(r.volume);
+}
+
+bool get_reading(CheckpointReader& r, FearGreedReading& out) {
+  out.minute = EventTime(r.get<int64_t>());
+  out.score = r.get<double>();
+  const uint8_t band = r.get<uint8_t>();
+  out.band = static_cast<FearGreedBand>(band);
+  out.sentiment = r.get<double>();
+  out.bullish = r.get<double>();
+  out.momentum = r.get<double>();
+  out.volatility = r.get<double>();
+  out.volume = r.get<double>();
+  return r.ok() && band <= static_cast<uint8_t>(FearGreedBand::kExtremeGreed);
+}
 
 double logistic(double x) {
   return 1.0 / (1.0 + std::exp(-x));
@@ -46,7 +91,9 @@ FearGreedIndex::FearGreedIndex(FearGreedConfig config) : config_(config) {}
 
 std::optional<FearGreedReading> FearGreedIndex::update(std::string_view symbol,
                                                        const FearGreedInputs& in) {
-  SymbolState& st = symbols_[std::string(symbol)];
+  auto it = symbols_.find(symbol);
+  if (it == symbols_.end()) it = symbols_.emplace(std::string(symbol), SymbolState{}).first;
+  SymbolState& st = it->second;
   if (!st.history.empty()) {
     if (in.minute < st.history.back().minute) return std::nullopt;
     // A revision of the latest minute must not be averaged against itself.
@@ -137,6 +184,67 @@ std::optional<FearGreedReading> FearGreedIndex::market(EventTime minute) const {
   r.score = sum / n;
   r.band = fear_greed_band(r.score);
   return r;
+}
+
+void FearGreedIndex::save(std::string& out) const {
+  CheckpointWriter w(out);
+  const size_t begin = begin_checkpoint_frame(w, out, kMagic, kVersion);
+  w.put_bytes(encode_config(config_));
+  w.put<uint32_t>(static_cast<uint32_t>(symbols_.size()));
+  for (const auto& [symbol, st] : symbols_) {
+    w.put_bytes(symbol);
+    w.put<uint32_t>(static_cast<uint32_t>(st.history.size()));
+    for (const Sample& sample : st.history) {
+      w.put<int64_t>(sample.minute.value());
+      put_optional_double(w, sample.close);
+      w.put<double>(sample.volatility);
+      w.put<double>(sample.volume);
+    }
+    w.put<uint8_t>(st.latest ? 1 : 0);
+    put_reading(w, st.latest.value_or(FearGreedReading{}));
+  }
+  seal_checkpoint_frame(w, begin);
+}
+
+bool FearGreedIndex::restore(std::string_view in) {
+  auto reader = open_checkpoint_frame(in, kMagic, kVersion);
+  if (!reader) return false;
+  CheckpointReader& r = *reader;
+  if (r.get_bytes() != encode_config(config_) || !r.ok()) return false;
+  std::map<std::string, SymbolState, std::less<>> symbols;
+  const uint32_t count = r.get<uint32_t>();
+  // A symbol takes at least its length prefix, history count, presence byte and a reading.
+  if (!plausible_count(r, count, 4 + 4 + 1 + 57)) return false;
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string_view symbol = r.get_bytes();
+    if (!r.ok() || (!symbols.empty() && symbol <= symbols.rbegin()->first)) return false;
+    SymbolState st;
+    const uint32_t samples = r.get<uint32_t>();
+    // update() never keeps more than lookback_minutes samples.
+    if (!plausible_count(r, samples, 8 + 9 + 8 + 8) ||
+        samples > static_cast<uint32_t>(std::max(config_.lookback_minutes, 0))) {
+      return false;
+    }
+    for (uint32_t j = 0; j < samples; ++j) {
+      Sample sample;
+      sample.minute = EventTime(r.get<int64_t>());
+      if (!get_optional_double(r, sample.close)) return false;
+      sample.volatility = r.get<double>();
+      sample.volume = r.get<double>();
+      if (!r.ok() || (!st.history.empty() && sample.minute <= st.history.back().minute)) {
+        return false;
+      }
+      st.history.push_back(sample);
+    }
+    const uint8_t has_latest = r.get<uint8_t>();
+    FearGreedReading latest;
+    if (!get_reading(r, latest) || has_latest > 1) return false;
+    if (has_latest) st.latest = latest;
+    symbols.emplace_hint(symbols.end(), std::string(symbol), std::move(st));
+  }
+  if (!r.ok() || r.remaining() != 0) return false;
+  symbols_ = std::move(symbols);
+  return true;
 }
 
 }  // namespace stockpulse

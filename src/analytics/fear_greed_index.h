@@ -2,11 +2,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "common/named_type.h"
 
@@ -60,7 +61,9 @@ struct FearGreedConfig {
 //
 // Lifecycle: update() once per symbol per minute (a second update for the same minute replaces
 // the first); market() any time. The symbol "*" (the whole-market sentiment row) is accepted but
-// never counted in market().
+// never counted in market(). save()/restore() checkpoint the configuration and every symbol's
+// history (format in analytics/checkpoint_frame.h); a restored index continues with exactly the
+// same numbers.
 // Thread-safety: none; owned by one analytics thread.
 class FearGreedIndex {
  public:
@@ -76,6 +79,13 @@ class FearGreedIndex {
 
   const FearGreedConfig& config() const { return config_; }
 
+  // Appends a checkpoint to `out`: deterministic bytes (symbols in byte order), doubles bit-exact.
+  void save(std::string& out) const;
+  // Replaces the state with a checkpoint written by save() of an index with the same
+  // configuration. On truncated, corrupted or foreign bytes, or another configuration, it returns
+  // false and leaves the index unchanged.
+  bool restore(std::string_view in);
+
  private:
   struct Sample {
     EventTime minute;
@@ -89,7 +99,9 @@ class FearGreedIndex {
   };
 
   FearGreedConfig config_;
-  std::unordered_map<std::string, SymbolState> symbols_;
+  // Ordered: market() sums the scores in this order, and a floating-point sum must not depend on
+  // a hash map's insertion history (a restored index would otherwise differ in the last bits).
+  std::map<std::string, SymbolState, std::less<>> symbols_;
 };
 
 }  // namespace stockpulse

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "common/named_type.h"
 #include "common/result.h"
@@ -39,7 +41,8 @@ enum class IndicatorError : uint8_t {
 //
 // Lifecycle: one per symbol, fed by update(). A second update for the same minute (update emit
 // mode revising a minute's close) replaces that minute's close instead of adding a new one; an
-// earlier minute is rejected with kOutOfOrder.
+// earlier minute is rejected with kOutOfOrder. save()/restore() checkpoint the whole state (format
+// in analytics/checkpoint_frame.h), so a restored object continues with exactly the same numbers.
 // Thread-safety: none; owned by one analytics thread.
 class IndicatorState {
  public:
@@ -51,6 +54,12 @@ class IndicatorState {
 
   // Values after the latest update, if any.
   const std::optional<IndicatorValues>& last() const { return last_; }
+
+  // Appends a checkpoint of the whole state to `out` (deterministic bytes, doubles bit-exact).
+  void save(std::string& out) const;
+  // Replaces the state with one written by save(). On truncated, corrupted or foreign bytes it
+  // returns false and leaves the object unchanged.
+  bool restore(std::string_view in);
 
  private:
   // Everything the indicators need; copied wholesale so a revised minute can be re-applied to the
