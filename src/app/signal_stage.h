@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -26,7 +27,10 @@ namespace stockpulse {
 // the results depend only on the input (file mode stays deterministic).
 //
 // Lifecycle: the window thread feeds accepted events and final windows, then calls advance() after
-// raising the watermarks and flush() at the end. Not thread-safe: window thread only.
+// raising the watermarks and flush() at the end. save()/restore() checkpoint everything it holds
+// (pending intervals, indicators, correlation, Fear & Greed, alerts, counters), so a pipeline that
+// restores it together with its window engines and input positions produces exactly the rows of
+// an uninterrupted run. Not thread-safe: window thread only.
 class SignalStage {
  public:
   explicit SignalStage(int64_t slide_ms);
@@ -43,6 +47,15 @@ class SignalStage {
   void flush(SinkBatch& out) { advance(EventTime(INT64_MAX), out); }
 
   uint64_t out_of_order_bars() const { return out_of_order_bars_; }
+
+  // Appends a checkpoint of the whole stage to `out`: a frame of analytics/checkpoint_frame.h
+  // holding the slide, the counters, the pending intervals (in time, symbol and minute order) and
+  // the nested checkpoints of every analytics object. Same state, same bytes; doubles bit-exact.
+  void save(std::string& out) const;
+  // Replaces the whole state with a checkpoint written by save() of a stage with the same slide
+  // and analytics configurations. On truncated, corrupted or foreign bytes it returns false and
+  // leaves the stage unchanged.
+  bool restore(std::string_view in);
 
  private:
   struct Minute {
