@@ -116,7 +116,14 @@ class CephCluster {
     for (const char* name : {"client.rgw", "osd.0", "mon.a"}) {
       std::ifstream pid_file(dir_ / "run" / (std::string(name) + ".pid"));
       pid_t pid = 0;
-      if (pid_file >> pid && pid > 0) ::kill(pid, SIGKILL);
+      if (pid_file >> pid && pid > 0) {
+        ::kill(pid, SIGKILL);
+        // Daemons are not our children: wait until the pid is gone, so the next cluster (ctest
+        // runs each test in its own process) does not meet this one's ports.
+        for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
     }
     std::error_code ec;
     std::filesystem::remove_all(dir_ / "run", ec);
