@@ -41,8 +41,9 @@ constexpr std::array<uint8_t, 256> kClauseByte = [] {
   return t;
 }();
 
-// Clause boundaries as documented in the header.
-void split_clauses(std::string_view text, std::vector<Clause>& out) {
+// Clause boundaries as documented in the header, from the start of the text up to the clause
+// holding byte `last` (the last first-mention): clauses after it are never looked at.
+void split_clauses(std::string_view text, size_t last, std::vector<Clause>& out) {
   out.clear();
   const size_t size = text.size();
   size_t start = 0;
@@ -63,11 +64,15 @@ void split_clauses(std::string_view text, std::vector<Clause>& out) {
       size_t j = i;
       while (j < size && kClauseByte[static_cast<unsigned char>(text[j])] == kMark) ++j;
       out.push_back({start, j});
+      if (j > last) return;
       start = i = j;
       continue;
     }
     if (word_at(text, i, "but") || word_at(text, i, "while") || word_at(text, i, "whereas")) {
-      if (i > start) out.push_back({start, i});
+      if (i > start) {
+        out.push_back({start, i});
+        if (i > last) return;
+      }
       start = i;
       i += 3;
       continue;
@@ -103,7 +108,8 @@ void PostAnalyzer::analyze(std::string_view text, SentimentScores& overall,
     overall = scorer_.score(text);
     return;
   }
-  split_clauses(text, s.clauses);
+  // Mentions are in first-mention order, so the last one is furthest into the text.
+  split_clauses(text, s.mentions.back().begin, s.clauses);
   // Each distinct clause holding a first mention is scored once, and only when it is not the
   // whole post (that one scores the same as the post).
   s.parts.clear();

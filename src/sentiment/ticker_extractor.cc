@@ -79,17 +79,22 @@ bool TickerExtractor::stopped(std::string_view w) const {
 void TickerExtractor::extract(std::string_view text, std::vector<TickerMention>& out) const {
   // Keep the strings' capacity: clear by count, not by destroying elements.
   size_t n = 0;
+  // A symbol has at most 8 bytes ("ABCDE.FG"): packed into an integer, deduplication is one
+  // compare per earlier ticker instead of a string compare.
+  uint64_t packed[kMaxTickers];
   auto add = [&](std::string_view raw, size_t begin, size_t end) {
-    char buf[8];
+    char buf[8] = {};
     const size_t len = std::min(raw.size(), sizeof buf);
     for (size_t k = 0; k < len; ++k) buf[k] = to_upper(raw[k]);
-    const std::string_view sym(buf, len);
+    uint64_t key;
+    std::memcpy(&key, buf, sizeof key);
     for (size_t k = 0; k < n; ++k) {
-      if (out[k].symbol == sym) return;
+      if (packed[k] == key) return;
     }
     if (n == kMaxTickers) return;
     if (n == out.size()) out.emplace_back();
-    out[n].symbol.assign(sym);
+    packed[n] = key;
+    out[n].symbol.assign(buf, len);
     out[n].begin = static_cast<uint32_t>(begin);
     out[n].end = static_cast<uint32_t>(end);
     ++n;

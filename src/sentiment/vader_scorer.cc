@@ -174,19 +174,25 @@ enum WordFlag : uint32_t {
   kSort = 1u << 13,
   kPhraseStart = 1u << 14,  // first word of a configured phrase
   // Per item:
-  kUpper = 1u << 16,    // Python's item.isupper()
-  kNegated = 1u << 17,  // NLTK negated([item]): in NEGATE or contains "n't" (lower-cased)
-  kAsIs = 1u << 18,     // the item has no upper-case letter, so it equals its lower-case form:
-                        // the case-sensitive comparisons ("never", "so", idioms) need this
-  kPhrase = 1u << 19,   // a configured phrase spanning several words
+  kUpper = 1u << 16,     // Python's item.isupper()
+  kNegated = 1u << 17,   // NLTK negated([item]): in NEGATE or contains "n't" (lower-cased)
+  kAsIs = 1u << 18,      // the item has no upper-case letter, so it equals its lower-case form:
+                         // the case-sensitive comparisons ("never", "so", idioms) need this
+  kPhrase = 1u << 19,    // a configured phrase spanning several words
+  kHasPunct = 1u << 20,  // (while tokenising) the chunk holds punctuation, so maybe "n't"
 };
 
+// The word part of the flags fits in 16 bits (WordInfo::flags).
+static_assert(kPhraseStart <= 0xFFFF);
+
+// What the table knows about a word. 16 bytes, so a table slot (key words + this) is 32 bytes:
+// two per cache line.
 struct WordInfo {
   double valence = 0;
-  uint32_t flags = 0;
-  int8_t booster = 0;        // +1 booster (B_INCR), -1 dampener (B_DECR)
-  uint8_t idiom_word = 0;    // 1-based index into kIdiomWords
-  uint32_t phrase_list = 0;  // 1-based index into VaderTables::phrase_lists
+  uint32_t key_length = 0;  // owned by WordTable: 0 marks an empty slot
+  uint16_t flags = 0;       // WordFlag (word part)
+  int8_t booster = 0;       // +1 booster (B_INCR), -1 dampener (B_DECR)
+  uint8_t idiom_word = 0;   // 1-based index into kIdiomWords
 };
 
 // Bytes [p, p + n) as two zero-padded little-endian words. Reads 16 bytes from p: callers keep
@@ -204,49 +210,60 @@ inline KeyWords key_words(const char* p, size_t n) {
   return {masked_load(p, n), n > 8 ? masked_load(p + 8, n - 8) : 0};
 }
 
-// Open addressing over entries holding their first 16 key bytes inline, so a lookup is one mix
-// of two words, one slot probe and two integer compares; only keys longer than 16 bytes compare
-// their tail in the arena.
+// Open addressing (linear probing, load <= 1/2) over 32-byte slots holding the first 16 key bytes
+// and the WordInfo inline: a lookup is two multiplies and usually ONE cache line, compared as
+// integers; only keys longer than 16 bytes compare their tail in the arena. (Profiling showed the
+// earlier slot-index -> entry indirection stalling on the second, dependent load.)
 class WordTable {
  public:
+  // Returns the entry of `key`, adding an empty one if needed. Pointers to entries stay valid
+  // until the next insert.
   WordInfo& insert(std::string_view key) {
+    // No item is empty (items have 2+ characters): an empty key can never match.
+    if (key.empty()) return ignored_;
+    const size_t head = std::min<size_t>(key.size(), 16);
     char buf[16] = {};
-    std::memcpy(buf, key.data(), std::min<size_t>(key.size(), 16));
-    const KeyWords kw = key_words(buf, std::min<size_t>(key.size(), 16));
+    std::memcpy(buf, key.data(), head);
+    const KeyWords kw = key_words(buf, head);
     if (WordInfo* existing = find_mut(kw, key.data(), key.size())) return *existing;
-    if ((entries_.size() + 1) * 2 > slots_.size()) {
-      rehash(slots_.empty() ? 1024 : slots_.size() * 2);
-    }
-    Entry e{};
-    e.a = kw.a;
-    e.b = kw.b;
-    e.length = static_cast<uint32_t>(key.size());
-    e.tail = static_cast<uint32_t>(arena_.size());
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+    Slot slot{};
+    slot.a = kw.a;
+    slot.b = kw.b;
+    slot.info.key_length = static_cast<uint32_t>(key.size());
+    const auto tail = static_cast<uint32_t>(arena_.size());
     if (key.size() > 16) arena_.append(key.substr(16));
-    entries_.push_back(e);
-    place(static_cast<uint32_t>(entries_.size() - 1));
-    return entries_.back().info;
+    ++size_;
+    return slots_[place(slot, tail)].info;
   }
   // p must have 16 readable bytes.
   const WordInfo* find(const char* p, size_t n) const {
     return const_cast<WordTable*>(this)->find_mut(key_words(p, n), p, n);
   }
+  // Starts loading the slot where find(p, n) begins (p must have 16 readable bytes).
+  void prefetch(const char* p, size_t n) const {
+    __builtin_prefetch(slots_.data() + index_of(hash(key_words(p, n), n)));
+  }
   // For set-up code without padding.
   const WordInfo* find(std::string_view key) const {
+    const size_t head = std::min<size_t>(key.size(), 16);
     char buf[16] = {};
-    std::memcpy(buf, key.data(), std::min<size_t>(key.size(), 16));
-    return const_cast<WordTable*>(this)->find_mut(key_words(buf, std::min<size_t>(key.size(), 16)),
-                                                  key.data(), key.size());
+    std::memcpy(buf, key.data(), head);
+    return const_cast<WordTable*>(this)->find_mut(key_words(buf, head), key.data(), key.size());
+  }
+  // Slot numbers, for side tables built after the last insert.
+  size_t capacity() const { return slots_.size(); }
+  size_t slot_of(const WordInfo* info) const {
+    return static_cast<size_t>(reinterpret_cast<const Slot*>(info) - slots_.data());
   }
 
  private:
-  struct Entry {
+  struct Slot {
+    WordInfo info;  // first member: a WordInfo* is its Slot*
     uint64_t a;
     uint64_t b;
-    uint32_t length;
-    uint32_t tail;  // offset in arena_ of the key bytes after the 16th
-    WordInfo info;
   };
+  static_assert(sizeof(Slot) == 32);
   // Multiplicative hashing: the index is taken from the TOP bits of the product, where every
   // input byte has an effect (two multiplies, no further mixing).
   static uint64_t hash(const KeyWords& k, size_t n) {
@@ -257,32 +274,39 @@ class WordTable {
     if (slots_.empty()) return nullptr;
     const size_t mask = slots_.size() - 1;
     for (size_t i = index_of(hash(k, n));; i = (i + 1) & mask) {
-      const uint32_t slot = slots_[i];
-      if (slot == 0) return nullptr;
-      Entry& e = entries_[slot - 1];
-      if (e.a == k.a && e.b == k.b && e.length == n &&
-          (n <= 16 || std::memcmp(arena_.data() + e.tail, p + 16, n - 16) == 0)) {
-        return &e.info;
+      Slot& slot = slots_[i];
+      if (slot.info.key_length == 0) return nullptr;
+      if (slot.a == k.a && slot.b == k.b && slot.info.key_length == n &&
+          (n <= 16 || std::memcmp(arena_.data() + tails_[i], p + 16, n - 16) == 0)) {
+        return &slot.info;
       }
     }
   }
-  void place(uint32_t index) {
-    const Entry& e = entries_[index];
+  size_t place(const Slot& slot, uint32_t tail) {
     const size_t mask = slots_.size() - 1;
-    size_t i = index_of(hash({e.a, e.b}, e.length));
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = index + 1;
+    size_t i = index_of(hash({slot.a, slot.b}, slot.info.key_length));
+    while (slots_[i].info.key_length != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+    tails_[i] = tail;
+    return i;
   }
   void rehash(size_t n) {
-    slots_.assign(n, 0);
+    std::vector<Slot> old = std::move(slots_);
+    std::vector<uint32_t> old_tails = std::move(tails_);
+    slots_.assign(n, Slot{});
+    tails_.assign(n, 0);
     shift_ = 64 - std::countr_zero(n);
-    for (uint32_t k = 0; k < entries_.size(); ++k) place(k);
+    for (size_t k = 0; k < old.size(); ++k) {
+      if (old[k].info.key_length != 0) place(old[k], old_tails[k]);
+    }
   }
 
-  std::string arena_;
-  std::vector<Entry> entries_;
-  std::vector<uint32_t> slots_;  // entry index + 1, 0 = empty
-  int shift_ = 64;               // 64 - log2(slots_.size())
+  std::string arena_;            // key bytes after the 16th
+  std::vector<Slot> slots_;      // size is a power of two
+  std::vector<uint32_t> tails_;  // per slot: offset of its key's tail in arena_
+  size_t size_ = 0;
+  int shift_ = 64;  // 64 - log2(slots_.size())
+  WordInfo ignored_;
 };
 
 // One item of NLTK's words_and_emoticons with everything the rules ask about it, computed once
@@ -292,6 +316,8 @@ struct Token {
   uint32_t end;          // a phrase spans its words
   uint32_t chunk_begin;  // the whitespace-delimited chunk(s) it came from, for score_parts
   uint32_t chunk_end;
+  uint32_t lower_at;  // the lower-cased item in Scratch::lower (used while tokenising)
+  uint32_t lower_len;
   uint32_t flags;      // WordFlag
   int8_t booster;      // WordInfo::booster
   uint8_t idiom_word;  // WordInfo::idiom_word if the item is exactly that word, else 0
@@ -380,8 +406,10 @@ struct VaderTables {
     double valence;
   };
   std::vector<Phrase> phrases;
-  // Phrases by first word (WordInfo::phrase_list - 1), longest phrase first.
+  // Phrases by first word, longest phrase first; phrase_list_of_slot[word-table slot of the
+  // first word] is the 1-based index of its list.
   std::vector<std::vector<size_t>> phrase_lists;
+  std::vector<uint32_t> phrase_list_of_slot;
 };
 
 namespace {
@@ -477,6 +505,24 @@ std::string_view replace_emoji(const VaderTables& t, std::string_view text, std:
     }
   }
   return replaced ? std::string_view(out) : text;
+}
+
+// Counts '!' and '?' in text, eight bytes per step.
+void count_emphasis(std::string_view text, uint32_t& exclamations, uint32_t& questions) {
+  size_t k = 0;
+  for (; k + 8 <= text.size(); k += 8) {
+    uint64_t v;
+    std::memcpy(&v, text.data() + k, 8);
+    // Bytes >= 0x80 are cleared to a value that is neither '!' nor '?'.
+    const uint64_t x = v & ~kLaneHigh;
+    const uint64_t ascii = ~v & kLaneHigh;
+    exclamations += lane_count(lanes_eq(x, '!') & ascii);
+    questions += lane_count(lanes_eq(x, '?') & ascii);
+  }
+  for (; k < text.size(); ++k) {
+    exclamations += text[k] == '!';
+    questions += text[k] == '?';
+  }
 }
 
 // Does the lower-cased item [p, p + n) contain "n't"? (A loop: string_view::find calls memchr.)
@@ -617,40 +663,45 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
     tok.end = static_cast<uint32_t>(we);
     tok.chunk_begin = static_cast<uint32_t>(start);
     tok.chunk_end = static_cast<uint32_t>(p);
-    tok.booster = 0;
-    tok.idiom_word = 0;
-    tok.valence = 0;
-    tok.id = nullptr;
-    uint32_t flags = 0;
-    const char* lw;
-    size_t ln;
+    uint32_t flags = punct > 0 ? uint32_t{kHasPunct} : 0u;
     if (!high) {
       // Stripped bytes are punctuation (uncased), so the chunk's case is the item's.
-      lw = s.lower.data() + wb;
-      ln = we - wb;
+      tok.lower_at = static_cast<uint32_t>(wb);
+      tok.lower_len = static_cast<uint32_t>(we - wb);
       if ((seen & kByteUpper) && !(seen & kByteLower)) flags |= kUpper;
       if (!(seen & kByteUpper)) flags |= kAsIs;
     } else {
       const std::string_view item = text.substr(wb, we - wb);
       const size_t at = s.lower.size();
       ut::append_lower(item, s.lower);
-      ln = s.lower.size() - at;
+      tok.lower_at = static_cast<uint32_t>(at);
+      tok.lower_len = static_cast<uint32_t>(s.lower.size() - at);
       s.lower.append(kKeyPad, '\0');
-      lw = s.lower.data() + at;
       if (ut::is_upper(item)) flags |= kUpper;
       // kAsIs only serves comparisons with ASCII words, which a non-ASCII item never equals.
     }
-    if (const WordInfo* info = t.words.find(lw, ln)) {
-      flags |= info->flags;
-      tok.booster = info->booster;
-      tok.valence = info->valence;
-      tok.id = info;
-      if (flags & kAsIs) tok.idiom_word = info->idiom_word;
-    }
+    tok.flags = flags;
+    // The table is too big for the L1 cache: start loading this item's slot now and look it up
+    // after the whole text is split, so the loads overlap instead of stalling one by one.
+    t.words.prefetch(s.lower.data() + tok.lower_at, tok.lower_len);
+  }
+
+  const char* const lower = s.lower.data();
+  for (size_t k = 0; k < count; ++k) {
+    Token& tok = tokens[k];
+    const char* lw = lower + tok.lower_at;
+    const size_t ln = tok.lower_len;
+    // A word outside the table reads an all-zero entry: no branch on the lookup's outcome.
+    static constexpr WordInfo kNoWord{};
+    const WordInfo* info = t.words.find(lw, ln);
+    if (info == nullptr) info = &kNoWord;
+    uint32_t flags = tok.flags | info->flags;
+    tok.booster = info->booster;
+    tok.valence = info->valence;
+    tok.id = info;
+    tok.idiom_word = (flags & kAsIs) ? info->idiom_word : 0;
     // "n't" needs an apostrophe, i.e. punctuation in the chunk.
-    if ((flags & kNegation) || (punct > 0 && contains_nt(lw, ln))) {
-      flags |= kNegated;
-    }
+    if ((flags & kNegation) || ((flags & kHasPunct) && contains_nt(lw, ln))) flags |= kNegated;
     tok.flags = flags;
   }
   s.tokens.size = count;
@@ -670,7 +721,8 @@ void merge_phrases(const VaderTables& t, std::string_view text, Scratch& s) {
     if (tk.flags & kPhraseStart) {
       const auto* info = static_cast<const WordInfo*>(tk.id);
       const VaderTables::Phrase* match = nullptr;
-      for (size_t idx : t.phrase_lists[info->phrase_list - 1]) {
+      const uint32_t list = t.phrase_list_of_slot[t.words.slot_of(info)];
+      for (size_t idx : t.phrase_lists[list - 1]) {
         const VaderTables::Phrase& ph = t.phrases[idx];
         if (k + ph.words.size() > n) continue;
         bool ok = true;
@@ -1040,11 +1092,12 @@ VaderScorer::VaderScorer(const Lexicon& lexicon, VaderOptions options)
       return t->phrases[a].words.size() > t->phrases[b].words.size();
     });
   }
+  t->phrase_list_of_slot.assign(t->words.capacity(), 0);
   for (const auto& [word, index] : list_of) {
-    // The entry exists (inserted above); const_cast-free: insert() returns it.
+    // The entry exists (inserted above), so this insert adds nothing and moves nothing.
     WordInfo& info = t->words.insert(word);
     info.flags |= kPhraseStart;
-    info.phrase_list = static_cast<uint32_t>(index + 1);
+    t->phrase_list_of_slot[t->words.slot_of(&info)] = static_cast<uint32_t>(index + 1);
   }
   tables_ = std::move(t);
 }
@@ -1095,10 +1148,7 @@ void VaderScorer::score_parts(std::string_view input, std::span<const TextSpan> 
     }
     uint32_t exclamations = 0;
     uint32_t questions = 0;
-    for (char c : part) {
-      exclamations += c == '!';
-      questions += c == '?';
-    }
+    count_emphasis(part, exclamations, questions);
     part_scores[k] =
         score_items(w + first, last - first, scored.data(), exclamations, questions, s);
   }
