@@ -74,7 +74,8 @@ class FearGreedIndex {
   std::optional<FearGreedReading> update(std::string_view symbol, const FearGreedInputs& in);
 
   // Equal-weight mean of the latest score of every symbol updated within market_staleness_minutes
-  // of `minute`; nullopt if there is none.
+  // of `minute`; nullopt if there is none. Scores are summed in symbol byte order, so the result
+  // depends only on the readings, not on the order symbols first appeared (or were restored).
   std::optional<FearGreedReading> market(EventTime minute) const;
 
   const FearGreedConfig& config() const { return config_; }
