@@ -125,22 +125,26 @@ bool in_punc_list(std::string_view s) {
 // Python's round(x, ndigits) for a float: the exact binary value rounded to ndigits decimals,
 // ties to even, read back as the nearest double. The fast path scales and rounds; when the scaled
 // value is within 1e-7 of a .5 tie (where the scaling's own rounding error could matter) we ask
-// printf, which rounds the exact binary value like Python's dtoa does. |x * scale| <= 1e4 here,
-// so the integer conversion is an exact floor (and avoids a libm call).
-double py_round(double x, int ndigits, double scale) {
+// printf, which rounds the exact binary value like Python's dtoa does.
+[[gnu::noinline]] double py_round_near_tie(double x, int ndigits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", ndigits, x);
+  const double r = std::strtod(buf, nullptr);
+  return r == 0 ? std::copysign(0.0, x) : r;
+}
+// |x * scale| <= 1e4 here, so the integer conversion is an exact floor (no libm call), and the
+// result is written without data-dependent branches: these run 4 times per score, on values a
+// branch predictor cannot guess.
+inline double py_round(double x, int ndigits, double scale) {
   const double y = x * scale;
   double f = static_cast<double>(static_cast<int64_t>(y));
-  if (f > y) f -= 1;
+  f -= f > y ? 1.0 : 0.0;
   const double frac = y - f;
-  double r;
-  if (std::fabs(frac - 0.5) > 1e-7) {
-    r = (frac < 0.5 ? f : f + 1) / scale;
-  } else {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", ndigits, x);
-    r = std::strtod(buf, nullptr);
+  if (std::fabs(frac - 0.5) <= 1e-7) [[unlikely]] {
+    return py_round_near_tie(x, ndigits);
   }
-  return r == 0 ? std::copysign(0.0, x) : r;
+  // The quotient has the sign of x, except for a zero, which takes x's sign as in Python.
+  return std::copysign((f + (frac < 0.5 ? 0.0 : 1.0)) / scale, x);
 }
 
 // Lets the emoji/phrase set-up use string_view keys.
@@ -356,6 +360,7 @@ struct Scratch {
   bool non_ascii = false;  // some byte >= 0x80 outside whitespace (emoji need one)
   // score_items():
   GrowOnlyArray<uint32_t> lexicon_items;
+  GrowOnlyArray<const void*> lexicon_ids;  // Token::id of each lexicon item, contiguous to scan
   GrowOnlyArray<double> lexicon_values;
   std::vector<uint32_t> slots;
 };
@@ -887,14 +892,18 @@ SentimentScores score_items(const Token* w, size_t n, const char* text, uint32_t
   size_t but_at = n;
   bool any_idiom_word = false;
   s.lexicon_items.reset(n);
+  s.lexicon_ids.reset(n);
   uint32_t* const lexicon_items = s.lexicon_items.data.get();
+  const void** const lexicon_ids = s.lexicon_ids.data.get();
   size_t nl = 0;
   for (size_t k = 0; k < n; ++k) {
     const uint32_t f = w[k].flags;
     allcap += (f & kUpper) ? 1 : 0;
     if ((f & kBut) && but_at == n) but_at = k;
     any_idiom_word |= w[k].idiom_word != 0;
+    // Written for every item, kept (nl advanced) for lexicon items only: no branch.
     lexicon_items[nl] = static_cast<uint32_t>(k);
+    lexicon_ids[nl] = w[k].id;
     nl += (f & kInLexicon) ? 1 : 0;
   }
   // SentiText.allcap_differential.
@@ -905,10 +914,11 @@ SentimentScores score_items(const Token* w, size_t n, const char* text, uint32_t
   // it; first[m] indexes lexicon_items.
   s.lexicon_values.reset(nl);
   auto first_of = [&](size_t m) -> size_t {
-    const Token& t = w[s.lexicon_items[m]];
+    const void* id = lexicon_ids[m];
     for (size_t q = 0; q < m; ++q) {
-      const Token& o = w[s.lexicon_items[q]];
-      if (o.id == t.id && same_text(text, o, t)) return q;
+      if (lexicon_ids[q] == id && same_text(text, w[lexicon_items[q]], w[lexicon_items[m]])) {
+        return q;
+      }
     }
     return m;
   };
@@ -956,8 +966,9 @@ SentimentScores score_items(const Token* w, size_t n, const char* text, uint32_t
       }
     }
     sum_s += v;
-    if (v > 0) pos_sum += v + 1;
-    if (v < 0) neg_sum += v - 1;
+    // Branch-free: adding +0.0 leaves these sums unchanged (they are never -0.0).
+    pos_sum += v > 0 ? v + 1 : 0.0;
+    neg_sum += v < 0 ? v - 1 : 0.0;
     non_zero += v != 0 ? 1 : 0;
   }
   const size_t neu_count = n - non_zero;
