@@ -68,7 +68,11 @@ void split_clauses(std::string_view text, size_t last, std::vector<Clause>& out)
       start = i = j;
       continue;
     }
-    if (word_at(text, i, "but") || word_at(text, i, "while") || word_at(text, i, "whereas")) {
+    // Only a word start can begin "but"/"while"/"whereas" (word_at checks it too; testing it
+    // first skips the three calls for the b/w inside words).
+    const bool word_start = i == 0 || !is_alnum(text[i - 1]);
+    if (word_start &&
+        (word_at(text, i, "but") || word_at(text, i, "while") || word_at(text, i, "whereas"))) {
       if (i > start) {
         out.push_back({start, i});
         if (i > last) return;
