@@ -1,10 +1,13 @@
 // libFuzzer target: tokenizer + VADER scorer (NLTK mode and default emoji+phrases mode), ticker
 // extraction and per-ticker clause scoring on arbitrary bytes. Checks the invariants that hold for
 // any input: compound in [-1, 1], pos/neu/neg in [0, 1] summing to ~1 (or all 0), at most 16
-// tickers, results independent of the thread's scratch state (scoring twice gives the same).
+// tickers, results independent of the thread's scratch state (scoring twice gives the same), and
+// (differential) score_parts() equal to score() on each substring for spans cut anywhere.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +27,10 @@ void check(const SentimentScores& s) {
   if (sum != 0 && std::fabs(sum - 1) > 0.003) std::abort();
 }
 
+bool same(const SentimentScores& a, const SentimentScores& b) {
+  return a.compound == b.compound && a.pos == b.pos && a.neu == b.neu && a.neg == b.neg;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -38,8 +45,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const SentimentScores a = nltk.score(text);
   check(a);
   const SentimentScores b = nltk.score(text);
-  if (a.compound != b.compound || a.pos != b.pos || a.neu != b.neu || a.neg != b.neg) std::abort();
+  if (!same(a, b)) std::abort();
   check(full.score(text));
+  // Spans cut at input-dependent places: after the first ',' / '.', inside the text, whole text.
+  const uint32_t n = static_cast<uint32_t>(size);
+  const uint32_t comma = static_cast<uint32_t>(std::min(text.find(','), text.size()));
+  const uint32_t dot = static_cast<uint32_t>(std::min(text.find('.'), text.size()));
+  const TextSpan spans[] = {{0, std::min(comma + 1, n)},
+                            {std::min(comma + 1, n), n},
+                            {n / 3, 2 * n / 3},
+                            {std::min(dot, n), n},
+                            {0, n}};
+  for (const VaderScorer* scorer : {&nltk, &full}) {
+    SentimentScores whole;
+    SentimentScores parts[std::size(spans)];
+    scorer->score_parts(text, spans, whole, parts);
+    if (!same(whole, scorer->score(text))) std::abort();
+    for (size_t k = 0; k < std::size(spans); ++k) {
+      const SentimentScores expected =
+          scorer->score(text.substr(spans[k].begin, spans[k].end - spans[k].begin));
+      if (!same(parts[k], expected)) std::abort();
+    }
+  }
   SentimentScores overall;
   std::vector<TickerSentiment> out;
   analyzer.analyze(text, overall, out);
