@@ -595,23 +595,28 @@ void tokenize(const VaderTables& t, std::string_view text, Scratch& s) {
       const uint64_t x = v & ~kLaneHigh;
       const uint64_t stop = (v & kLaneHigh) | (~lanes_ge(x, 0x21) & kLaneHigh);
       const size_t lanes = stop == 0 ? 8 : static_cast<size_t>(std::countr_zero(stop)) >> 3;
-      const uint64_t mask = lanes == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * lanes)) - 1;
+      // All bits below the first stop bit (all bits if none): it keeps bit 7 of exactly the
+      // lanes before the stop, the only bit the lane masks below use.
+      const uint64_t mask = (stop & (~stop + 1)) - 1;
       // Letters: fold case (set bit 5) and test one range; bit 5, shifted to bit 7, then tells
       // lower from upper case.
       const uint64_t folded = x | (0x20 * kLaneOnes);
       const uint64_t alpha = lanes_ge(folded, 'a') & ~lanes_ge(folded, 'z' + 1) & mask;
       const uint64_t up = alpha & ~(x << 2);
-      const uint64_t lo = alpha & (x << 2);
-      const uint64_t digit = lanes_ge(x, '0') & ~lanes_ge(x, '9' + 1);
-      // string.punctuation: printable (lanes before the stop are >= 0x21), not DEL, not
-      // alphanumeric.
-      const uint64_t pu = mask & kLaneHigh & ~(alpha | digit | lanes_ge(x, 0x7F));
       upper_lanes |= up;
-      lower_lanes |= lo;
-      if (pu != 0) {
-        punct += lane_count(pu);
-        exclamations += lane_count(lanes_eq(x, '!') & mask);
-        questions += lane_count(lanes_eq(x, '?') & mask);
+      lower_lanes |= alpha & (x << 2);
+      // Most steps are all letters: digits and punctuation are looked at only otherwise.
+      const uint64_t other = mask & kLaneHigh & ~alpha;
+      if (other != 0) {
+        // string.punctuation: printable (lanes before the stop are >= 0x21), not DEL, not a
+        // letter or digit.
+        const uint64_t digit = lanes_ge(x, '0') & ~lanes_ge(x, '9' + 1);
+        const uint64_t pu = other & ~(digit | lanes_ge(x, 0x7F));
+        if (pu != 0) {
+          punct += lane_count(pu);
+          exclamations += lane_count(lanes_eq(x, '!') & mask);
+          questions += lane_count(lanes_eq(x, '?') & mask);
+        }
       }
       // 'A'-'Z' + 0x20; lanes past the step are written back unchanged.
       const uint64_t lowered = v | (up >> 2);
