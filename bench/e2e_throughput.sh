@@ -35,7 +35,7 @@ run_pipeline() {  # label, extra args...
 
 full=$(run_pipeline full)
 compute=$(run_pipeline compute --serving none --lake none --dead-letter none)
-ceiling=$("$BUILD/sp_bench_decode_ceiling" "$P" | sed -E 's/.*rate=([0-9]+).*/\1/')
+ceiling=$("$BUILD/bench/sp_bench_decode_ceiling" "$P" | sed -E 's/.*rate=([0-9]+).*/\1/')
 cores=$(nproc)
 echo "end-to-end (SQLite + Parquet lake): $full posts/s"
 echo "end-to-end (sinks off):             $compute posts/s"

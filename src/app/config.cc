@@ -24,10 +24,19 @@ std::string Config::dead_letter_path() const {
   return run.output_dir + "/dead_letter.jsonl";
 }
 
+std::string Config::checkpoint_path() const {
+  if (run.checkpoint == "none") return "";
+  if (sources.posts_file.empty() && sources.bars_file.empty()) return "";
+  if (sources.posts_file == "-" || sources.bars_file == "-") return "";  // stdin cannot be re-read
+  if (!run.checkpoint.empty()) return run.checkpoint;
+  return run.output_dir + "/checkpoint.bin";
+}
+
 std::vector<std::string> Config::validate() const {
   std::vector<std::string> problems;
   if (run.duration_s < 0) problems.push_back("run.duration_s must be >= 0");
   if (run.trigger_interval_ms < 10) problems.push_back("run.trigger_interval_ms must be >= 10");
+  if (run.checkpoint_interval_s < 1) problems.push_back("run.checkpoint_interval_s must be >= 1");
   if (sources.symbols.empty()) problems.push_back("sources.symbols must name at least one symbol");
   if (sources.symbols.size() > 10000) problems.push_back("sources.symbols: at most 10000 symbols");
   if (sources.posts_per_second < 0) problems.push_back("sources.posts_per_second must be >= 0");
@@ -150,6 +159,8 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("dead_letter", c.run.dead_letter);
     r.read("trigger_interval_ms", c.run.trigger_interval_ms);
     r.read("progress", c.run.progress);
+    r.read("checkpoint", c.run.checkpoint);
+    r.read("checkpoint_interval_s", c.run.checkpoint_interval_s);
   }
   {
     TableReader r(table("sources"), "sources", path);

@@ -20,6 +20,11 @@ struct Config {
     std::string dead_letter;  // "" -> <output_dir>/dead_letter.jsonl
     int64_t trigger_interval_ms = 1000;
     bool progress = true;
+    // File mode: state and input positions saved atomically this often (and when stopped before
+    // the end); a later run with the same inputs continues from there. "" ->
+    // <output_dir>/checkpoint.bin; "none" disables. Lake files are closed at each checkpoint.
+    std::string checkpoint;
+    int64_t checkpoint_interval_s = 600;
   } run;
 
   struct Sources {
@@ -73,6 +78,7 @@ struct Config {
   std::string serving_url() const;
   std::string lake_root() const;  // "" when disabled
   std::string dead_letter_path() const;
+  std::string checkpoint_path() const;  // "" when disabled or not in file mode
 
   // Human-readable problems with the values (empty when valid).
   std::vector<std::string> validate() const;

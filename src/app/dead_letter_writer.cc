@@ -9,12 +9,12 @@
 
 namespace stockpulse {
 
-DeadLetterWriter::DeadLetterWriter(const std::string& path, PipelineMetrics& metrics)
+DeadLetterWriter::DeadLetterWriter(const std::string& path, PipelineMetrics& metrics, bool append)
     : path_(path), metrics_(metrics) {
   if (path == "none") return;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  file_ = std::fopen(path.c_str(), "w");
+  file_ = std::fopen(path.c_str(), append ? "a" : "w");
   if (!file_) {
     throw std::runtime_error(fmt::format("cannot create dead-letter file '{}'", path));
   }

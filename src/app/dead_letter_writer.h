@@ -17,7 +17,8 @@ class DeadLetterWriter {
  public:
   // path "none" counts without writing (for benchmarks). Throws std::runtime_error if the file
   // cannot be created.
-  DeadLetterWriter(const std::string& path, PipelineMetrics& metrics);
+  // append: keep what an earlier, interrupted run wrote (resuming from a checkpoint).
+  DeadLetterWriter(const std::string& path, PipelineMetrics& metrics, bool append = false);
   ~DeadLetterWriter();
   DeadLetterWriter(const DeadLetterWriter&) = delete;
   DeadLetterWriter& operator=(const DeadLetterWriter&) = delete;

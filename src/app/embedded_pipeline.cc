@@ -15,6 +15,8 @@
 #include "analytics/sentiment_agg.h"
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
+#include "app/pipeline_checkpoint.h"
+#include "window/checkpoint_file.h"
 #include "app/signal_stage.h"
 #include "app/stage_batches.h"
 #include "common/time_format.h"
@@ -43,8 +45,8 @@ const std::string kMarketKey = "*";    // every post once, for the market-wide v
 class BatchEmitter {
  public:
   BatchEmitter(Stream stream, PartitionId partition, size_t batch_size,
-               BoundedQueue<RawBatch>& out)
-      : stream_(stream), partition_(partition), batch_size_(batch_size), out_(out) {
+               BoundedQueue<RawBatch>& out, Offset first = Offset(0))
+      : stream_(stream), partition_(partition), batch_size_(batch_size), out_(out), next_offset_(first) {
     start_batch();
   }
 
@@ -58,6 +60,7 @@ class BatchEmitter {
     batch_.buffer.append(bytes);
     batch_.buffer.push_back('\n');
     batch_.records.push_back(r);
+    next_offset_ = Offset(offset.value() + 1);
     if (batch_.records.size() >= batch_size_) flush();
   }
 
@@ -65,6 +68,7 @@ class BatchEmitter {
   bool flush(bool end_of_input = false) {
     if (batch_.records.empty() && !end_of_input) return true;
     batch_.end_of_input = end_of_input;
+    batch_.end_offset = next_offset_;
     batch_.buffer.append(kRecordPadding, ' ');
     const bool ok = out_.push(batch_);
     start_batch();
@@ -86,6 +90,7 @@ class BatchEmitter {
   BoundedQueue<RawBatch>& out_;
   RawBatch batch_;
   uint64_t next_seq_ = 0;
+  Offset next_offset_;
 };
 
 // Restores per-stream batch order after the parallel enrich stage.
@@ -170,7 +175,7 @@ class PipelineMetricsSource final : public MetricsSource {
 };
 
 struct EmbeddedPipeline::Impl {
-  Impl(const Config& c, const Clock& clk, PipelineMetrics& m, std::atomic<bool>& stop)
+  Impl(const Config& c, const Clock& clk, PipelineMetrics& m, std::atomic<bool>& stop, bool append)
       : config(c),
         clock(clk),
         metrics(m),
@@ -178,7 +183,7 @@ struct EmbeddedPipeline::Impl {
         raw(static_cast<size_t>(c.pipeline.queue_capacity)),
         enriched(static_cast<size_t>(c.pipeline.queue_capacity)),
         to_sink(static_cast<size_t>(c.pipeline.queue_capacity)),
-        dead(c.dead_letter_path(), m),
+        dead(c.dead_letter_path(), m, append),
         sentiment_engine(engine_options_for<SentimentAgg>(c)),
         market_engine(engine_options_for<MarketAgg>(c)),
         posts_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
@@ -204,7 +209,10 @@ struct EmbeddedPipeline::Impl {
   // ---- sources -------------------------------------------------------------------------------
 
   void read_file(const std::string& path, Stream stream, PartitionId partition) {
-    BatchEmitter emit(stream, partition, static_cast<size_t>(config.pipeline.batch_size), raw);
+    // Resuming: records before the checkpoint's position are already in every output.
+    const int64_t resume = stream == Stream::kPosts ? resume_posts : resume_bars;
+    BatchEmitter emit(stream, partition, static_cast<size_t>(config.pipeline.batch_size), raw,
+                      Offset(resume));
     LineReaderOptions lo;
     lo.max_line_bytes = static_cast<size_t>(config.sources.max_record_bytes);
     LineReader reader(lo);
@@ -224,10 +232,12 @@ struct EmbeddedPipeline::Impl {
         input_error.store(true);
         break;
       }
+      if (line.offset.value() < resume) continue;
       counter.fetch_add(1, std::memory_order_relaxed);
       emit.add(line.text, line.offset, line.full_size, st == ReadStatus::kTooLong);
     }
-    emit.flush(/*end_of_input=*/true);
+    // Stopped early: no end-of-input mark, so the window stage knows the file is not finished.
+    emit.flush(/*end_of_input=*/!stop_flag.load());
   }
 
   // Posts and bars from the generators, in lock-step on event time: event time starts at the wall
@@ -481,7 +491,9 @@ struct EmbeddedPipeline::Impl {
           if (b.end_of_input) {
             auto& tracker = b.stream == Stream::kPosts ? posts_watermark : bars_watermark;
             tracker.end_of_input(b.partition);
+            (b.stream == Stream::kPosts ? posts_done : bars_done) = true;
           }
+          (b.stream == Stream::kPosts ? posts_next : bars_next) = b.end_offset.value();
           dead.write(letters);
           check_replay_lateness(b.stream);
           // Watermarks move after every batch, not on the wall-clock trigger, so which events are
@@ -499,13 +511,30 @@ struct EmbeddedPipeline::Impl {
         advance_watermarks(sink);
         emit_updates(sink);
         sink.roll_lake = true;
+        if (!checkpoint_path.empty() && std::chrono::steady_clock::now() >= next_checkpoint) {
+          sink.checkpoint = make_checkpoint();
+          next_checkpoint = std::chrono::steady_clock::now() + checkpoint_every;
+        }
         ship();
         next_trigger = std::chrono::steady_clock::now() + trigger;
       }
     }
+    const bool all_input_read = (config.sources.posts_file.empty() || posts_done) &&
+                                (config.sources.bars_file.empty() || bars_done);
+    if (!checkpoint_path.empty() && !all_input_read) {
+      // Stopped before the end of the files: keep the open windows for the next run instead of
+      // emitting them half-filled.
+      advance_watermarks(sink);
+      sink.checkpoint = make_checkpoint();
+      ship();
+      to_sink.close();
+      windows_finished.store(true);
+      return;
+    }
     // End of input or stop: every open window is emitted once, as final.
     advance_watermarks(sink);
     flush_all(sink);
+    finished_cleanly = all_input_read;
     ship();
     to_sink.close();
     windows_finished.store(true);
@@ -521,6 +550,47 @@ struct EmbeddedPipeline::Impl {
         metrics.window_updates.load(), metrics.late(), metrics.dead_letters.load(), raw.size(),
         raw.capacity(), enriched.size(), enriched.capacity(), to_sink.size(), to_sink.capacity(),
         wm == INT64_MIN ? std::string("-") : format_iso8601(EventTime(wm)));
+  }
+
+  std::string make_checkpoint() const {
+    PipelineCheckpoint c;
+    c.posts_file = config.sources.posts_file;
+    c.bars_file = config.sources.bars_file;
+    c.posts_next = posts_next;
+    c.bars_next = bars_next;
+    sentiment_engine.save(c.sentiment_engine);
+    market_engine.save(c.market_engine);
+    signals.save(c.signals);
+    return encode_checkpoint(c);
+  }
+
+  // Loads the checkpoint of an interrupted run of the same inputs; false when there is none.
+  // Throws when there is one that cannot be used, rather than silently starting over.
+  bool restore_checkpoint() {
+    if (checkpoint_path.empty() || !std::filesystem::exists(checkpoint_path)) return false;
+    const auto bytes = stockpulse::read_file(checkpoint_path);
+    const auto c = bytes ? decode_checkpoint(*bytes) : std::nullopt;
+    if (!c) {
+      throw std::runtime_error(fmt::format(
+          "checkpoint '{}' is damaged or from another version; delete it to start over",
+          checkpoint_path));
+    }
+    if (c->posts_file != config.sources.posts_file || c->bars_file != config.sources.bars_file) {
+      throw std::runtime_error(fmt::format(
+          "checkpoint '{}' belongs to other inputs (posts '{}', bars '{}'); delete it or choose "
+          "another --output-dir",
+          checkpoint_path, c->posts_file, c->bars_file));
+    }
+    if (!sentiment_engine.restore(c->sentiment_engine) || !market_engine.restore(c->market_engine) ||
+        !signals.restore(c->signals)) {
+      throw std::runtime_error(fmt::format(
+          "checkpoint '{}' does not match this configuration (window spec?); delete it to start "
+          "over",
+          checkpoint_path));
+    }
+    resume_posts = posts_next = c->posts_next;
+    resume_bars = bars_next = c->bars_next;
+    return true;
   }
 
   // Replaying old data into a pipeline whose watermark is already recent makes almost every event
@@ -577,6 +647,27 @@ struct EmbeddedPipeline::Impl {
                     raw.size() + enriched.size() + to_sink.size()));
   }
 
+  // Everything before the checkpoint must be durable before the checkpoint is: the store commits
+  // per write, the lake closes its open files, the dead letters are flushed.
+  void write_checkpoint(const std::string& bytes) {
+    store->flush();
+    dead.flush();
+    if (lake) {
+      const uint64_t errors = lake->write_errors();
+      lake->close();
+      if (lake->write_errors() != errors || lake->staged_bytes() != 0) {
+        fmt::print(stderr, "warning: lake files could not be written ({}); checkpoint skipped\n",
+                   lake->last_error());
+        return;
+      }
+    }
+    if (!write_file_atomically(checkpoint_path, bytes)) {
+      fmt::print(stderr, "warning: cannot write checkpoint '{}'\n", checkpoint_path);
+      return;
+    }
+    metrics.checkpoints.fetch_add(1, std::memory_order_relaxed);
+  }
+
   void sink_thread() {
     std::vector<SentimentWindowRow> final_sentiment;
     std::vector<MarketWindowRow> final_market;
@@ -609,6 +700,7 @@ struct EmbeddedPipeline::Impl {
           lake->append_market_windows(final_market);
           if (batch->roll_lake) lake->maybe_roll();
         }
+        if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint);
       } catch (const std::exception& e) {
         // A sink that cannot write must not lose data silently: stop the pipeline loudly.
         fmt::print(stderr, "error: writing results failed: {}\n", e.what());
@@ -648,6 +740,15 @@ struct EmbeddedPipeline::Impl {
   std::atomic<bool> input_error{false};
   std::atomic<bool> sink_error{false};
   std::atomic<bool> windows_finished{false};
+  // Checkpoints (file mode).
+  std::string checkpoint_path;
+  std::chrono::seconds checkpoint_every{600};
+  std::chrono::steady_clock::time_point next_checkpoint;
+  int64_t resume_posts = 0, resume_bars = 0;  // first offsets to read
+  int64_t posts_next = 0, bars_next = 0;      // first offsets not yet in the windows
+  bool posts_done = false, bars_done = false;
+  bool finished_cleanly = false;
+  bool resumed = false;
 };
 
 EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
@@ -660,7 +761,19 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   if (config_.serving_url().rfind("sqlite:", 0) == 0 || config_.lake_root().size()) {
     std::filesystem::create_directories(config_.run.output_dir);
   }
-  impl_ = std::make_unique<Impl>(config_, clock_, metrics_, stop_);
+  // A checkpoint left by an interrupted run of the same inputs means: continue, and append to its
+  // dead-letter file instead of truncating it.
+  const std::string ckpt = config_.checkpoint_path();
+  const bool resuming = !ckpt.empty() && std::filesystem::exists(ckpt);
+  impl_ = std::make_unique<Impl>(config_, clock_, metrics_, stop_, resuming);
+  impl_->checkpoint_path = ckpt;
+  impl_->checkpoint_every = std::chrono::seconds(config_.run.checkpoint_interval_s);
+  impl_->next_checkpoint = std::chrono::steady_clock::now() + impl_->checkpoint_every;
+  impl_->resumed = impl_->restore_checkpoint();
+  if (impl_->resumed) {
+    fmt::print(stderr, "stockpulse: resuming from checkpoint {} (posts from record {}, bars from {})\n",
+               ckpt, impl_->resume_posts, impl_->resume_bars);
+  }
   impl_->sentiment = std::make_unique<SentimentStack>(config_.sentiment, config_.sources.symbols);
   impl_->store = open_serving_store(config_.serving_url());
   if (!config_.lake_root().empty()) {
@@ -747,7 +860,12 @@ int EmbeddedPipeline::run() {
   windows.join();
   sink.join();
   im.dead.flush();
-  return im.input_error.load() || im.sink_error.load() ? 1 : 0;
+  const bool failed = im.input_error.load() || im.sink_error.load();
+  // A finished run needs no checkpoint: running it again starts from the beginning.
+  if (!failed && im.finished_cleanly && !im.checkpoint_path.empty()) {
+    std::filesystem::remove(im.checkpoint_path);
+  }
+  return failed ? 1 : 0;
 }
 
 }  // namespace stockpulse

@@ -46,6 +46,7 @@ void Enricher::process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadL
   out.partition = in.partition;
   out.seq = in.seq;
   out.end_of_input = in.end_of_input;
+  out.end_offset = in.end_offset;
   if (in.stream == Stream::kPosts) {
     out.posts.reserve(in.records.size());
   } else {

@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "bus/kafka/produce_command.h"
 #include "serve/serve_command.h"
+#include "sink/lake_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   stockpulse::EvalCommand eval(app);
   stockpulse::ProduceCommand produce(app);
   stockpulse::ServeCommand serve(app);
+  stockpulse::LakeCommand lake(app);
 
   try {
     app.parse(argc, argv);
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
     if (eval.selected()) return eval.execute();
     if (produce.selected()) return produce.execute();
     if (serve.selected()) return serve.execute();
+    if (lake.selected()) return lake.execute();
     // `stockpulse` alone runs the embedded pipeline, as `stockpulse run` does.
     return run.execute();
   } catch (const std::exception& e) {

@@ -22,6 +22,7 @@ struct PipelineMetrics {
   std::atomic<uint64_t> rows_written{0};
   std::atomic<uint64_t> lake_files{0};
   std::atomic<uint64_t> alerts{0};
+  std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> dead_letters{0};
   std::array<std::atomic<uint64_t>, 9> dead_by_reason{};  // indexed by DeadLetterReason
   std::atomic<int64_t> watermark_ms{INT64_MIN};

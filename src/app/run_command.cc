@@ -66,6 +66,12 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--dead-letter", f.run.dead_letter,
                        "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
       [&f](Config& c) { c.run.dead_letter = f.run.dead_letter; });
+  add(cmd_->add_option("--checkpoint", f.run.checkpoint,
+                       "File mode: checkpoint file, or none [OUTPUT_DIR/checkpoint.bin]"),
+      [&f](Config& c) { c.run.checkpoint = f.run.checkpoint; });
+  add(cmd_->add_option("--checkpoint-interval", f.run.checkpoint_interval_s,
+                       "File mode: seconds between checkpoints [600]"),
+      [&f](Config& c) { c.run.checkpoint_interval_s = f.run.checkpoint_interval_s; });
   add(cmd_->add_option("-o,--output-dir", f.run.output_dir, "Folder for default outputs [stockpulse-data]"),
       [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
   add(cmd_->add_option("-d,--duration", f.run.duration_s, "Stop after this many seconds (0: never)"),

@@ -33,6 +33,7 @@ struct RawBatch {
   uint64_t seq = 0;
   std::string buffer;
   std::vector<RawRecord> records;
+  Offset end_offset;          // offset of the first record after this batch
   bool end_of_input = false;  // the last batch of its partition
 };
 
@@ -43,6 +44,7 @@ struct EnrichedBatch {
   uint64_t seq = 0;
   std::vector<ScoredPost> posts;
   std::vector<Bar> bars;
+  Offset end_offset;
   bool end_of_input = false;
 };
 
@@ -57,6 +59,8 @@ struct SinkBatch {
   std::vector<FearGreedRow> fear_greed;
   std::vector<CorrelationRow> correlations;
   bool roll_lake = false;  // a trigger passed: let the lake roll files by age
+  // Set on the batch that completes a checkpoint: written once everything above is stored.
+  std::string checkpoint;
 };
 
 }  // namespace stockpulse

@@ -26,6 +26,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.run.dead_letter, d.run.dead_letter);
   EXPECT_EQ(loaded.run.trigger_interval_ms, d.run.trigger_interval_ms);
   EXPECT_EQ(loaded.run.progress, d.run.progress);
+  EXPECT_EQ(loaded.run.checkpoint, d.run.checkpoint);
+  EXPECT_EQ(loaded.run.checkpoint_interval_s, d.run.checkpoint_interval_s);
   EXPECT_EQ(loaded.sources.posts_file, d.sources.posts_file);
   EXPECT_EQ(loaded.sources.bars_file, d.sources.bars_file);
   EXPECT_EQ(loaded.sources.until_eof, d.sources.until_eof);

@@ -1,0 +1,47 @@
+#include "app/pipeline_checkpoint.h"
+
+#include "window/checkpoint_codec.h"
+
+namespace stockpulse {
+
+namespace {
+constexpr uint32_t kMagic = 0x4B435053;  // "SPCK"
+constexpr uint32_t kVersion = 1;
+}  // namespace
+
+std::string encode_checkpoint(const PipelineCheckpoint& c) {
+  std::string out;
+  CheckpointWriter w(out);
+  w.put(kMagic);
+  w.put(kVersion);
+  w.put_bytes(c.posts_file);
+  w.put_bytes(c.bars_file);
+  w.put(c.posts_next);
+  w.put(c.bars_next);
+  w.put_bytes(c.sentiment_engine);
+  w.put_bytes(c.market_engine);
+  w.put_bytes(c.signals);
+  w.seal(0);
+  return out;
+}
+
+std::optional<PipelineCheckpoint> decode_checkpoint(std::string_view bytes) {
+  if (bytes.size() < sizeof(uint64_t)) return std::nullopt;
+  const std::string_view body = bytes.substr(0, bytes.size() - sizeof(uint64_t));
+  CheckpointReader tail(bytes.substr(body.size()));
+  if (tail.get<uint64_t>() != checkpoint_checksum(body)) return std::nullopt;
+  CheckpointReader r(body);
+  if (r.get<uint32_t>() != kMagic || r.get<uint32_t>() != kVersion) return std::nullopt;
+  PipelineCheckpoint c;
+  c.posts_file = std::string(r.get_bytes());
+  c.bars_file = std::string(r.get_bytes());
+  c.posts_next = r.get<int64_t>();
+  c.bars_next = r.get<int64_t>();
+  c.sentiment_engine = std::string(r.get_bytes());
+  c.market_engine = std::string(r.get_bytes());
+  c.signals = std::string(r.get_bytes());
+  if (!r.ok() || r.remaining() != 0) return std::nullopt;
+  return c;
+}
+
+}  // namespace stockpulse

@@ -1,0 +1,123 @@
+// Restart without loss: a file-mode run killed with SIGKILL in the middle and started again must
+// leave serving tables identical, row for row, to an uninterrupted run.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "e2e_support.h"
+
+extern char** environ;
+
+namespace stockpulse::e2e {
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string dump(const std::filesystem::path& db) {
+  std::string all;
+  for (const char* q : {
+           "SELECT * FROM tweets ORDER BY symbol, created_at, id",
+           "SELECT * FROM market_data ORDER BY symbol, ts",
+           "SELECT * FROM topic_sentiment_avg ORDER BY symbol, window_start, window_end",
+           "SELECT * FROM stock_trends ORDER BY symbol, window_start, window_end",
+           "SELECT * FROM alerts ORDER BY symbol, ts, kind",
+           "SELECT * FROM indicators ORDER BY symbol, ts",
+           "SELECT * FROM fear_greed ORDER BY symbol, ts",
+           "SELECT * FROM sentiment_correlation ORDER BY symbol, ts",
+       }) {
+    const auto r = run("sqlite3 " + db.string() + " '" + q + "'");
+    EXPECT_EQ(r.exit_code, 0) << q << ": " << r.output;
+    all += std::string("== ") + q + "\n" + r.output;
+  }
+  return all;
+}
+
+TEST(Restart, SigkillMidRunThenResumeEqualsAnUninterruptedRun) {
+  const auto dir = scratch("restart");
+  const auto gen = run(binary() + " generate --posts 400000 --seed 5 --posts-per-second 40 " +
+                       "--posts-out " + (dir / "posts.jsonl").string() + " --bars-out " +
+                       (dir / "bars.jsonl").string());
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+
+  auto command = [&](const std::string& out) {
+    return std::vector<std::string>{binary(),
+                                    "run",
+                                    "--posts",
+                                    (dir / "posts.jsonl").string(),
+                                    "--bars",
+                                    (dir / "bars.jsonl").string(),
+                                    "--until-eof",
+                                    "--quiet",
+                                    "--workers",
+                                    "1",
+                                    "--batch-size",
+                                    "256",
+                                    "--checkpoint-interval",
+                                    "1",
+                                    "--lake",
+                                    "none",
+                                    "--output-dir",
+                                    (dir / out).string()};
+  };
+
+  // The reference: the same command, never interrupted.
+  ASSERT_EQ(wait_exit(spawn(command("ref"), (dir / "ref.log").string())), 0)
+      << slurp(dir / "ref.log");
+  EXPECT_FALSE(std::filesystem::exists(dir / "ref/checkpoint.bin"))
+      << "a finished run leaves no checkpoint";
+
+  // Killed once a checkpoint exists, then run again until it finishes.
+  const pid_t pid = spawn(command("killed"), (dir / "killed.log").string());
+  ASSERT_GT(pid, 0);
+  const auto ckpt = dir / "killed/checkpoint.bin";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!std::filesystem::exists(ckpt) && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0)
+        << "the run ended before its first checkpoint; make the input larger\n"
+        << slurp(dir / "killed.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(std::filesystem::exists(ckpt));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // more work after the checkpoint
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_EQ(wait_exit(pid), -SIGKILL) << "the run finished before it could be killed";
+  ASSERT_TRUE(std::filesystem::exists(ckpt));
+
+  ASSERT_EQ(wait_exit(spawn(command("killed"), (dir / "killed.log").string())), 0)
+      << slurp(dir / "killed.log");
+  const std::string log = slurp(dir / "killed.log");
+  EXPECT_NE(log.find("resuming from checkpoint"), std::string::npos) << log;
+
+  const std::string a = dump(dir / "ref/serving.db");
+  const std::string b = dump(dir / "killed/serving.db");
+  EXPECT_GT(a.size(), 1000000u);
+  EXPECT_TRUE(a == b) << "serving tables differ after the restart";
+}
+
+}  // namespace
+}  // namespace stockpulse::e2e
