@@ -34,6 +34,7 @@ struct VaderOptions {
 //
 // Lifecycle: the scorer COPIES the lexicon and the options at construction (the caller may drop
 // them), then is immutable.
+//
 // score_parts() scores a post and sub-ranges of it (PostAnalyzer's ticker clauses) from ONE
 // tokenisation: a part whose boundaries do not cut through an item is scored on the post's own
 // item array (same numbers as scoring the substring, since every VADER rule only looks at items
@@ -45,7 +46,8 @@ struct VaderOptions {
 // everything the rules ask about a word; the rules then run only for the few items carrying
 // sentiment. See README.md for the measured figures.
 //
-// Thread-safety: score() is const and safe to call from many threads at once; per-thread scratch
+// Thread-safety: score() and score_parts() are const and safe to call from many threads at once;
+// per-thread scratch
 // buffers are thread_local and reused, so the steady state allocates nothing per post.
 class VaderScorer final : public Scorer {
  public:
