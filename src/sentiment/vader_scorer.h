@@ -47,8 +47,8 @@ struct VaderOptions {
 // sentiment. See README.md for the measured figures.
 //
 // Thread-safety: score() and score_parts() are const and safe to call from many threads at once;
-// per-thread scratch
-// buffers are thread_local and reused, so the steady state allocates nothing per post.
+// per-thread scratch buffers are thread_local and reused, so the steady state allocates nothing
+// per post.
 class VaderScorer final : public Scorer {
  public:
   static constexpr size_t kMaxScoredBytes = 64 * 1024;
