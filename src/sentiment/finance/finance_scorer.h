@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include "sentiment/scorer.h"
@@ -21,6 +22,11 @@ class FinanceScorer final : public Scorer {
 
   std::string_view name() const override { return "finance"; }
   SentimentScores score(std::string_view text) const override { return vader_.score(text); }
+  // Passes clause scoring through so PostAnalyzer tokenises a post once with this scorer too.
+  void score_parts(std::string_view text, std::span<const TextSpan> parts, SentimentScores& whole,
+                   std::span<SentimentScores> part_scores) const override {
+    vader_.score_parts(text, parts, whole, part_scores);
+  }
 
  private:
   VaderScorer vader_;
