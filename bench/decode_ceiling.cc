@@ -41,8 +41,7 @@ int main(int argc, char** argv) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("records=%llu bad=%llu seconds=%.3f rate=%.0f\n",
-              static_cast<unsigned long long>(ok), static_cast<unsigned long long>(bad), secs,
-              static_cast<double>(ok + bad) / secs);
+  std::printf("records=%llu bad=%llu seconds=%.3f rate=%.0f\n", static_cast<unsigned long long>(ok),
+              static_cast<unsigned long long>(bad), secs, static_cast<double>(ok + bad) / secs);
   return 0;
 }

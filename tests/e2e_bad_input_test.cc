@@ -45,7 +45,8 @@ TEST(BadInput, EveryValidRecordProcessedEveryBadOneDeadLettered) {
         bad[line++] = "bad_timestamp";
         break;
       case 15:
-        posts << "{\"id\":\"t5\",\"created_at\":\"2024-05-01T14:30:00Z\",\"text\":\"bad \xC3\x28 utf8\"}\n";
+        posts << "{\"id\":\"t5\",\"created_at\":\"2024-05-01T14:30:00Z\",\"text\":\"bad \xC3\x28 "
+                 "utf8\"}\n";
         bad[line++] = "invalid_utf8";
         break;
       case 18:
@@ -100,8 +101,8 @@ TEST(BadInput, EveryValidRecordProcessedEveryBadOneDeadLettered) {
   std::istringstream in(ids.output);
   for (std::string l; std::getline(in, l);) stored.insert(l);
   EXPECT_EQ(stored, valid_ids);
-  const auto nbars = run("sqlite3 " + (dir / "out/serving.db").string() +
-                         " 'SELECT COUNT(*) FROM market_data'");
+  const auto nbars =
+      run("sqlite3 " + (dir / "out/serving.db").string() + " 'SELECT COUNT(*) FROM market_data'");
   EXPECT_EQ(std::stoi(nbars.output), static_cast<int>(valid_bar_times.size()));
 
   // Every bad record is in the dead-letter file, at its offset, with the expected reason.
@@ -161,8 +162,8 @@ TEST(Synthetic, RunsForItsDurationAndReportsWhereResultsAre) {
   const auto n = run("sqlite3 " + (dir / "out/serving.db").string() +
                      " 'SELECT COUNT(*) FROM topic_sentiment_avg WHERE is_final = 1'");
   EXPECT_GT(std::stoi(n.output), 0) << n.output;
-  const auto b = run("sqlite3 " + (dir / "out/serving.db").string() +
-                     " 'SELECT COUNT(*) FROM market_data'");
+  const auto b =
+      run("sqlite3 " + (dir / "out/serving.db").string() + " 'SELECT COUNT(*) FROM market_data'");
   EXPECT_GT(std::stoi(b.output), 0) << b.output;
 }
 

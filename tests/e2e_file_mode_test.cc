@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <unistd.h>
+
 #include <map>
 #include <set>
 
@@ -14,10 +16,11 @@ namespace {
 class FileMode : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = scratch("file_mode");
-    const auto r = run(binary() + " generate --posts 20000 --seed 11 --posts-per-second 20 " +
-                       "--posts-out " + (dir_ / "posts.jsonl").string() + " --bars-out " +
-                       (dir_ / "bars.jsonl").string());
+    // Per process: CTest runs the tests of this suite in parallel processes.
+    dir_ = scratch("file_mode-" + std::to_string(::getpid()));
+    const auto r =
+        run(binary() + " generate --posts 20000 --seed 11 --posts-per-second 20 " + "--posts-out " +
+            (dir_ / "posts.jsonl").string() + " --bars-out " + (dir_ / "bars.jsonl").string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
 
@@ -35,9 +38,9 @@ TEST_F(FileMode, WindowsMatchAnIndependentComputation) {
   const auto r = process("a");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("0 dead letters"), std::string::npos) << r.output;
-  const auto check = run(python() + " " + STOCKPULSE_SOURCE_DIR + "/tests/e2e/check_windows.py " +
-                         (dir_ / "a/serving.db").string() + " " + (dir_ / "bars.jsonl").string() +
-                         " 300 60");
+  const auto check =
+      run(python() + " " + STOCKPULSE_SOURCE_DIR + "/tests/e2e/check_windows.py " +
+          (dir_ / "a/serving.db").string() + " " + (dir_ / "bars.jsonl").string() + " 300 60");
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find(" 0 problems"), std::string::npos) << check.output;
 }
@@ -75,8 +78,10 @@ TEST_F(FileMode, TwoRunsGiveIdenticalTables) {
         "SELECT * FROM stock_trends WHERE is_final = 1 ORDER BY 1, 2, 3",
         "SELECT symbol, created_at, id, compound, ticker_compound FROM tweets ORDER BY 1, 2, 3",
         "SELECT * FROM market_data ORDER BY 1, 2"}) {
-    const auto a = run(std::string("sqlite3 ") + (dir_ / "r1/serving.db").string() + " '" + q + "'");
-    const auto b = run(std::string("sqlite3 ") + (dir_ / "r2/serving.db").string() + " '" + q + "'");
+    const auto a =
+        run(std::string("sqlite3 ") + (dir_ / "r1/serving.db").string() + " '" + q + "'");
+    const auto b =
+        run(std::string("sqlite3 ") + (dir_ / "r2/serving.db").string() + " '" + q + "'");
     ASSERT_EQ(a.exit_code, 0) << a.output;
     EXPECT_GT(a.output.size(), 100u) << q;
     EXPECT_TRUE(a.output == b.output) << "tables differ for: " << q;

@@ -1,7 +1,7 @@
 // Restart without loss: a file-mode run killed with SIGKILL in the middle and started again must
 // leave serving tables identical, row for row, to an uninterrupted run.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -58,9 +58,9 @@ std::string dump(const std::filesystem::path& db) {
 
 TEST(Restart, SigkillMidRunThenResumeEqualsAnUninterruptedRun) {
   const auto dir = scratch("restart");
-  const auto gen = run(binary() + " generate --posts 400000 --seed 5 --posts-per-second 40 " +
-                       "--posts-out " + (dir / "posts.jsonl").string() + " --bars-out " +
-                       (dir / "bars.jsonl").string());
+  const auto gen =
+      run(binary() + " generate --posts 400000 --seed 5 --posts-per-second 40 " + "--posts-out " +
+          (dir / "posts.jsonl").string() + " --bars-out " + (dir / "bars.jsonl").string());
   ASSERT_EQ(gen.exit_code, 0) << gen.output;
 
   auto command = [&](const std::string& out) {

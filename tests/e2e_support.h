@@ -27,7 +27,9 @@ inline CommandResult run(const std::string& command) {
   return r;
 }
 
-inline std::string binary() { return STOCKPULSE_BIN; }
+inline std::string binary() {
+  return STOCKPULSE_BIN;
+}
 
 // A fresh folder under the build tree for one test.
 inline std::filesystem::path scratch(const std::string& name) {
@@ -53,6 +55,8 @@ inline size_t count_lines(const std::filesystem::path& p) {
 
 // The test oracles run on Debian's Python, which has pandas and NLTK (scripts/setup.sh installs
 // them); a missing interpreter fails the test rather than skipping it.
-inline std::string python() { return "/usr/bin/python3"; }
+inline std::string python() {
+  return "/usr/bin/python3";
+}
 
 }  // namespace stockpulse::e2e

@@ -25,19 +25,23 @@ GenerateCommand::GenerateCommand(CLI::App& app) {
       "generate",
       "Write synthetic posts and minute bars as JSON lines (the bus contracts), e.g. to feed\n"
       "`stockpulse run --posts ... --bars ... --until-eof` or a benchmark. Same seed, same bytes.");
-  cmd_->add_option("-n,--posts", posts_, "Number of posts [100000]")->check(CLI::Range(int64_t{0}, int64_t{1} << 34));
+  cmd_->add_option("-n,--posts", posts_, "Number of posts [100000]")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 34));
   cmd_->add_option("--posts-out", posts_out_, "Posts file [posts.jsonl]");
-  cmd_->add_option("--bars-out", bars_out_, "Bars file, one bar per symbol per minute covered by the posts [bars.jsonl]");
+  cmd_->add_option("--bars-out", bars_out_,
+                   "Bars file, one bar per symbol per minute covered by the posts [bars.jsonl]");
   cmd_->add_option("--seed", seed_, "Seed [42]");
   cmd_->add_option("--symbols", symbols_csv_, "Comma-separated symbols [the default 12]");
   cmd_->add_option("--posts-per-second", posts_per_second_, "Posts per second of event time [50]")
       ->check(CLI::PositiveNumber);
-  cmd_->add_option("--start", start_, "Event time of the first post (ISO-8601) [2024-05-01T13:30:00Z]");
+  cmd_->add_option("--start", start_,
+                   "Event time of the first post (ISO-8601) [2024-05-01T13:30:00Z]");
 }
 
 int GenerateCommand::execute() {
   const auto start = parse_iso8601(start_);
-  if (!start) throw std::runtime_error(fmt::format("--start: '{}' is not an ISO-8601 time", start_));
+  if (!start)
+    throw std::runtime_error(fmt::format("--start: '{}' is not an ISO-8601 time", start_));
   std::vector<std::string> symbols = split_csv_list(symbols_csv_);
   if (symbols.empty()) symbols = Config{}.sources.symbols;
 
@@ -107,7 +111,8 @@ ScoreCommand::ScoreCommand(CLI::App& app) {
   cmd_ = app.add_subcommand(
       "score",
       "Score sentiment: `stockpulse score \"text\"` prints the scores and tickers;\n"
-      "`stockpulse score --jsonl` reads {\"id\":...,\"text\":...} lines on stdin and writes one JSON\n"
+      "`stockpulse score --jsonl` reads {\"id\":...,\"text\":...} lines on stdin and writes one "
+      "JSON\n"
       "line per input, in order, with id, compound, pos, neu, neg, label and per-ticker scores.");
   cmd_->add_option("text", text_, "Text to score");
   cmd_->add_flag("--jsonl", jsonl_, "Read JSON lines from stdin");

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <set>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 namespace stockpulse {
 
@@ -133,8 +133,8 @@ Config load_config_file(const std::string& path, Config c) {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    throw std::runtime_error(fmt::format("{}:{}:{}: {}", path, where.line, where.column,
-                                         std::string(e.description())));
+    throw std::runtime_error(
+        fmt::format("{}:{}:{}: {}", path, where.line, where.column, std::string(e.description())));
   }
   static const std::set<std::string> kSections = {"run",      "sources", "sentiment", "window",
                                                   "pipeline", "lake",    "serve"};

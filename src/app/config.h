@@ -34,7 +34,7 @@ struct Config {
     std::vector<std::string> symbols = {"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL",
                                         "META", "AMD",  "INTC", "NFLX", "SPY",  "BRK.B"};
     double posts_per_second = 300;  // synthetic, in wall-clock time; 0 = as fast as possible
-    double speed = 60;              // synthetic event time runs this many times faster than wall time
+    double speed = 60;  // synthetic event time runs this many times faster than wall time
     int64_t max_record_bytes = 1 << 20;
     int64_t max_text_bytes = 64 << 10;
   } sources;

@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <functional>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -16,21 +16,21 @@
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
 #include "app/pipeline_checkpoint.h"
-#include "window/checkpoint_file.h"
 #include "app/signal_stage.h"
 #include "app/stage_batches.h"
-#include "common/time_format.h"
 #include "bus/bounded_queue.h"
+#include "common/time_format.h"
+#include "decode/json_encoder.h"
 #include "serve/dashboard_service.h"
 #include "serve/live_hub.h"
 #include "serve/metrics_source.h"
 #include "serve/row_json.h"
-#include "decode/json_encoder.h"
 #include "sink/lake_writer.h"
 #include "sink/serving_store.h"
 #include "source/line_reader.h"
 #include "source/synthetic_bars.h"
 #include "source/synthetic_posts.h"
+#include "window/checkpoint_file.h"
 #include "window/watermark_tracker.h"
 #include "window/window_engine.h"
 
@@ -44,9 +44,13 @@ const std::string kMarketKey = "*";    // every post once, for the market-wide v
 // Fills RawBatches of one stream and hands them on, numbering them.
 class BatchEmitter {
  public:
-  BatchEmitter(Stream stream, PartitionId partition, size_t batch_size,
-               BoundedQueue<RawBatch>& out, Offset first = Offset(0))
-      : stream_(stream), partition_(partition), batch_size_(batch_size), out_(out), next_offset_(first) {
+  BatchEmitter(Stream stream, PartitionId partition, size_t batch_size, BoundedQueue<RawBatch>& out,
+               Offset first = Offset(0))
+      : stream_(stream),
+        partition_(partition),
+        batch_size_(batch_size),
+        out_(out),
+        next_offset_(first) {
     start_batch();
   }
 
@@ -123,7 +127,8 @@ class Reorderer {
 class PipelineMetricsSource final : public MetricsSource {
  public:
   using Depths = std::function<std::array<size_t, 3>()>;
-  PipelineMetricsSource(const PipelineMetrics& m, Depths depths) : m_(m), depths_(std::move(depths)) {}
+  PipelineMetricsSource(const PipelineMetrics& m, Depths depths)
+      : m_(m), depths_(std::move(depths)) {}
 
   void write_prometheus(std::string& out) const override {
     auto counter = [&](const char* name, const char* help, uint64_t v) {
@@ -137,8 +142,9 @@ class PipelineMetricsSource final : public MetricsSource {
             m_.ticker_mentions.load());
     counter("stockpulse_window_updates_total", "Window rows emitted in update mode.",
             m_.window_updates.load());
-    out += "# HELP stockpulse_windows_final_total Windows emitted as final.\n"
-           "# TYPE stockpulse_windows_final_total counter\n";
+    out +=
+        "# HELP stockpulse_windows_final_total Windows emitted as final.\n"
+        "# TYPE stockpulse_windows_final_total counter\n";
     out += fmt::format("stockpulse_windows_final_total{{kind=\"sentiment\"}} {}\n",
                        m_.sentiment_windows_final.load());
     out += fmt::format("stockpulse_windows_final_total{{kind=\"market\"}} {}\n",
@@ -146,22 +152,26 @@ class PipelineMetricsSource final : public MetricsSource {
     counter("stockpulse_rows_written_total", "Rows written to the serving store.",
             m_.rows_written.load());
     counter("stockpulse_alerts_total", "Alerts emitted.", m_.alerts.load());
-    out += "# HELP stockpulse_dead_letters_total Records sent to the dead-letter stream.\n"
-           "# TYPE stockpulse_dead_letters_total counter\n";
+    out +=
+        "# HELP stockpulse_dead_letters_total Records sent to the dead-letter stream.\n"
+        "# TYPE stockpulse_dead_letters_total counter\n";
     for (size_t i = 0; i < m_.dead_by_reason.size(); ++i) {
-      out += fmt::format("stockpulse_dead_letters_total{{reason=\"{}\"}} {}\n",
-                         reason_name(static_cast<DeadLetterReason>(i)), m_.dead_by_reason[i].load());
+      out +=
+          fmt::format("stockpulse_dead_letters_total{{reason=\"{}\"}} {}\n",
+                      reason_name(static_cast<DeadLetterReason>(i)), m_.dead_by_reason[i].load());
     }
     const auto d = depths_();
-    out += "# HELP stockpulse_queue_depth Batches waiting between stages.\n"
-           "# TYPE stockpulse_queue_depth gauge\n";
+    out +=
+        "# HELP stockpulse_queue_depth Batches waiting between stages.\n"
+        "# TYPE stockpulse_queue_depth gauge\n";
     out += fmt::format("stockpulse_queue_depth{{queue=\"raw\"}} {}\n", d[0]);
     out += fmt::format("stockpulse_queue_depth{{queue=\"enriched\"}} {}\n", d[1]);
     out += fmt::format("stockpulse_queue_depth{{queue=\"sink\"}} {}\n", d[2]);
     const int64_t wm = m_.watermark_ms.load();
     if (wm != INT64_MIN) {
-      out += "# HELP stockpulse_watermark_lag_seconds Wall clock minus the posts watermark.\n"
-             "# TYPE stockpulse_watermark_lag_seconds gauge\n";
+      out +=
+          "# HELP stockpulse_watermark_lag_seconds Wall clock minus the posts watermark.\n"
+          "# TYPE stockpulse_watermark_lag_seconds gauge\n";
       const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
@@ -571,9 +581,9 @@ struct EmbeddedPipeline::Impl {
     const auto bytes = stockpulse::read_file(checkpoint_path);
     const auto c = bytes ? decode_checkpoint(*bytes) : std::nullopt;
     if (!c) {
-      throw std::runtime_error(fmt::format(
-          "checkpoint '{}' is damaged or from another version; delete it to start over",
-          checkpoint_path));
+      throw std::runtime_error(
+          fmt::format("checkpoint '{}' is damaged or from another version; delete it to start over",
+                      checkpoint_path));
     }
     if (c->posts_file != config.sources.posts_file || c->bars_file != config.sources.bars_file) {
       throw std::runtime_error(fmt::format(
@@ -581,8 +591,8 @@ struct EmbeddedPipeline::Impl {
           "another --output-dir",
           checkpoint_path, c->posts_file, c->bars_file));
     }
-    if (!sentiment_engine.restore(c->sentiment_engine) || !market_engine.restore(c->market_engine) ||
-        !signals.restore(c->signals)) {
+    if (!sentiment_engine.restore(c->sentiment_engine) ||
+        !market_engine.restore(c->market_engine) || !signals.restore(c->signals)) {
       throw std::runtime_error(fmt::format(
           "checkpoint '{}' does not match this configuration (window spec?); delete it to start "
           "over",
@@ -596,7 +606,8 @@ struct EmbeddedPipeline::Impl {
   // Replaying old data into a pipeline whose watermark is already recent makes almost every event
   // late. Say so once, loudly, instead of leaving an empty dashboard.
   void check_replay_lateness(Stream s) {
-    const uint64_t seen = s == Stream::kPosts ? metrics.posts_scored.load() : metrics.bars_decoded.load();
+    const uint64_t seen =
+        s == Stream::kPosts ? metrics.posts_scored.load() : metrics.bars_decoded.load();
     if (warned_replay || seen < 1000) return;
     if (late_in_first_events * 2 > seen && seen <= 100000) {
       warned_replay = true;
@@ -637,14 +648,13 @@ struct EmbeddedPipeline::Impl {
     const int64_t wm = metrics.watermark_ms.load();
     const int64_t now = clock.now().value();
     dashboard->hub().publish(
-        "stats",
-        fmt::format("{{\"posts_per_second\":{:.1f},\"posts_total\":{},\"bars_total\":{},"
-                    "\"late_total\":{},\"dead_letters_total\":{},\"watermark_lag_ms\":{},"
-                    "\"queue_depth\":{}}}",
-                    posts_per_s, metrics.posts_scored.load(), metrics.bars_decoded.load(),
-                    metrics.late(), metrics.dead_letters.load(),
-                    wm == INT64_MIN ? std::string("null") : std::to_string(now - wm),
-                    raw.size() + enriched.size() + to_sink.size()));
+        "stats", fmt::format("{{\"posts_per_second\":{:.1f},\"posts_total\":{},\"bars_total\":{},"
+                             "\"late_total\":{},\"dead_letters_total\":{},\"watermark_lag_ms\":{},"
+                             "\"queue_depth\":{}}}",
+                             posts_per_s, metrics.posts_scored.load(), metrics.bars_decoded.load(),
+                             metrics.late(), metrics.dead_letters.load(),
+                             wm == INT64_MIN ? std::string("null") : std::to_string(now - wm),
+                             raw.size() + enriched.size() + to_sink.size()));
   }
 
   // Everything before the checkpoint must be durable before the checkpoint is: the store commits
@@ -771,7 +781,8 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   impl_->next_checkpoint = std::chrono::steady_clock::now() + impl_->checkpoint_every;
   impl_->resumed = impl_->restore_checkpoint();
   if (impl_->resumed) {
-    fmt::print(stderr, "stockpulse: resuming from checkpoint {} (posts from record {}, bars from {})\n",
+    fmt::print(stderr,
+               "stockpulse: resuming from checkpoint {} (posts from record {}, bars from {})\n",
                ckpt, impl_->resume_posts, impl_->resume_bars);
   }
   impl_->sentiment = std::make_unique<SentimentStack>(config_.sentiment, config_.sources.symbols);
@@ -794,8 +805,7 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     d.http.listen = config_.serve.listen;
     d.http.web_root = config_.serve.web_root;
     if (const char* token = std::getenv("STOCKPULSE_TOKEN")) d.http.token = token;
-    impl_->dashboard =
-        start_dashboard(d, sqlite_path_from_url(url), impl_->metrics_source.get());
+    impl_->dashboard = start_dashboard(d, sqlite_path_from_url(url), impl_->metrics_source.get());
   }
 }
 
@@ -815,9 +825,11 @@ int EmbeddedPipeline::run() {
   std::vector<std::jthread> sources;
   if (im.file_mode()) {
     if (!config_.sources.posts_file.empty())
-      sources.emplace_back([&] { im.read_file(config_.sources.posts_file, Stream::kPosts, PartitionId(0)); });
+      sources.emplace_back(
+          [&] { im.read_file(config_.sources.posts_file, Stream::kPosts, PartitionId(0)); });
     if (!config_.sources.bars_file.empty())
-      sources.emplace_back([&] { im.read_file(config_.sources.bars_file, Stream::kBars, PartitionId(1)); });
+      sources.emplace_back(
+          [&] { im.read_file(config_.sources.bars_file, Stream::kBars, PartitionId(1)); });
   } else {
     sources.emplace_back([&] { im.run_synthetic(); });
   }
@@ -839,7 +851,8 @@ int EmbeddedPipeline::run() {
   while (!im.windows_finished.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const auto now = std::chrono::steady_clock::now();
-    if (config_.run.duration_s > 0 && now - started >= std::chrono::seconds(config_.run.duration_s)) {
+    if (config_.run.duration_s > 0 &&
+        now - started >= std::chrono::seconds(config_.run.duration_s)) {
       stop_.store(true);
     }
     if (now - last_report >= std::chrono::seconds(1)) {

@@ -12,9 +12,11 @@ namespace stockpulse {
 
 // The whole pipeline in one process (`stockpulse run`):
 //
-//   source threads ──RawBatch──► enrich workers ──EnrichedBatch──► window thread ──SinkBatch──► sink thread
-//   (file readers or             (decode, score,                  (event-time windows,           (SQLite serving
-//    synthetic generator)         tickers; dead letters)           watermarks, analytics)          store, Parquet lake)
+//   source threads ──RawBatch──► enrich workers ──EnrichedBatch──► window thread ──SinkBatch──►
+//   sink thread (file readers or             (decode, score,                  (event-time windows,
+//   (SQLite serving
+//    synthetic generator)         tickers; dead letters)           watermarks, analytics) store,
+//    Parquet lake)
 //
 // Every arrow is a BoundedQueue, so a slow stage slows its producers instead of growing memory.
 // Enrich workers run in parallel; batches carry a per-stream sequence number and the window thread

@@ -1,6 +1,6 @@
 // stockpulse: real-time stock sentiment and market-trend analytics. See README.md.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>

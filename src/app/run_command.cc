@@ -55,8 +55,9 @@ RunCommand::RunCommand(CLI::App& app) {
       [&f](Config& c) { c.sources.posts_file = f.sources.posts_file; });
   add(cmd_->add_option("--bars", f.sources.bars_file, "Bars file (JSON lines)"),
       [&f](Config& c) { c.sources.bars_file = f.sources.bars_file; });
-  add(cmd_->add_flag("--until-eof", f.sources.until_eof,
-                     "File mode: stop when every input file is read, emitting all windows as final"),
+  add(cmd_->add_flag(
+          "--until-eof", f.sources.until_eof,
+          "File mode: stop when every input file is read, emitting all windows as final"),
       [&f](Config& c) { c.sources.until_eof = f.sources.until_eof; });
   add(cmd_->add_option("--serving", f.run.serving,
                        "Serving store URL: sqlite:PATH or none [sqlite:OUTPUT_DIR/serving.db]"),
@@ -72,13 +73,16 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--checkpoint-interval", f.run.checkpoint_interval_s,
                        "File mode: seconds between checkpoints [600]"),
       [&f](Config& c) { c.run.checkpoint_interval_s = f.run.checkpoint_interval_s; });
-  add(cmd_->add_option("-o,--output-dir", f.run.output_dir, "Folder for default outputs [stockpulse-data]"),
+  add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
+                       "Folder for default outputs [stockpulse-data]"),
       [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
-  add(cmd_->add_option("-d,--duration", f.run.duration_s, "Stop after this many seconds (0: never)"),
+  add(cmd_->add_option("-d,--duration", f.run.duration_s,
+                       "Stop after this many seconds (0: never)"),
       [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
   add(cmd_->add_option("--seed", f.run.seed, "Seed of the synthetic sources [42]"),
       [&f](Config& c) { c.run.seed = f.run.seed; });
-  add(cmd_->add_option("--symbols", symbols_csv_, "Comma-separated symbols of the synthetic sources"),
+  add(cmd_->add_option("--symbols", symbols_csv_,
+                       "Comma-separated symbols of the synthetic sources"),
       [this](Config& c) { c.sources.symbols = split_csv_list(symbols_csv_); });
   add(cmd_->add_option("--rate", f.sources.posts_per_second,
                        "Synthetic posts per second of wall time (0: as fast as possible) [300]"),
@@ -86,26 +90,34 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--speed", f.sources.speed,
                        "Synthetic event time runs this many times faster than wall time [60]"),
       [&f](Config& c) { c.sources.speed = f.sources.speed; });
-  add(cmd_->add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance [vader]"),
+  add(cmd_->add_option("--scorer", f.sentiment.scorer,
+                       "Sentiment scorer: vader or finance [vader]"),
       [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
   add(cmd_->add_flag("--no-emoji", no_emoji_, "Do not translate emoji to words (exact NLTK VADER)"),
       [](Config& c) { c.sentiment.emoji = false; });
-  add(cmd_->add_option("--lexicon", f.sentiment.lexicon, "VADER lexicon file instead of the built-in one"),
+  add(cmd_->add_option("--lexicon", f.sentiment.lexicon,
+                       "VADER lexicon file instead of the built-in one"),
       [&f](Config& c) { c.sentiment.lexicon = f.sentiment.lexicon; });
   add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
       [&f](Config& c) { c.window.size_s = f.window.size_s; });
-  add(cmd_->add_option("--slide", f.window.slide_s, "Window slide in seconds (= size: tumbling) [60]"),
+  add(cmd_->add_option("--slide", f.window.slide_s,
+                       "Window slide in seconds (= size: tumbling) [60]"),
       [&f](Config& c) { c.window.slide_s = f.window.slide_s; });
-  add(cmd_->add_option("--lateness", f.window.allowed_lateness_s, "Allowed lateness in seconds [600]"),
+  add(cmd_->add_option("--lateness", f.window.allowed_lateness_s,
+                       "Allowed lateness in seconds [600]"),
       [&f](Config& c) { c.window.allowed_lateness_s = f.window.allowed_lateness_s; });
-  add(cmd_->add_option("--workers", f.pipeline.workers, "Decode and scoring threads (0: one per core)"),
+  add(cmd_->add_option("--workers", f.pipeline.workers,
+                       "Decode and scoring threads (0: one per core)"),
       [&f](Config& c) { c.pipeline.workers = f.pipeline.workers; });
-  add(cmd_->add_option("--batch-size", f.pipeline.batch_size, "Records per batch between stages [2048]"),
+  add(cmd_->add_option("--batch-size", f.pipeline.batch_size,
+                       "Records per batch between stages [2048]"),
       [&f](Config& c) { c.pipeline.batch_size = f.pipeline.batch_size; });
-  add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"), [](Config& c) { c.run.progress = false; });
-  listen_opt_ = cmd_->add_option("--listen", f.serve.listen,
-                                 "Dashboard and API address [127.0.0.1:8080]; beyond loopback needs "
-                                 "the STOCKPULSE_TOKEN environment variable");
+  add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"),
+      [](Config& c) { c.run.progress = false; });
+  listen_opt_ =
+      cmd_->add_option("--listen", f.serve.listen,
+                       "Dashboard and API address [127.0.0.1:8080]; beyond loopback needs "
+                       "the STOCKPULSE_TOKEN environment variable");
   add(listen_opt_, [&f](Config& c) {
     c.serve.listen = f.serve.listen;
     c.serve.dashboard = true;

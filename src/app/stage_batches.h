@@ -12,7 +12,9 @@ namespace stockpulse {
 
 // The two input streams of DESIGN.md §3.
 enum class Stream : uint8_t { kPosts = 0, kBars = 1 };
-inline const char* stream_name(Stream s) { return s == Stream::kPosts ? "tweets" : "stock-prices"; }
+inline const char* stream_name(Stream s) {
+  return s == Stream::kPosts ? "tweets" : "stock-prices";
+}
 
 // One raw record inside a RawBatch: a byte range of RawBatch::buffer.
 struct RawRecord {

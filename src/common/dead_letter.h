@@ -11,15 +11,15 @@ namespace stockpulse {
 // Why a record left the main stream. Switch over it without `default` so a new reason cannot be
 // forgotten by a consumer.
 enum class DeadLetterReason : uint8_t {
-  kMalformedJson,     // not JSON, truncated, or not an object
-  kWrongType,         // a field has the wrong JSON type
-  kMissingField,      // a required field is absent
-  kBadTimestamp,      // the time field does not parse
-  kInvalidNumber,     // NaN, infinite, negative volume, high < low, ...
-  kInvalidUtf8,       // text is not valid UTF-8
-  kTooLarge,          // record or text over its size limit
-  kLate,              // event time behind the watermark
-  kKeyLimit,          // the window engine's key cap was reached
+  kMalformedJson,  // not JSON, truncated, or not an object
+  kWrongType,      // a field has the wrong JSON type
+  kMissingField,   // a required field is absent
+  kBadTimestamp,   // the time field does not parse
+  kInvalidNumber,  // NaN, infinite, negative volume, high < low, ...
+  kInvalidUtf8,    // text is not valid UTF-8
+  kTooLarge,       // record or text over its size limit
+  kLate,           // event time behind the watermark
+  kKeyLimit,       // the window engine's key cap was reached
 };
 
 inline const char* reason_name(DeadLetterReason r) {

@@ -28,7 +28,8 @@ CivilTime civil_from_millis(int64_t millis) {
   const int64_t day_of_era = z - era * 146097;
   const int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const int64_t mp = (5 * day_of_year + 2) / 153;
   const int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;
@@ -58,7 +59,9 @@ bool read_digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
-bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int days_in_month(int y, int m) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -69,8 +72,8 @@ int days_in_month(int y, int m) {
 
 std::optional<EventTime> parse_iso8601(std::string_view s) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
-  if (!read_digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' ||
-      !read_digits(s, 5, 2, month) || s[7] != '-' || !read_digits(s, 8, 2, day)) {
+  if (!read_digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !read_digits(s, 5, 2, month) ||
+      s[7] != '-' || !read_digits(s, 8, 2, day)) {
     return std::nullopt;
   }
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) {
@@ -144,8 +147,8 @@ std::string format_iso8601(EventTime t) {
 std::string date_hour_partition(EventTime t) {
   const CivilTime c = civil_from_millis(t.value());
   char buf[40];
-  const int n =
-      std::snprintf(buf, sizeof buf, "date=%04d-%02d-%02d/hour=%02d", c.year, c.month, c.day, c.hour);
+  const int n = std::snprintf(buf, sizeof buf, "date=%04d-%02d-%02d/hour=%02d", c.year, c.month,
+                              c.day, c.hour);
   return std::string(buf, n < 0 ? 0 : static_cast<size_t>(n));
 }
 

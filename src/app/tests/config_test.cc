@@ -58,8 +58,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
 }
 
 TEST(Config, FileValuesOverrideDefaults) {
-  const auto path = write_temp("sp_cfg_ok.toml",
-                               "[window]\nsize_s = 600\nslide_s = 120\n[sources]\nsymbols = [\"X\"]\n");
+  const auto path = write_temp(
+      "sp_cfg_ok.toml", "[window]\nsize_s = 600\nslide_s = 120\n[sources]\nsymbols = [\"X\"]\n");
   const Config c = load_config_file(path);
   EXPECT_EQ(c.window.size_s, 600);
   EXPECT_EQ(c.window.slide_s, 120);

@@ -1,4 +1,5 @@
 #include "app/dead_letter_writer.h"
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -19,7 +20,9 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 TEST(DeadLetterWriter, WritesValidJsonWithReasonAndCountsEveryLetter) {
-  const auto path = (std::filesystem::temp_directory_path() / "sp_dlw_test.jsonl").string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / ("sp_dlw_test.jsonl-" + std::to_string(::getpid())))
+          .string();
   PipelineMetrics metrics;
   {
     DeadLetterWriter w(path, metrics);

@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include "source/post_replay.h"
 
 #include <duckdb.h>
@@ -17,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path test_dir() {
-  const auto dir = fs::temp_directory_path() / "sp_post_replay_test";
+  const auto dir = fs::temp_directory_path() / ("sp_post_replay_test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
 }

@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include "source/record_reader.h"
 
 #include <gtest/gtest.h>
@@ -13,7 +14,7 @@ namespace stockpulse {
 namespace {
 
 std::string temp_file(const std::string& name, const std::string& content) {
-  const auto dir = std::filesystem::temp_directory_path() / "sp_record_reader_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("sp_record_reader_test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << content;
