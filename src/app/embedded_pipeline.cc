@@ -97,6 +97,17 @@ class BatchEmitter {
   Offset next_offset_;
 };
 
+// What the sink thread hands to the lake thread: rows for the Parquet lake, and the checkpoint to
+// write once they are in files.
+struct LakeBatch {
+  std::vector<ScoredPost> posts;
+  std::vector<Bar> bars;
+  std::vector<SentimentWindowRow> sentiment;  // final windows only
+  std::vector<MarketWindowRow> market;
+  bool roll = false;
+  std::string checkpoint;
+};
+
 // Restores per-stream batch order after the parallel enrich stage.
 class Reorderer {
  public:
@@ -193,6 +204,7 @@ struct EmbeddedPipeline::Impl {
         raw(static_cast<size_t>(c.pipeline.queue_capacity)),
         enriched(static_cast<size_t>(c.pipeline.queue_capacity)),
         to_sink(static_cast<size_t>(c.pipeline.queue_capacity)),
+        to_lake(static_cast<size_t>(c.pipeline.queue_capacity)),
         dead(c.dead_letter_path(), m, append),
         sentiment_engine(engine_options_for<SentimentAgg>(c)),
         market_engine(engine_options_for<MarketAgg>(c)),
@@ -659,8 +671,8 @@ struct EmbeddedPipeline::Impl {
 
   // Everything before the checkpoint must be durable before the checkpoint is: the store commits
   // per write, the lake closes its open files, the dead letters are flushed.
-  void write_checkpoint(const std::string& bytes) {
-    store->flush();
+  void write_checkpoint(const std::string& bytes, bool flush_store = true) {
+    if (flush_store) store->flush();
     dead.flush();
     if (lake) {
       const uint64_t errors = lake->write_errors();
@@ -679,8 +691,6 @@ struct EmbeddedPipeline::Impl {
   }
 
   void sink_thread() {
-    std::vector<SentimentWindowRow> final_sentiment;
-    std::vector<MarketWindowRow> final_market;
     while (auto batch = to_sink.pop()) {
       try {
         store->write_posts(batch->posts);
@@ -698,17 +708,19 @@ struct EmbeddedPipeline::Impl {
                                        std::memory_order_relaxed);
         publish_live(*batch);
         if (lake) {
-          final_sentiment.clear();
-          final_market.clear();
-          for (const auto& r : batch->sentiment_windows)
-            if (r.is_final) final_sentiment.push_back(r);
-          for (const auto& r : batch->market_windows)
-            if (r.is_final) final_market.push_back(r);
-          lake->append_posts(batch->posts);
-          lake->append_bars(batch->bars);
-          lake->append_sentiment_windows(final_sentiment);
-          lake->append_market_windows(final_market);
-          if (batch->roll_lake) lake->maybe_roll();
+          // The lake has its own thread: Parquet encoding runs beside the store's writes. The
+          // checkpoint travels with the lake's data, so it is written after both.
+          LakeBatch lb;
+          lb.posts = std::move(batch->posts);
+          lb.bars = std::move(batch->bars);
+          for (auto& r : batch->sentiment_windows)
+            if (r.is_final) lb.sentiment.push_back(std::move(r));
+          for (auto& r : batch->market_windows)
+            if (r.is_final) lb.market.push_back(std::move(r));
+          lb.roll = batch->roll_lake;
+          lb.checkpoint = std::move(batch->checkpoint);
+          to_lake.push(lb);
+          continue;
         }
         if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint);
       } catch (const std::exception& e) {
@@ -718,11 +730,36 @@ struct EmbeddedPipeline::Impl {
         stop_flag.store(true);
       }
     }
+    to_lake.close();
     try {
       store->flush();
-      if (lake) lake->close();
     } catch (const std::exception& e) {
-      fmt::print(stderr, "error: closing sinks failed: {}\n", e.what());
+      fmt::print(stderr, "error: closing the serving store failed: {}\n", e.what());
+      sink_error.store(true);
+    }
+  }
+
+  void lake_thread() {
+    while (auto batch = to_lake.pop()) {
+      try {
+        lake->append_posts(batch->posts);
+        lake->append_bars(batch->bars);
+        lake->append_sentiment_windows(batch->sentiment);
+        lake->append_market_windows(batch->market);
+        if (batch->roll) lake->maybe_roll();
+        // The store has committed everything before this checkpoint (each write is a
+        // transaction); the lake closes its files inside write_checkpoint.
+        if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint, /*flush_store=*/false);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "error: writing the lake failed: {}\n", e.what());
+        sink_error.store(true);
+        stop_flag.store(true);
+      }
+    }
+    try {
+      lake->close();
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "error: closing the lake failed: {}\n", e.what());
       sink_error.store(true);
     }
   }
@@ -734,6 +771,7 @@ struct EmbeddedPipeline::Impl {
   BoundedQueue<RawBatch> raw;
   BoundedQueue<EnrichedBatch> enriched;
   BoundedQueue<SinkBatch> to_sink;
+  BoundedQueue<LakeBatch> to_lake;
   DeadLetterWriter dead;
   std::unique_ptr<SentimentStack> sentiment;
   std::unique_ptr<ServingStore> store;
@@ -837,6 +875,9 @@ int EmbeddedPipeline::run() {
   for (int64_t i = 0; i < workers; ++i) enrichers.emplace_back([&] { im.enrich_worker(); });
   std::jthread windows([&] { im.window_thread(); });
   std::jthread sink([&] { im.sink_thread(); });
+  std::jthread lake_writer([&] {
+    if (im.lake) im.lake_thread();
+  });
 
   // The stage threads stop by themselves at end of input; a duration or Ctrl-C stops the sources.
   std::jthread closer([&] {
@@ -872,6 +913,7 @@ int EmbeddedPipeline::run() {
   closer.join();
   windows.join();
   sink.join();
+  lake_writer.join();
   im.dead.flush();
   const bool failed = im.input_error.load() || im.sink_error.load();
   // A finished run needs no checkpoint: running it again starts from the beginning.
