@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -165,6 +166,43 @@ TEST(Synthetic, RunsForItsDurationAndReportsWhereResultsAre) {
   const auto b =
       run("sqlite3 " + (dir / "out/serving.db").string() + " 'SELECT COUNT(*) FROM market_data'");
   EXPECT_GT(std::stoi(b.output), 0) << b.output;
+}
+
+}  // namespace
+}  // namespace stockpulse::e2e
+
+namespace stockpulse::e2e {
+namespace {
+
+// --rebase-time maps the earliest record to the start of the run and keeps every gap.
+TEST(RebaseTime, OldDataLandsAtThePresentWithItsGapsKept) {
+  const auto dir = scratch("rebase");
+  std::ofstream posts(dir / "posts.jsonl");
+  posts << "{\"id\":\"a\",\"created_at\":\"2020-04-09T10:00:00Z\",\"text\":\"$AAPL great\"}\n"
+        << "{\"id\":\"b\",\"created_at\":\"2020-04-09T10:07:30Z\",\"text\":\"$AAPL awful\"}\n";
+  posts.close();
+  std::ofstream bars(dir / "bars.jsonl");
+  bars << "{\"symbol\":\"AAPL\",\"timestamp\":\"2020-04-09T10:01:00Z\",\"open\":1,\"high\":2,"
+          "\"low\":1,\"close\":2,\"volume\":5}\n";
+  bars.close();
+  const auto before = std::chrono::system_clock::now();
+  const auto r = run(binary() + " run --posts " + (dir / "posts.jsonl").string() + " --bars " +
+                     (dir / "bars.jsonl").string() + " --until-eof --rebase-time --quiet " +
+                     "--output-dir " + (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto q = run("sqlite3 " + (dir / "out/serving.db").string() +
+                     " \"SELECT (julianday(max(created_at)) - julianday(min(created_at))) * 86400,"
+                     " strftime('%s', min(created_at)) FROM tweets\"");
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  const double gap_s = std::stod(q.output);
+  const long first = std::stol(q.output.substr(q.output.find('|') + 1));
+  EXPECT_NEAR(gap_s, 450.0, 0.01) << q.output;  // 7 min 30 s apart, as in the file
+  const long now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count();
+  EXPECT_NEAR(static_cast<double>(first), static_cast<double>(now_s), 120.0) << q.output;
+  const auto bar = run("sqlite3 " + (dir / "out/serving.db").string() +
+                       " \"SELECT strftime('%s', ts) FROM market_data\"");
+  EXPECT_EQ(std::stol(bar.output) - first, 60) << "bars shift by the same amount as posts";
 }
 
 }  // namespace

@@ -167,6 +167,7 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("posts_file", c.sources.posts_file);
     r.read("bars_file", c.sources.bars_file);
     r.read("until_eof", c.sources.until_eof);
+    r.read("rebase_time", c.sources.rebase_time);
     r.read("symbols", c.sources.symbols);
     r.read("posts_per_second", c.sources.posts_per_second);
     r.read("speed", c.sources.speed);

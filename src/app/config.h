@@ -31,6 +31,9 @@ struct Config {
     std::string posts_file;  // "" -> synthetic posts
     std::string bars_file;   // "" -> synthetic bars
     bool until_eof = false;  // file mode: stop when every input file is read
+    // File mode: shift every event time so the earliest record of the files maps to the start of
+    // the run, keeping all gaps (replaying old data as if live).
+    bool rebase_time = false;
     std::vector<std::string> symbols = {"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL",
                                         "META", "AMD",  "INTC", "NFLX", "SPY",  "BRK.B"};
     double posts_per_second = 300;  // synthetic, in wall-clock time; 0 = as fast as possible

@@ -328,7 +328,7 @@ struct EmbeddedPipeline::Impl {
   // ---- enrich --------------------------------------------------------------------------------
 
   void enrich_worker() {
-    Enricher enricher(config, *sentiment);
+    Enricher enricher(config, *sentiment, time_shift_ms);
     std::vector<DeadLetter> letters;
     while (auto batch = raw.pop()) {
       EnrichedBatch out;
@@ -580,6 +580,7 @@ struct EmbeddedPipeline::Impl {
     c.bars_file = config.sources.bars_file;
     c.posts_next = posts_next;
     c.bars_next = bars_next;
+    c.time_shift_ms = time_shift_ms;
     sentiment_engine.save(c.sentiment_engine);
     market_engine.save(c.market_engine);
     signals.save(c.signals);
@@ -610,6 +611,7 @@ struct EmbeddedPipeline::Impl {
           "over",
           checkpoint_path));
     }
+    time_shift_ms = c->time_shift_ms;
     resume_posts = posts_next = c->posts_next;
     resume_bars = bars_next = c->bars_next;
     return true;
@@ -797,7 +799,32 @@ struct EmbeddedPipeline::Impl {
   bool posts_done = false, bars_done = false;
   bool finished_cleanly = false;
   bool resumed = false;
+  int64_t time_shift_ms = 0;  // --rebase-time
 };
+
+namespace {
+
+// Event time of the first record of a file that decodes (looking at most at 10,000 lines).
+std::optional<int64_t> first_event_time(const std::string& path, bool posts) {
+  LineReader reader;
+  if (reader.open(path)) return std::nullopt;
+  PostDecoder post_decoder;
+  BarDecoder bar_decoder;
+  Post post;
+  Bar bar;
+  DecodeError error;
+  Line line;
+  for (int i = 0; i < 10000 && reader.next(line) == ReadStatus::kLine; ++i) {
+    const SourcePosition pos{PartitionId(0), line.offset};
+    if (posts && post_decoder.decode_into(line.padded(), pos, post, error)) {
+      return post.created_at.value();
+    }
+    if (!posts && bar_decoder.decode_into(line.padded(), pos, bar, error)) return bar.ts.value();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     : config_(std::move(config)), clock_(clock) {
@@ -818,6 +845,20 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   impl_->checkpoint_every = std::chrono::seconds(config_.run.checkpoint_interval_s);
   impl_->next_checkpoint = std::chrono::steady_clock::now() + impl_->checkpoint_every;
   impl_->resumed = impl_->restore_checkpoint();
+  if (config_.sources.rebase_time && impl_->file_mode() && !impl_->resumed) {
+    // One shift for both files, from the earliest first record, so posts and bars stay aligned.
+    std::optional<int64_t> t0;
+    for (const auto& [path, posts] : {std::pair{config_.sources.posts_file, true},
+                                      std::pair{config_.sources.bars_file, false}}) {
+      if (path.empty() || path == "-") continue;
+      if (auto t = first_event_time(path, posts)) t0 = t0 ? std::min(*t0, *t) : *t;
+    }
+    if (t0) {
+      impl_->time_shift_ms = clock_.now().value() - *t0;
+      fmt::print(stderr, "stockpulse: --rebase-time: {} maps to now (shift {} s)\n",
+                 format_iso8601(EventTime(*t0)), impl_->time_shift_ms / 1000);
+    }
+  }
   if (impl_->resumed) {
     fmt::print(stderr,
                "stockpulse: resuming from checkpoint {} (posts from record {}, bars from {})\n",

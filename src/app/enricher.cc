@@ -25,8 +25,11 @@ BarDecoderOptions bar_options(const Config& c) {
 
 }  // namespace
 
-Enricher::Enricher(const Config& config, const SentimentStack& sentiment)
-    : sentiment_(sentiment), posts_(post_options(config)), bars_(bar_options(config)) {}
+Enricher::Enricher(const Config& config, const SentimentStack& sentiment, int64_t time_shift_ms)
+    : sentiment_(sentiment),
+      posts_(post_options(config)),
+      bars_(bar_options(config)),
+      time_shift_ms_(time_shift_ms) {}
 
 DeadLetter Enricher::make_letter(const RawBatch& in, const RawRecord& r, DeadLetterReason reason,
                                  std::string detail) const {
@@ -68,13 +71,16 @@ void Enricher::process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadL
         dead.push_back(make_letter(in, r, error_.reason, std::move(error_.detail)));
         continue;
       }
+      sp.post.created_at = EventTime(sp.post.created_at.value() + time_shift_ms_);
       sentiment_.analyzer().analyze(sp.post.text, sp.overall, sp.tickers);
     } else {
       Bar& bar = out.bars.emplace_back();
       if (!bars_.decode_into(json, pos, bar, error_)) {
         out.bars.pop_back();
         dead.push_back(make_letter(in, r, error_.reason, std::move(error_.detail)));
+        continue;
       }
+      bar.ts = EventTime(bar.ts.value() + time_shift_ms_);
     }
   }
 }

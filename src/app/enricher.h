@@ -16,7 +16,8 @@ namespace stockpulse {
 // immutable SentimentStack.
 class Enricher {
  public:
-  Enricher(const Config& config, const SentimentStack& sentiment);
+  // time_shift_ms is added to every event time (--rebase-time; 0 otherwise).
+  Enricher(const Config& config, const SentimentStack& sentiment, int64_t time_shift_ms = 0);
 
   void process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadLetter>& dead);
 
@@ -28,6 +29,7 @@ class Enricher {
   PostDecoder posts_;
   BarDecoder bars_;
   DecodeError error_;
+  int64_t time_shift_ms_;
 };
 
 }  // namespace stockpulse

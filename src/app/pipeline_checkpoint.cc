@@ -18,6 +18,7 @@ std::string encode_checkpoint(const PipelineCheckpoint& c) {
   w.put_bytes(c.bars_file);
   w.put(c.posts_next);
   w.put(c.bars_next);
+  w.put(c.time_shift_ms);
   w.put_bytes(c.sentiment_engine);
   w.put_bytes(c.market_engine);
   w.put_bytes(c.signals);
@@ -37,6 +38,7 @@ std::optional<PipelineCheckpoint> decode_checkpoint(std::string_view bytes) {
   c.bars_file = std::string(r.get_bytes());
   c.posts_next = r.get<int64_t>();
   c.bars_next = r.get<int64_t>();
+  c.time_shift_ms = r.get<int64_t>();
   c.sentiment_engine = std::string(r.get_bytes());
   c.market_engine = std::string(r.get_bytes());
   c.signals = std::string(r.get_bytes());

@@ -17,6 +17,7 @@ struct PipelineCheckpoint {
   std::string bars_file;
   int64_t posts_next = 0;  // offset (record number) of the first record not yet processed
   int64_t bars_next = 0;
+  int64_t time_shift_ms = 0;     // --rebase-time: kept so a resumed run shifts by the same amount
   std::string sentiment_engine;  // WindowEngine::save bytes
   std::string market_engine;
   std::string signals;  // SignalStage::save bytes

@@ -59,6 +59,10 @@ RunCommand::RunCommand(CLI::App& app) {
           "--until-eof", f.sources.until_eof,
           "File mode: stop when every input file is read, emitting all windows as final"),
       [&f](Config& c) { c.sources.until_eof = f.sources.until_eof; });
+  add(cmd_->add_flag("--rebase-time", f.sources.rebase_time,
+                     "File mode: shift event times so the earliest record maps to now, keeping "
+                     "every gap (replay old data as if live)"),
+      [&f](Config& c) { c.sources.rebase_time = f.sources.rebase_time; });
   add(cmd_->add_option("--serving", f.run.serving,
                        "Serving store URL: sqlite:PATH or none [sqlite:OUTPUT_DIR/serving.db]"),
       [&f](Config& c) { c.run.serving = f.run.serving; });
