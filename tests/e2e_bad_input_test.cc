@@ -207,3 +207,32 @@ TEST(RebaseTime, OldDataLandsAtThePresentWithItsGapsKept) {
 
 }  // namespace
 }  // namespace stockpulse::e2e
+
+namespace stockpulse::e2e {
+namespace {
+
+// Over the key cap, records go to the dead-letter stream with the record itself: counted, not lost.
+TEST(KeyLimit, RecordsBeyondTheCapAreDeadLetteredWithTheirContent) {
+  const auto dir = scratch("key_limit");
+  std::ofstream(dir / "cap.toml") << "[window]\nmax_keys = 2\n";
+  std::ofstream bars(dir / "bars.jsonl");
+  for (const char* sym : {"AAA", "BBB", "CCC"}) {
+    bars << "{\"symbol\":\"" << sym << "\",\"timestamp\":\"2024-05-01T14:00:00Z\",\"open\":1,"
+         << "\"high\":2,\"low\":1,\"close\":2,\"volume\":5}\n";
+  }
+  bars.close();
+  const auto r = run(binary() + " run --config " + (dir / "cap.toml").string() + " --bars " +
+                     (dir / "bars.jsonl").string() + " --until-eof --quiet --output-dir " +
+                     (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string dl = slurp(dir / "out/dead_letter.jsonl");
+  EXPECT_NE(dl.find("\"reason\":\"key_limit\""), std::string::npos) << dl;
+  EXPECT_NE(dl.find("CCC"), std::string::npos) << dl;
+  EXPECT_NE(dl.find("\\\"close\\\":2"), std::string::npos) << "the bar itself is kept: " << dl;
+  const auto n = run("sqlite3 " + (dir / "out/serving.db").string() +
+                     " 'SELECT group_concat(symbol) FROM market_data'");
+  EXPECT_EQ(n.output, "AAA,BBB\n");
+}
+
+}  // namespace
+}  // namespace stockpulse::e2e

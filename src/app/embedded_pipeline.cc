@@ -363,7 +363,8 @@ struct EmbeddedPipeline::Impl {
       const double c = ts.scores.compound;
       st = sentiment_engine.add(ts.symbol, t, [&](SentimentAgg& a) { a.add(c); });
       if (st == WindowEngine<SentimentAgg>::AddStatus::kKeyLimit) {
-        letters.push_back(limit_letter(Stream::kPosts, p.post.position, ts.symbol));
+        letters.push_back(
+            limit_letter(Stream::kPosts, p.post.position, ts.symbol, post_json(p.post)));
       }
       metrics.ticker_mentions.fetch_add(1, std::memory_order_relaxed);
     }
@@ -383,7 +384,7 @@ struct EmbeddedPipeline::Impl {
       return;
     }
     if (st == WindowEngine<MarketAgg>::AddStatus::kKeyLimit) {
-      letters.push_back(limit_letter(Stream::kBars, b.position, b.symbol));
+      letters.push_back(limit_letter(Stream::kBars, b.position, b.symbol, bar_json(b)));
       return;
     }
     signals.on_bar(b);
@@ -402,42 +403,41 @@ struct EmbeddedPipeline::Impl {
     return out;
   }
 
-  DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& what) {
+  // A record the window stage cannot take, with the record itself (in the contract format) as
+  // payload so nothing is lost.
+  static DeadLetter window_letter(Stream s, SourcePosition pos, DeadLetterReason reason,
+                                  std::string detail, const std::string& record) {
     DeadLetter d;
     d.stream = stream_name(s);
     d.partition = pos.partition;
     d.offset = pos.offset;
-    d.reason = DeadLetterReason::kLate;
-    d.detail = fmt::format("event time {} is behind the watermark", format_iso8601(t));
-    d.payload_size = what.size();
-    d.payload = what.substr(0, kMaxDeadLetterPayload);
+    d.reason = reason;
+    d.detail = std::move(detail);
+    d.payload_size = record.size();
+    d.payload = record.substr(0, kMaxDeadLetterPayload);
+    return d;
+  }
+
+  DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& record) {
     ++late_in_first_events;
-    return d;
+    return window_letter(s, pos, DeadLetterReason::kLate,
+                         fmt::format("event time {} is behind the watermark", format_iso8601(t)),
+                         record);
   }
 
-  DeadLetter range_letter(Stream s, SourcePosition pos, EventTime t, const std::string& what) {
-    DeadLetter d;
-    d.stream = stream_name(s);
-    d.partition = pos.partition;
-    d.offset = pos.offset;
-    d.reason = DeadLetterReason::kBadTimestamp;
-    d.detail = fmt::format("event time {} ms is outside the supported range", t.value());
-    d.payload = what;
-    d.payload_size = what.size();
-    return d;
+  static DeadLetter range_letter(Stream s, SourcePosition pos, EventTime t,
+                                 const std::string& record) {
+    return window_letter(s, pos, DeadLetterReason::kBadTimestamp,
+                         fmt::format("event time {} ms is outside the supported range", t.value()),
+                         record);
   }
 
-  DeadLetter limit_letter(Stream s, SourcePosition pos, const std::string& key) {
-    DeadLetter d;
-    d.stream = stream_name(s);
-    d.partition = pos.partition;
-    d.offset = pos.offset;
-    d.reason = DeadLetterReason::kKeyLimit;
-    d.detail = fmt::format("window key limit ({}) reached; key '{}' not tracked",
-                           config.window.max_keys, key);
-    d.payload = key;
-    d.payload_size = key.size();
-    return d;
+  DeadLetter limit_letter(Stream s, SourcePosition pos, const std::string& key,
+                          const std::string& record) const {
+    return window_letter(s, pos, DeadLetterReason::kKeyLimit,
+                         fmt::format("window key limit ({}) reached; key '{}' not tracked",
+                                     config.window.max_keys, key),
+                         record);
   }
 
   // Raises each engine's watermark to its stream's watermark and collects the windows that close.
