@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every benchmark that prints hard numbers, in one go (`make bench`):
+#   1. end-to-end file mode against its read+decode ceiling (bench/e2e_throughput.sh),
+#   2. the VADER scorer against NLTK on the same corpus (bench/sentiment_vs_nltk.sh),
+#   3. the Google Benchmarks of the hot paths (decode, sentiment, windows, analytics, sinks, serve).
+# Usage: bench/run_all.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+
+echo "== end to end (1,000,000 posts)"
+"$root/bench/e2e_throughput.sh" "$build" 1000000
+echo
+echo "== sentiment: stockpulse vs NLTK"
+"$root/bench/sentiment_vs_nltk.sh" "$build" 100000
+for b in src/decode/sp_decode_benchmark src/sentiment/sp_sentiment_benchmark \
+         src/window/sp_window_benchmark src/analytics/sp_analytics_benchmark \
+         src/sink/sp_sink_benchmark src/serve/sp_serve_benchmark; do
+  echo
+  echo "== $b"
+  "$build/$b" --benchmark_min_time=0.5
+done
