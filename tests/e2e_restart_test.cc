@@ -132,5 +132,43 @@ TEST(Restart, SigkillMidRunThenResumeEqualsAnUninterruptedRun) {
   }
 }
 
+// Ctrl-C (SIGINT) or SIGTERM in file mode: the open windows are kept in a checkpoint rather than
+// emitted half-filled, and the next run finishes the job with the same results.
+TEST(Restart, StopSignalCheckpointsAndTheNextRunFinishesTheJob) {
+  const auto dir = scratch("stop_signal");
+  const auto gen =
+      run(binary() + " generate --posts 400000 --seed 9 --posts-per-second 40 " + "--posts-out " +
+          (dir / "posts.jsonl").string() + " --bars-out " + (dir / "bars.jsonl").string());
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  auto command = [&](const std::string& out) {
+    return std::vector<std::string>{binary(),       "run",
+                                    "--posts",      (dir / "posts.jsonl").string(),
+                                    "--bars",       (dir / "bars.jsonl").string(),
+                                    "--until-eof",  "--quiet",
+                                    "--workers",    "1",
+                                    "--batch-size", "256",
+                                    "--lake",       "none",
+                                    "--output-dir", (dir / out).string()};
+  };
+  ASSERT_EQ(wait_exit(spawn(command("ref"), (dir / "ref.log").string())), 0);
+
+  const pid_t pid = spawn(command("stopped"), (dir / "stopped.log").string());
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before it could be stopped";
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  ASSERT_EQ(wait_exit(pid), 0) << slurp(dir / "stopped.log");
+  ASSERT_TRUE(std::filesystem::exists(dir / "stopped/checkpoint.bin"))
+      << slurp(dir / "stopped.log");
+
+  ASSERT_EQ(wait_exit(spawn(command("stopped"), (dir / "stopped.log").string())), 0)
+      << slurp(dir / "stopped.log");
+  EXPECT_NE(slurp(dir / "stopped.log").find("resuming from checkpoint"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "stopped/checkpoint.bin"));
+  EXPECT_TRUE(dump(dir / "ref/serving.db") == dump(dir / "stopped/serving.db"))
+      << "serving tables differ after a stop and a second run";
+}
+
 }  // namespace
 }  // namespace stockpulse::e2e

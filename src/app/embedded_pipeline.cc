@@ -498,7 +498,8 @@ struct EmbeddedPipeline::Impl {
     auto ship = [&] {
       if (!sink.posts.empty() || !sink.bars.empty() || !sink.sentiment_windows.empty() ||
           !sink.market_windows.empty() || !sink.alerts.empty() || !sink.indicators.empty() ||
-          !sink.fear_greed.empty() || !sink.correlations.empty() || sink.roll_lake) {
+          !sink.fear_greed.empty() || !sink.correlations.empty() || sink.roll_lake ||
+          !sink.checkpoint.empty()) {
         to_sink.push(sink);
         sink = SinkBatch{};
       }
