@@ -71,6 +71,9 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--dead-letter", f.run.dead_letter,
                        "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
       [&f](Config& c) { c.run.dead_letter = f.run.dead_letter; });
+  add(cmd_->add_option("--trigger-ms", f.run.trigger_interval_ms,
+                       "How often changed windows are emitted (update mode) [1000]"),
+      [&f](Config& c) { c.run.trigger_interval_ms = f.run.trigger_interval_ms; });
   add(cmd_->add_option("--checkpoint", f.run.checkpoint,
                        "File mode: checkpoint file, or none [OUTPUT_DIR/checkpoint.bin]"),
       [&f](Config& c) { c.run.checkpoint = f.run.checkpoint; });
