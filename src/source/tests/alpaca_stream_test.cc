@@ -309,7 +309,8 @@ TEST(AlpacaStream, HappyPathPlain) {
 
 TEST(AlpacaStream, HappyPathTlsWithVerifiedCertificate) {
   const TestCertificate cert = make_certificate();
-  const auto ca = std::filesystem::temp_directory_path() / ("sp_alpaca_test_ca.pem-" + std::to_string(::getpid()));
+  const auto ca = std::filesystem::temp_directory_path() /
+                  ("sp_alpaca_test_ca.pem-" + std::to_string(::getpid()));
   std::ofstream(ca) << cert.cert_pem;
   FakeAlpacaServer server({.frames = kFrames}, &cert);
   AlpacaStreamOptions o = options_for(server, true);
@@ -323,7 +324,8 @@ TEST(AlpacaStream, TlsRejectsAnUntrustedCertificate) {
   const TestCertificate cert = make_certificate();
   FakeAlpacaServer server({.frames = kFrames}, &cert);
   AlpacaStreamOptions o = options_for(server, true);
-  const auto other = std::filesystem::temp_directory_path() / ("sp_alpaca_test_other_ca.pem-" + std::to_string(::getpid()));
+  const auto other = std::filesystem::temp_directory_path() /
+                     ("sp_alpaca_test_other_ca.pem-" + std::to_string(::getpid()));
   std::ofstream(other) << make_certificate().cert_pem;
   o.ca_file = other.string();
   Client c(o);

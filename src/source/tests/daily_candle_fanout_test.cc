@@ -1,5 +1,5 @@
-#include <unistd.h>
 #include "source/daily_candle_fanout.h"
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,8 @@ int64_t day_of(int y, int m, int d) {
 }
 
 std::string temp_file(const std::string& name, const std::string& content) {
-  const auto dir = std::filesystem::temp_directory_path() / ("sp_fanout_test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("sp_fanout_test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << content;

@@ -1,5 +1,5 @@
-#include <unistd.h>
 #include "source/post_replay.h"
+#include <unistd.h>
 
 #include <duckdb.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path test_dir() {
-  const auto dir = fs::temp_directory_path() / ("sp_post_replay_test-" + std::to_string(::getpid()));
+  const auto dir =
+      fs::temp_directory_path() / ("sp_post_replay_test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir;
 }

@@ -1,5 +1,5 @@
-#include <unistd.h>
 #include "source/record_reader.h"
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,8 @@ namespace stockpulse {
 namespace {
 
 std::string temp_file(const std::string& name, const std::string& content) {
-  const auto dir = std::filesystem::temp_directory_path() / ("sp_record_reader_test-" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sp_record_reader_test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << content;
