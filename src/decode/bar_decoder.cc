@@ -137,33 +137,14 @@ Result<Bar, DecodeError> BarDecoder::decode(PaddedJson json, SourcePosition pos)
 }
 
 Result<Bar, DecodeError> BarDecoder::decode(std::string_view json, SourcePosition pos) {
-  std::string& scratch = impl_->scratch;
-  if (json.size() <= options_.max_record_bytes) {
-    if (scratch.size() < json.size() + kJsonPadding) scratch.resize(json.size() + kJsonPadding);
-    std::memcpy(scratch.data(), json.data(), json.size());
-    json = std::string_view(scratch.data(), json.size());
-  }
-  return decode(PaddedJson{json}, pos);
+  return decode(PaddedJson{padded_copy(json, options_.max_record_bytes, impl_->scratch)}, pos);
 }
 
 bool BarDecoder::decode_into(PaddedJson json, SourcePosition pos, Bar& out, DecodeError& error) {
   const std::string_view in = json.text;
-  if (in.size() > options_.max_record_bytes) {
-    error = {DeadLetterReason::kTooLarge, "record is " + std::to_string(in.size()) +
-                                              " bytes, over the limit of " +
-                                              std::to_string(options_.max_record_bytes)};
-    return false;
-  }
   od::document doc;
-  if (auto code = impl_->parser.iterate(in.data(), in.size(), in.size() + kJsonPadding).get(doc)) {
-    error = document_error(code, in);
-    return false;
-  }
   od::object obj;
-  if (auto code = doc.get_object().get(obj)) {
-    error = document_error(code, in);
-    return false;
-  }
+  if (!open_record(impl_->parser, in, options_.max_record_bytes, doc, obj, error)) return false;
 
   constexpr size_t kSlots = static_cast<size_t>(Slot::kCount);
   std::array<int8_t, kSlots> rank;

@@ -1,5 +1,7 @@
 #include "decode/json_field_reader.h"
 
+#include <cstring>
+
 #include <charconv>
 #include <cmath>
 
@@ -90,6 +92,32 @@ std::string excerpt(std::string_view s, size_t max) {
   // Back up over continuation bytes so the excerpt stays valid UTF-8.
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   return std::string(s.substr(0, cut)) + "...";
+}
+
+std::string_view padded_copy(std::string_view json, size_t max_bytes, std::string& scratch) {
+  if (json.size() > max_bytes) return json;
+  if (scratch.size() < json.size() + kJsonPadding) scratch.resize(json.size() + kJsonPadding);
+  std::memcpy(scratch.data(), json.data(), json.size());
+  return std::string_view(scratch.data(), json.size());
+}
+
+bool open_record(od::parser& parser, std::string_view in, size_t max_bytes, od::document& doc,
+                 od::object& obj, DecodeError& error) {
+  if (in.size() > max_bytes) {
+    error = {DeadLetterReason::kTooLarge, "record is " + std::to_string(in.size()) +
+                                              " bytes, over the limit of " +
+                                              std::to_string(max_bytes)};
+    return false;
+  }
+  if (auto code = parser.iterate(in.data(), in.size(), in.size() + kJsonPadding).get(doc)) {
+    error = document_error(code, in);
+    return false;
+  }
+  if (auto code = doc.get_object().get(obj)) {
+    error = document_error(code, in);
+    return false;
+  }
+  return true;
 }
 
 DecodeError document_error(simdjson::error_code code, std::string_view input) {

@@ -16,6 +16,16 @@ namespace stockpulse::decode_internal {
 
 namespace od = simdjson::ondemand;
 
+// Copies `json` into `scratch` with kJsonPadding spare bytes after it, so the decoders can parse
+// text that came without padding. A record over max_bytes is left as it is: it is rejected by
+// open_record without being copied.
+std::string_view padded_copy(std::string_view json, size_t max_bytes, std::string& scratch);
+
+// The start of every decode: the size limit, the document, and its top-level object. On failure
+// `error` says why (too large, malformed, not an object) and false is returned.
+bool open_record(od::parser& parser, std::string_view in, size_t max_bytes, od::document& doc,
+                 od::object& obj, DecodeError& error);
+
 // Turns a simdjson error met at document level (iterate, get_object, the field loop) into a
 // DecodeError. `input` is the whole record, used to locate bad UTF-8 for the detail.
 DecodeError document_error(simdjson::error_code code, std::string_view input);

@@ -28,34 +28,14 @@ Result<Post, DecodeError> PostDecoder::decode(PaddedJson json, SourcePosition po
 }
 
 Result<Post, DecodeError> PostDecoder::decode(std::string_view json, SourcePosition pos) {
-  std::string& scratch = impl_->scratch;
-  // Records over the limit are rejected without copying them.
-  if (json.size() <= options_.max_record_bytes) {
-    if (scratch.size() < json.size() + kJsonPadding) scratch.resize(json.size() + kJsonPadding);
-    std::memcpy(scratch.data(), json.data(), json.size());
-    json = std::string_view(scratch.data(), json.size());
-  }
-  return decode(PaddedJson{json}, pos);
+  return decode(PaddedJson{padded_copy(json, options_.max_record_bytes, impl_->scratch)}, pos);
 }
 
 bool PostDecoder::decode_into(PaddedJson json, SourcePosition pos, Post& out, DecodeError& error) {
   const std::string_view in = json.text;
-  if (in.size() > options_.max_record_bytes) {
-    error = {DeadLetterReason::kTooLarge, "record is " + std::to_string(in.size()) +
-                                              " bytes, over the limit of " +
-                                              std::to_string(options_.max_record_bytes)};
-    return false;
-  }
   od::document doc;
-  if (auto code = impl_->parser.iterate(in.data(), in.size(), in.size() + kJsonPadding).get(doc)) {
-    error = document_error(code, in);
-    return false;
-  }
   od::object obj;
-  if (auto code = doc.get_object().get(obj)) {
-    error = document_error(code, in);
-    return false;
-  }
+  if (!open_record(impl_->parser, in, options_.max_record_bytes, doc, obj, error)) return false;
 
   bool have_id = false, have_time = false, have_text = false;
   out.user.clear();
