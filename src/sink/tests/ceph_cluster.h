@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -20,9 +22,22 @@ namespace stockpulse::testing {
 // A single-node, in-memory Ceph cluster with an S3 gateway (Debian's ceph-mon, ceph-osd,
 // radosgw; DESIGN.md §10): one monitor on msgr v1 only, one memstore OSD, pools of size 1, auth
 // none inside the cluster, radosgw's beast frontend on a free port of 127.0.0.1, and one S3 user
-// with fixed keys. Start-up takes ~15 s, so a test suite shares one.
+// with fixed keys. Start-up takes ~15 s, so a test suite shares one. Every cluster has its own
+// fsid and OSD uuid, and every path a daemon writes (data, logs, sockets, pid files, crash
+// reports, the cluster log) is inside `dir`, so clusters never meet, in series or in parallel.
+//
+// Why the OSD runs with --no-mon-config: otherwise it fetches its configuration from the
+// monitor first, and the MonClient it then opens for its own session starts from the monitor
+// addresses learnt by that fetch, with an all-zero fsid, until the monitor's monmap arrives. The
+// OSD's first command ("osd crush set-device-class", sent right after authentication) can leave
+// before that monmap and is refused: the monitor logs "handle_command on fsid 0000... != <fsid>",
+// the OSD "mon_cmd_maybe_osd_create fail: 'wrong fsid'" and exits. That race was the flaky
+// start (9 of 30 OSD starts against one monitor; 0 of 30 with --no-mon-config). Without the
+// fetch the MonClient builds its monmap from ceph.conf, fsid included. We keep no configuration
+// in the monitor, so nothing is lost.
+//
 // Lifecycle: start() once; the destructor kills the daemons (by their pid files).
-// Thread-safety: none.
+// Thread-safety: none; distinct instances (distinct dirs) may start concurrently.
 class CephCluster {
  public:
   static constexpr const char* kAccessKey = "SPTESTACCESSKEY00001";
@@ -35,15 +50,50 @@ class CephCluster {
 
   // Brings the cluster up; an error message (with the log to read) when it cannot.
   std::optional<std::string> start() {
+    std::optional<std::string> error;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      error = start_once();
+      // free_port() releases the port before the daemon binds it, so another process can take
+      // it in between (inherent to choosing ports up front: a monitor must be registered in the
+      // monmap with its address before it starts). Only that failure is retried, on new ports.
+      if (!error || !port_taken()) return error;
+    }
+    return error;
+  }
+
+  void stop() {
+    for (const char* name : {"client.rgw", "osd.0", "mon.a"}) {
+      std::ifstream pid_file(dir_ / "run" / (std::string(name) + ".pid"));
+      pid_t pid = 0;
+      if (pid_file >> pid && pid > 0) {
+        ::kill(pid, SIGKILL);
+        // Daemons are not our children: wait until the pid is gone, so the next cluster (ctest
+        // runs each test in its own process) does not meet this one's ports.
+        for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_ / "run", ec);
+  }
+
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(rgw_port_); }
+
+ private:
+  // One attempt in a fresh folder with fresh ports and ids.
+  std::optional<std::string> start_once() {
     namespace fs = std::filesystem;
+    stop();
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "run");
     fs::create_directories(dir_ / "mon.a");
     fs::create_directories(dir_ / "osd0");
     mon_port_ = free_port();
     rgw_port_ = free_port();
-    const std::string fsid = "7c6f2b7e-1d3a-4c55-9a11-5e3b2f1c0a01";
-    const std::string osd_uuid = "0b0e5a52-6d8e-4a1b-8c3f-2f4d6a7b9c10";
+    while (rgw_port_ == mon_port_) rgw_port_ = free_port();
+    const std::string fsid = random_uuid();
+    const std::string osd_uuid = random_uuid();
     const std::string d = dir_.string();
     std::ofstream(dir_ / "ceph.conf")
         << "[global]\n"
@@ -65,6 +115,9 @@ class CephCluster {
         << "pid_file = " << d << "/run/$name.pid\n"
         << "mon_data = " << d << "/mon.$id\n"
         << "osd_data = " << d << "/osd$id\n"
+        << "osd_journal = " << d << "/osd$id/journal\n"
+        << "mon_cluster_log_file = " << d << "/cluster.log\n"
+        << "crash_dir = " << d << "/crash\n"
         << "keyring = /dev/null\n"
         << "rgw_frontends = beast endpoint=127.0.0.1:" << rgw_port_ << "\n"
         << "rgw_data = " << d << "/rgw\n";
@@ -81,10 +134,10 @@ class CephCluster {
     if (!run("ceph-mon" + conf + " -i a")) return fail("ceph-mon did not start");
     // The OSD's uuid must be the one registered, or the monitor ignores its boot message.
     if (!run("timeout 30 ceph" + conf + " osd new " + osd_uuid)) return fail("ceph osd new failed");
-    if (!run("ceph-osd" + conf + " -i 0 --mkfs --osd-uuid " + osd_uuid)) {
-      return fail("ceph-osd --mkfs failed");
-    }
-    if (!run("ceph-osd" + conf + " -i 0")) return fail("ceph-osd did not start");
+    // --no-mon-config: see the class comment (the "wrong fsid" race).
+    const std::string osd = "ceph-osd" + conf + " --no-mon-config -i 0";
+    if (!run(osd + " --mkfs --osd-uuid " + osd_uuid)) return fail("ceph-osd --mkfs failed");
+    if (!run(osd)) return fail("ceph-osd did not start (see " + d + "/osd.0.log)");
     bool up = false;
     for (int i = 0; i < 100 && !up; ++i) {
       up = std::system(
@@ -112,26 +165,32 @@ class CephCluster {
     return std::nullopt;
   }
 
-  void stop() {
-    for (const char* name : {"client.rgw", "osd.0", "mon.a"}) {
-      std::ifstream pid_file(dir_ / "run" / (std::string(name) + ".pid"));
-      pid_t pid = 0;
-      if (pid_file >> pid && pid > 0) {
-        ::kill(pid, SIGKILL);
-        // Daemons are not our children: wait until the pid is gone, so the next cluster (ctest
-        // runs each test in its own process) does not meet this one's ports.
-        for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-      }
+  // Whether a daemon failed because its port was taken (the monitor's or radosgw's log).
+  bool port_taken() const {
+    for (const char* log : {"mon.a.log", "client.rgw.log"}) {
+      std::ifstream in(dir_ / log);
+      const std::string text((std::istreambuf_iterator<char>(in)), {});
+      if (text.find("Address already in use") != std::string::npos) return true;
     }
-    std::error_code ec;
-    std::filesystem::remove_all(dir_ / "run", ec);
+    return false;
   }
-
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(rgw_port_); }
-
- private:
+  // A random (version 4) UUID: a fresh fsid per cluster, so a daemon or client that reached
+  // another cluster by mistake is refused instead of joining it.
+  static std::string random_uuid() {
+    std::random_device rd;
+    std::array<unsigned char, 16> b{};
+    for (auto& x : b) x = static_cast<unsigned char>(rd());
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    std::string out;
+    static const char* kHex = "0123456789abcdef";
+    for (size_t i = 0; i < b.size(); ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+      out += kHex[b[i] >> 4];
+      out += kHex[b[i] & 0x0f];
+    }
+    return out;
+  }
   // The reason, with the end of the set-up output (the folder is removed with the test's).
   std::optional<std::string> fail(const std::string& what) {
     stop();
