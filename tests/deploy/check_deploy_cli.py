@@ -152,7 +152,8 @@ class Cli:
                 timeout=30,
             )
             if out.returncode != 0:
-                raise RuntimeError(f"`{self.binary} {' '.join(chain)} --help` exited {out.returncode}:\n{out.stdout}")
+                command = " ".join([self.binary, *chain, "--help"])
+                raise RuntimeError(f"`{command}` exited {out.returncode}:\n{out.stdout}")
             self.cache[chain] = parse_help(out.stdout)
         return self.cache[chain]
 
@@ -171,7 +172,11 @@ class Invocation:
 
 
 SHELLS = {"sh", "bash", "dash", "ash", "/bin/sh", "/bin/bash", "/usr/bin/env"}
-OPERATORS = {";", "&&", "||", "|", "&", "(", ")", "!", "then", "do", "else", "exec", "--", "time", "nohup", "sudo", "xargs"}
+# After these a word is in command position again.
+OPERATORS = {";", "&&", "||", "|", "&", "(", ")", "!", "then", "do", "else", "exec", "--", "time",
+             "nohup", "sudo", "xargs"}
+# These end a command's arguments.
+ENDS = {";", "&&", "||", "|", "&", ")", ">", ">>", "2>", "<"}
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -216,7 +221,7 @@ def invocations_in_shell(script: str, where: str) -> list:
                 continue
             if at_command and is_program(tok):
                 j = i + 1
-                while j < len(tokens) and tokens[j] not in {";", "&&", "||", "|", "&", ")", ">", ">>", "2>", "<"}:
+                while j < len(tokens) and tokens[j] not in ENDS:
                     if re.match(r"^\d?>", tokens[j]) or tokens[j].startswith("<"):
                         break
                     j += 1
@@ -347,7 +352,8 @@ def invocations_in_yaml_docs(docs: list, rel: str, entrypoint: list) -> list:
                 command = as_argv(svc.get("command")) or []
                 where = f"{rel} services.{name}"
                 found += invocations_in_argv(entry + command, where + ".command")
-                test = (svc.get("healthcheck") or {}).get("test") if isinstance(svc.get("healthcheck"), dict) else None
+                health = svc.get("healthcheck")
+                test = health.get("test") if isinstance(health, dict) else None
                 if isinstance(test, list) and test and test[0] == "CMD":
                     found += invocations_in_argv([str(t) for t in test[1:]], where + ".healthcheck")
                 elif isinstance(test, list) and test and test[0] == "CMD-SHELL":
@@ -735,6 +741,26 @@ def check_tomls(tomls: dict, example_path: str, report: Report):
                 report.problem(where, f"TOML key {key} = {value!r}: example.toml has a {want.__name__}")
 
 
+def check_tomls_load(tomls: dict, binary: str, report: Report):
+    """Each configuration through the binary's own loader (value checks included, e.g. a window
+    size that is not a multiple of the slide): a file-mode run over empty input with every
+    output off, which exits 0 at once when the configuration is accepted."""
+    for where, text in tomls.items():
+        with tempfile.TemporaryDirectory(prefix="sp-deploy-config-") as tmp:
+            path = os.path.join(tmp, "stockpulse.toml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            empty = os.path.join(tmp, "empty.jsonl")
+            open(empty, "w").close()
+            cmd = [binary, "run", "--config", path, "--posts", empty, "--bars", empty, "--until-eof",
+                   "--serving", "none", "--lake", "none", "--dead-letter", "none", "--checkpoint", "none",
+                   "--no-dashboard", "--quiet", "--output-dir", os.path.join(tmp, "out")]
+            out = subprocess.run(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+            if out.returncode != 0:
+                last = out.stdout.strip().splitlines()[-1:] or ["(no output)"]
+                report.problem(where, f"`{PROGRAM} run --config` rejects it (exit {out.returncode}): {last[0]}")
+
+
 def env_file_keys(path: str) -> dict:
     keys = {}
     if os.path.exists(path):
@@ -783,6 +809,11 @@ def referenced_vars(node) -> set:
     return found
 
 
+def pod_labels(deployment: dict) -> dict:
+    template = (deployment.get("spec") or {}).get("template") or {}
+    return (template.get("metadata") or {}).get("labels") or {}
+
+
 def check_k8s(all_docs: dict, report: Report):
     docs = [(rel, d) for rel, ds in all_docs.items() for d in ds if isinstance(d, dict) and "kind" in d]
     secrets = {}
@@ -802,7 +833,7 @@ def check_k8s(all_docs: dict, report: Report):
         where = f"{rel} Deployment/{d['metadata']['name']}"
         spec = d.get("spec") or {}
         selector = (spec.get("selector") or {}).get("matchLabels") or {}
-        labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        labels = pod_labels(d)
         if not selector or any(labels.get(k) != v for k, v in selector.items()):
             report.problem(where, "selector.matchLabels do not match the pod template's labels")
         pod = (spec.get("template") or {}).get("spec") or {}
@@ -824,9 +855,13 @@ def check_k8s(all_docs: dict, report: Report):
                 ref = (e.get("valueFrom") or {}).get("secretKeyRef")
                 if ref and secrets and ref.get("key") not in secrets.get(ref.get("name"), {}):
                     report.problem(cwhere, f"env {e.get('name')}: key {ref.get('key')} is not in Secret {ref.get('name')}")
-            args = [str(a) for a in (c.get("command") or [])[1:] + (c.get("args") or [])] if c.get("command") else [str(a) for a in c.get("args") or []]
+            # the stockpulse arguments: after the program when command is given, else args
+            command = [str(a) for a in c.get("command") or []]
+            args = command[1:] + [str(a) for a in c.get("args") or []]
             if args[:1] == ["serve"]:
-                ports = {p.get("name") for p in c.get("ports") or []} | {p.get("containerPort") for p in c.get("ports") or []}
+                ports = set()
+                for p in c.get("ports") or []:
+                    ports |= {p.get("name"), p.get("containerPort")}
                 for probe in ("livenessProbe", "readinessProbe"):
                     get = (c.get(probe) or {}).get("httpGet") or {}
                     if get.get("path") != "/healthz" or get.get("port") not in ports:
@@ -842,10 +877,7 @@ def check_k8s(all_docs: dict, report: Report):
         if d["kind"] != "Service" or (d.get("spec") or {}).get("type") == "ExternalName":
             continue
         selector = (d.get("spec") or {}).get("selector") or {}
-        targets = [
-            dd for _, dd in deployments
-            if all((((dd.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels", {}).get(k) == v for k, v in selector.items())
-        ]
+        targets = [dd for _, dd in deployments if all(pod_labels(dd).get(k) == v for k, v in selector.items())]
         if not selector or not targets:
             report.problem(f"{rel} Service/{d['metadata']['name']}", "selector matches no Deployment's pods")
 
@@ -863,17 +895,20 @@ def run_check(binary: str, deploy_dir: str, use_yaml: bool, quiet: bool = False)
         check_invocation(inv, cli, report)
     example = os.path.join(os.path.dirname(os.path.abspath(deploy_dir)), "example.toml")
     check_tomls(tomls, example, report)
+    check_tomls_load(tomls, binary, report)
     if use_yaml:
         env_example_path = os.path.join(deploy_dir, ".env.example")
         env_example = env_file_keys(env_example_path)
+        env_rel = os.path.relpath(env_example_path, os.path.dirname(os.path.abspath(deploy_dir)))
         for rel, docs in yaml_docs.items():
             for doc in docs:
                 if isinstance(doc, dict) and isinstance(doc.get("services"), dict):
-                    check_compose(rel, doc, env_example, os.path.relpath(env_example_path, os.path.dirname(os.path.abspath(deploy_dir))), report)
+                    check_compose(rel, doc, env_example, env_rel, report)
         check_k8s(yaml_docs, report)
     else:
         report.note("PyYAML not used: YAML syntax, secrets and Kubernetes wiring not checked")
     report.invocations = invocations
+    report.configs = list(tomls)
     if not quiet:
         print_report(report, binary)
     return report
@@ -883,6 +918,8 @@ def print_report(report: Report, binary: str):
     print(f"{len(report.invocations)} {PROGRAM} invocations checked against {binary}:")
     for inv in report.invocations:
         print(f"  {inv.where}: {inv.text()}")
+    for c in getattr(report, "configs", []):
+        print(f"  config {c}: keys against example.toml, loaded by `{PROGRAM} run --config`")
     for n in report.notes:
         print(f"note: {n}")
     if report.problems:
@@ -986,8 +1023,26 @@ def self_check(binary: str, deploy_dir: str, use_yaml: bool) -> int:
             text = "\n".join(f"{w}: {m}" for w, m in set(report.problems) - base_set)
             expect("STOCKPULSE_TOKEN must be a ${VAR} reference" in text, "a literal token in compose is reported")
             expect("TOML key kafka.brokers is not in example.toml" in text, "an unknown key in the TOML config is reported")
+            expect("unknown section 'kafka'" in text, "...and the binary's own config loader rejects it too")
 
-    # 4. The built-in extractor sees the same invocations as PyYAML on the real files.
+            # 4. Kubernetes wiring: a probe off /healthz and a Secret key that does not exist.
+            serve = os.path.join(copy, "k8s", "serve.yaml")
+            processor = os.path.join(copy, "k8s", "processor.yaml")
+            if os.path.exists(serve) and os.path.exists(processor):
+                with open(serve) as f:
+                    serve_text = f.read()
+                with open(serve, "w") as f:
+                    f.write(serve_text.replace("path: /healthz", "path: /ready", 1))
+                with open(processor) as f:
+                    processor_text = f.read()
+                with open(processor, "w") as f:
+                    f.write(processor_text.replace("key: CLICKHOUSE_PASSWORD}", "key: CLICKHOUSE_PASSWD}", 1))
+                report = run_check(binary, copy, use_yaml, quiet=True)
+                text = "\n".join(f"{w}: {m}" for w, m in set(report.problems) - base_set)
+                expect("readinessProbe must be an httpGet of /healthz" in text, "a serve probe off /healthz is reported")
+                expect("key CLICKHOUSE_PASSWD is not in Secret" in text, "a Secret key that does not exist is reported")
+
+    # 5. The built-in extractor sees the same invocations as PyYAML on the real files.
     if yaml is not None:
         with_yaml = [(i.where, i.args) for i in run_check(binary, deploy_dir, True, quiet=True).invocations]
         without = [(i.where, i.args) for i in run_check(binary, deploy_dir, False, quiet=True).invocations]
@@ -1009,7 +1064,7 @@ def main(argv: list) -> int:
     if len(args) != 2 or unknown:
         print(__doc__, file=sys.stderr)
         return 2
-    binary, deploy_dir = args
+    binary, deploy_dir = os.path.abspath(args[0]), args[1]
     if not os.access(binary, os.X_OK):
         print(f"{binary}: not an executable stockpulse binary (build the `stockpulse` target)", file=sys.stderr)
         return 2
