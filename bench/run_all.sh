@@ -20,6 +20,7 @@ for b in src/decode/sp_decode_benchmark src/sentiment/sp_sentiment_benchmark \
   echo "== $b"
   "$build/$b" --benchmark_min_time=0.5
 done
+echo; echo "== sinks vs 500,000 posts/s (SQLite, ClickHouse, lake)"; "$root/bench/sink_throughput.sh" "$build"
 echo
 echo "== dashboard: ingest -> live update delay at 10,000 posts/s (default trigger, then 250 ms)"
 /usr/bin/python3 "$root/bench/dashboard_latency.py" "$build" 10000 15 1000

@@ -242,32 +242,63 @@ void json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// TabSeparated escaping of a string field: backslash, tab and newline (the characters that
+// would end the field or the row) and carriage return (which the server refuses at a row's
+// end); other bytes, UTF-8 included, pass through.
+void tsv_string(std::string& out, std::string_view s) {
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
+    out += c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r";
+  }
+  out.append(s.data() + start, s.size() - start);
+}
+
+// Writes one row in either insert format. JSONEachRow names every field; TabSeparated writes
+// values only, in call order, and the first row of a batch records the column names (into
+// `columns`, when given) so the INSERT names its columns in exactly the order written.
 class RowWriter {
  public:
-  explicit RowWriter(std::string& out, uint64_t version) : out_(out), version_(version) {
-    out_ += '{';
+  RowWriter(std::string& out, uint64_t version, ClickHouseInsertFormat format,
+            std::vector<const char*>& columns)
+      : out_(out),
+        version_(version),
+        json_(format == ClickHouseInsertFormat::kJsonEachRow),
+        columns_(columns.empty() && !json_ ? &columns : nullptr) {
+    if (json_) out_ += '{';
   }
-  ~RowWriter() { fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_); }
+  ~RowWriter() {
+    if (json_) {
+      fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_);
+    } else {
+      if (columns_) columns_->push_back("version");
+      fmt::format_to(std::back_inserter(out_), "\t{}\n", version_);
+    }
+  }
   RowWriter(const RowWriter&) = delete;
   RowWriter& operator=(const RowWriter&) = delete;
   RowWriter& str(const char* name, std::string_view v) {
     key(name);
-    json_string(out_, v);
+    if (json_) {
+      json_string(out_, v);
+    } else {
+      tsv_string(out_, v);
+    }
     return *this;
   }
   RowWriter& num(const char* name, double v) {
     key(name);
-    // Shortest round-trip form; ClickHouse parses nan/inf without quotes.
+    // Shortest round-trip form; ClickHouse parses nan/inf without quotes in both formats.
     fmt::format_to(std::back_inserter(out_), "{}", v);
     return *this;
   }
   RowWriter& nullable(const char* name, double v) {
+    if (std::isnan(v)) return null(name);
     key(name);
-    if (std::isnan(v)) {
-      out_ += "null";
-    } else {
-      fmt::format_to(std::back_inserter(out_), "{}", v);
-    }
+    fmt::format_to(std::back_inserter(out_), "{}", v);
     return *this;
   }
   RowWriter& integer(const char* name, int64_t v) {
@@ -277,29 +308,43 @@ class RowWriter {
   }
   RowWriter& null(const char* name) {
     key(name);
-    out_ += "null";
+    out_ += json_ ? "null" : "\\N";
     return *this;
   }
-  // "2024-05-01 14:30:05" and the milliseconds: the plain DateTime text form, read the same way
-  // by every ClickHouse version.
+  // "2024-05-01 14:30:05" and the milliseconds in X_ms: the plain DateTime text form, read the
+  // same way by every ClickHouse version.
   RowWriter& time(const char* name, EventTime t) {
     const CivilTime c = civil_from_millis(t.value());
     key(name);
-    fmt::format_to(std::back_inserter(out_), "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}\",\"{}_ms\":{}",
-                   c.year, c.month, c.day, c.hour, c.minute, c.second, name, c.millis);
+    if (json_) {
+      fmt::format_to(std::back_inserter(out_),
+                     "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}\",\"{}_ms\":{}", c.year, c.month, c.day,
+                     c.hour, c.minute, c.second, name, c.millis);
+    } else {
+      if (columns_) columns_->push_back(nullptr);  // "<previous>_ms", named by insert()
+      fmt::format_to(std::back_inserter(out_), "{:04}-{:02}-{:02} {:02}:{:02}:{:02}\t{}", c.year,
+                     c.month, c.day, c.hour, c.minute, c.second, c.millis);
+    }
     return *this;
   }
 
  private:
   void key(const char* name) {
-    if (!first_) out_ += ',';
+    if (json_) {
+      if (!first_) out_ += ',';
+      out_ += '"';
+      out_ += name;
+      out_ += "\":";
+    } else {
+      if (!first_) out_ += '\t';
+      if (columns_) columns_->push_back(name);
+    }
     first_ = false;
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
   }
   std::string& out_;
   uint64_t version_;
+  bool json_;
+  std::vector<const char*>* columns_;  // null: not recording
   bool first_ = true;
 };
 
@@ -546,15 +591,37 @@ uint64_t ClickHouseServingStore::next_version() {
   return last_version_;
 }
 
+void ClickHouseServingStore::begin_batch() {
+  body_.clear();
+  columns_.clear();
+}
+
 void ClickHouseServingStore::insert(const char* table, std::string_view body) {
   if (body.empty()) return;
   ++requests_sent_;
-  const std::string url =
-      base_url() + "?database=" + options_.database +
-      "&date_time_input_format=best_effort"
-      "&input_format_skip_unknown_fields=1"
-      "&query=" +
-      HttpClient::url_encode(fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table));
+  std::string sql;
+  if (options_.insert_format == ClickHouseInsertFormat::kJsonEachRow) {
+    sql = fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
+  } else {
+    // Values carry no names: the INSERT lists the columns in the order the rows were written.
+    sql = fmt::format("INSERT INTO `{}` (", table);
+    const char* previous = "";
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (i) sql += ", ";
+      if (columns_[i]) {
+        fmt::format_to(std::back_inserter(sql), "`{}`", columns_[i]);
+        previous = columns_[i];
+      } else {
+        fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
+      }
+    }
+    sql += ") FORMAT TabSeparated";
+  }
+  const std::string url = base_url() + "?database=" + options_.database +
+                          "&date_time_input_format=best_effort"
+                          "&input_format_skip_unknown_fields=1"
+                          "&query=" +
+                          HttpClient::url_encode(sql);
   auto r = post(http_, options_, url, body);
   if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error()));
 }
@@ -575,13 +642,13 @@ void ClickHouseServingStore::insert_chunked(const char* table, bool force) {
 // upsert.
 void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
   if (posts.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const ScoredPost& sp : posts) {
     const Post& p = sp.post;
     const char* label = label_name(label_of(sp.overall.compound));
     auto row = [&](std::string_view symbol, const SentimentScores* ticker) {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", symbol)
           .time("created_at", p.created_at)
           .str("id", p.id)
@@ -611,11 +678,11 @@ void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
 
 void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
   if (bars.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const Bar& b : bars) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", b.symbol)
           .time("ts", b.ts)
           .num("open", b.open)
@@ -637,11 +704,11 @@ void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
 
 void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWindowRow> rows) {
   if (rows.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const SentimentWindowRow& r : rows) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -664,11 +731,11 @@ void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWi
 
 void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRow> rows) {
   if (rows.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const MarketWindowRow& r : rows) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -698,11 +765,11 @@ void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRo
 
 void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
   if (rows.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const AlertRow& r : rows) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .str("kind", r.kind)
@@ -716,11 +783,11 @@ void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
 
 void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows) {
   if (rows.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const IndicatorRow& r : rows) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .num("close", r.close)
@@ -735,11 +802,11 @@ void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows
 
 void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows) {
   if (rows.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const FearGreedRow& r : rows) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("score", r.score)
@@ -757,11 +824,11 @@ void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows
 
 void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> rows) {
   if (rows.empty()) return;
-  body_.clear();
+  begin_batch();
   const uint64_t v = next_version();
   for (const CorrelationRow& r : rows) {
     {
-      RowWriter w(body_, v);
+      RowWriter w(body_, v, options_.insert_format, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("r_lag0", r.r_lag0)

@@ -170,6 +170,79 @@ TEST_F(ClickHouseTest, WritesPostsOneRowPerTicker) {
   EXPECT_EQ(ClickHouseServingStore::table_columns("tweets").size(), rows[0].size());
 }
 
+// TabSeparated (the default) and JSONEachRow must store exactly the same values: every table's
+// rows written through both formats into two databases read back equal, with the characters
+// each format escapes, a literal "\N", NaN as NULL and unknown trade counts as NULL.
+TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
+  std::vector<ScoredPost> posts = {
+      make_post("p1", kT0, 0.6, {{"NVDA", 0.7}, {"INTC", std::nan("")}}),
+      make_post("p2", kT0 + 1, -0.2, {}),
+      make_post("p3", kT0 + 999, 0.0, {{"AMD", -0.1}}),
+  };
+  posts[1].post.text = "tab\there \"quoted\" \\ back\\slash\nnewline\r\n and \xF0\x9F\x9A\x80";
+  posts[2].post.text = "\\N";
+  posts[2].post.user = "{\"json\": [1, 2]}";
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 190.5), make_bar("MSFT", kT0 + 60000, 410.25)};
+  bars[0].trade_count = -1;
+  bars[0].vwap = std::nan("");
+  bars[1].trade_count = 42;
+  SentimentWindowRow sw;
+  sw.symbol = "AAPL";
+  sw.window_start = EventTime(kT0);
+  sw.window_end = EventTime(kT0 + 300000);
+  sw.tweet_count = 3;
+  sw.sentiment_score_avg = 0.25;
+  sw.histogram[3] = 2;
+  sw.is_final = true;
+  MarketWindowRow mw;
+  mw.symbol = "AAPL";
+  mw.window_start = EventTime(kT0);
+  mw.window_end = EventTime(kT0 + 300000);
+  mw.bar_count = 2;
+  mw.close = 191.0;
+  mw.trend_signal = TrendSignal::kBullish;
+  AlertRow alert;
+  alert.symbol = "AAPL";
+  alert.ts = EventTime(kT0);
+  alert.kind = "signal_change";
+  alert.message = "NEUTRAL\t->\tBULLISH";
+  alert.value = std::nan("");
+
+  std::vector<std::map<std::string, Rows>> stored;
+  for (auto format :
+       {ClickHouseInsertFormat::kTabSeparated, ClickHouseInsertFormat::kJsonEachRow}) {
+    ClickHouseOptions o = options();
+    o.database += format == ClickHouseInsertFormat::kJsonEachRow ? "_json" : "_tsv";
+    o.insert_format = format;
+    ClickHouseServingStore store(o);
+    store.write_posts(posts);
+    store.write_bars(bars);
+    store.write_sentiment_windows(std::span(&sw, 1));
+    store.write_market_windows(std::span(&mw, 1));
+    store.write_alerts(std::span(&alert, 1));
+    std::map<std::string, Rows> tables;
+    for (const char* t :
+         {"tweets", "market_data", "topic_sentiment_avg", "stock_trends", "alerts"}) {
+      tables[t] = table(store, t);
+    }
+    stored.push_back(std::move(tables));
+  }
+  ASSERT_EQ(stored[0]["tweets"].size(), 4u);
+  EXPECT_EQ(stored[0]["tweets"][0][3], posts[1].post.text);  // '' sorts first
+  EXPECT_EQ(stored[0]["tweets"][1][3], "\\N");               // AMD: the literal text, not NULL
+  EXPECT_EQ(stored[0]["tweets"][2][11], "\\N");              // INTC: NaN clause score is NULL
+  ASSERT_EQ(stored[0]["market_data"].size(), 2u);
+  EXPECT_EQ(stored[0]["market_data"][0][7], "\\N");
+  EXPECT_EQ(stored[0]["market_data"][0][8], "\\N");
+  EXPECT_EQ(stored[0]["market_data"][1][8], "42");
+  ASSERT_EQ(stored[0]["alerts"].size(), 1u);
+  EXPECT_EQ(stored[0]["alerts"][0][3], alert.message);
+  for (const auto& [name, rows] : stored[0]) {
+    EXPECT_EQ(rows, stored[1][name]) << "table " << name << " differs between the formats";
+    EXPECT_FALSE(rows.empty()) << name;
+  }
+}
+
 TEST_F(ClickHouseTest, UpsertsKeepTheNewestRowPerKey) {
   ClickHouseServingStore store(options());
   std::vector<Bar> first = {make_bar("AAPL", kT0, 100), make_bar("MSFT", kT0, 300)};
