@@ -14,6 +14,7 @@
 
 #include "bus/kafka/produce_target.h"
 #include "bus/kafka/tests/kafka_test_util.h"
+#include "bus/kafka/tests/produce_test_util.h"
 #include "decode/bar_decoder.h"
 #include "decode/json_encoder.h"
 #include "decode/post_decoder.h"
@@ -24,30 +25,10 @@ namespace stockpulse {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::read_back;
+using testing::run_produce;
 using testing::start_cluster;
-using testing::wait_for;
-
-// Runs `produce ARGS...` as the CLI would.
-int run_produce(const std::vector<std::string>& args, ProduceCommand::Summary* summary = nullptr) {
-  CLI::App app;
-  ProduceCommand cmd(app);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  reversed.push_back("produce");  // CLI11 wants the arguments last-first, without argv[0]
-  app.parse(reversed);
-  EXPECT_TRUE(cmd.selected());
-  const int rc = cmd.execute();
-  if (summary) *summary = cmd.summary();
-  return rc;
-}
-
-std::filesystem::path temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("sp_kafka_produce_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using testing::temp_dir;
 
 // The test's own reading of the key rule, written as a regular expression.
 std::string expected_key(const std::string& text) {
@@ -58,42 +39,6 @@ std::string expected_key(const std::string& text) {
   std::string s = m[2];
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-struct Message {
-  std::string topic;
-  int32_t partition;
-  std::string key;
-  std::string value;
-};
-
-// Reads `expected` messages of `topics` with a fresh consumer group.
-std::vector<Message> read_back(const std::string& brokers, std::vector<std::string> topics,
-                               size_t expected) {
-  KafkaConsumerOptions o;
-  o.connection.brokers = brokers;
-  o.group_id = "read-back";
-  o.topics = std::move(topics);
-  auto c = KafkaConsumer::create(o);
-  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
-  std::vector<Message> out;
-  if (!c.ok()) return out;
-  ConsumedBatch batch;
-  EXPECT_TRUE(wait_for(
-      [&] {
-        EXPECT_TRUE(c.value()->poll_batch(1000, 100ms, batch).ok());
-        for (const auto& r : batch.records) {
-          out.push_back({std::string(batch.topic(r)), r.partition.value(),
-                         std::string(batch.key(r)), std::string(batch.value(r))});
-        }
-        return out.size() >= expected;
-      },
-      30s))
-      << "read " << out.size() << " of " << expected;
-  // Anything beyond `expected` would be a duplicate.
-  EXPECT_TRUE(c.value()->poll_batch(1000, 300ms, batch).ok());
-  EXPECT_EQ(batch.records.size(), 0u);
-  return out;
 }
 
 TEST(ProduceTargetTest, ParsesTheThreeForms) {
