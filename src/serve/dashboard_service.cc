@@ -31,14 +31,14 @@ std::string sqlite_path_from_url(const std::string& url) {
   return path;
 }
 
-DashboardService::DashboardService(const DashboardOptions& options, const std::string& sqlite_path,
+DashboardService::DashboardService(const DashboardOptions& options, const std::string& store,
                                    const MetricsSource* metrics)
     : hub_(options.hub) {
   HttpServerOptions http = options.http;
   if (http.web_root.empty()) http.web_root = default_web_root();
   host_ = http.listen.substr(0, http.listen.rfind(':'));
   if (host_.empty() || host_ == "0.0.0.0" || host_ == "[::]") host_ = "127.0.0.1";
-  reader_ = std::make_unique<ServingReader>(sqlite_path);
+  reader_ = open_serving_reader(store);
   server_ = std::make_unique<HttpServer>(http, *reader_, hub_, metrics);
   server_->start();
   if (options.poll_store) {
@@ -60,9 +60,9 @@ std::string DashboardService::url() const {
 }
 
 std::unique_ptr<DashboardService> start_dashboard(const DashboardOptions& options,
-                                                  const std::string& sqlite_path,
+                                                  const std::string& store,
                                                   const MetricsSource* metrics) {
-  return std::make_unique<DashboardService>(options, sqlite_path, metrics);
+  return std::make_unique<DashboardService>(options, store, metrics);
 }
 
 }  // namespace stockpulse

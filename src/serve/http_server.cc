@@ -90,6 +90,20 @@ bool token_equals(std::string_view given, std::string_view expected) {
   return diff == 0;
 }
 
+// Build facts for stockpulse_build_info, from CMake (src/serve/CMakeLists.txt); label values
+// hold no quotes or backslashes, so they need no escaping.
+#ifndef STOCKPULSE_VERSION
+#define STOCKPULSE_VERSION "unknown"
+#endif
+#ifndef STOCKPULSE_COMPILER
+#define STOCKPULSE_COMPILER "unknown"
+#endif
+#ifndef STOCKPULSE_BUILD_TYPE
+#define STOCKPULSE_BUILD_TYPE "unknown"
+#endif
+
+// Resident set size from /proc/self/statm (second field, in pages): what
+// process_resident_memory_bytes means in Prometheus's own client libraries.
 uint64_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");
   uint64_t size_pages = 0, resident_pages = 0;
@@ -417,10 +431,14 @@ void HttpServer::Impl::write_metrics(std::string& out) const {
       "stockpulse_live_events_published_total {}\n"
       "# HELP stockpulse_live_subscribers_dropped_total Subscribers dropped for falling behind.\n"
       "# TYPE stockpulse_live_subscribers_dropped_total counter\n"
-      "stockpulse_live_subscribers_dropped_total {}\n",
+      "stockpulse_live_subscribers_dropped_total {}\n"
+      "# HELP stockpulse_build_info The build of this binary (labels; the value is always 1).\n"
+      "# TYPE stockpulse_build_info gauge\n"
+      "stockpulse_build_info{{version=\"{}\",compiler=\"{}\",build_type=\"{}\"}} 1\n",
       resident_bytes(), uptime, start_time_seconds, connections.load(), connections_rejected.load(),
       requests.load(), responses_4xx.load(), responses_5xx.load(), hub.subscriber_count(),
-      hub.events_published(), hub.subscribers_dropped());
+      hub.events_published(), hub.subscribers_dropped(), STOCKPULSE_VERSION, STOCKPULSE_COMPILER,
+      STOCKPULSE_BUILD_TYPE);
 }
 
 Response HttpServer::Impl::handle(const Request& req, bool& start_stream) {

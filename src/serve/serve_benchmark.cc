@@ -14,7 +14,7 @@
 
 #include "serve/http_server.h"
 #include "serve/live_hub.h"
-#include "serve/serving_reader.h"
+#include "serve/sqlite_serving_reader.h"
 #include "serve/tests/test_support.h"
 #include "sink/serving_store.h"
 
@@ -49,7 +49,7 @@ void BM_PublishToSseClient(benchmark::State& state) {
   testing::TempDir dir;
   const std::string db = (dir.path() / "s.db").string();
   open_serving_store("sqlite:" + db);
-  ServingReader reader(db);
+  SqliteServingReader reader(db);
   LiveHub hub;
   HttpServerOptions options;
   options.listen = "127.0.0.1:0";

@@ -15,7 +15,9 @@ ServeCommand::ServeCommand(CLI::App& app) {
       "serve",
       "Serve the dashboard, the query API (/api/...), /metrics and /healthz over an existing\n"
       "serving store, e.g. one written by `stockpulse run`. Changed windows are pushed live.");
-  cmd_->add_option("--serving", serving_, "Serving store, sqlite:PATH [sqlite:stockpulse.db]");
+  cmd_->add_option("--serving", serving_,
+                   "Serving store: sqlite:PATH or clickhouse://HOST:PORT/DB (user and password\n"
+                   "from CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) [sqlite:stockpulse.db]");
   cmd_->add_option("--listen", listen_,
                    "HOST:PORT [127.0.0.1:8080]; beyond loopback needs STOCKPULSE_TOKEN");
   cmd_->add_option("--web-root", web_root_, "Built front end [web/dist of the source tree]");
@@ -24,11 +26,13 @@ ServeCommand::ServeCommand(CLI::App& app) {
 }
 
 int ServeCommand::execute() {
-  const std::string path = sqlite_path_from_url(serving_);
-  if (!std::filesystem::exists(path)) {
-    throw std::runtime_error(
-        fmt::format("--serving {}: no such file (run `stockpulse run --serving {}` first)",
-                    serving_, serving_));
+  if (serving_.starts_with("sqlite:")) {
+    const std::string path = sqlite_path_from_url(serving_);
+    if (!std::filesystem::exists(path)) {
+      throw std::runtime_error(
+          fmt::format("--serving {}: no such file (run `stockpulse run --serving {}` first)",
+                      serving_, serving_));
+    }
   }
   DashboardOptions options;
   options.http.listen = listen_;
@@ -44,10 +48,17 @@ int ServeCommand::execute() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto dashboard = start_dashboard(options, path, nullptr);
+  auto dashboard = start_dashboard(options, serving_, nullptr);
   const std::string web_root = web_root_.empty() ? default_web_root() : web_root_;
+  // The URL is printed as given minus any password (user:password@ in it is allowed).
+  std::string shown = serving_;
+  if (const size_t at = shown.find('@'); at != std::string::npos) {
+    const size_t scheme = shown.find("://");
+    const size_t colon = shown.find(':', scheme == std::string::npos ? 0 : scheme + 3);
+    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
+  }
   fmt::print(stderr, "stockpulse serve: dashboard at {} (store {}, web root {})\n",
-             dashboard->url(), path, web_root);
+             dashboard->url(), shown, web_root);
   if (!std::filesystem::exists(std::filesystem::path(web_root) / "index.html")) {
     fmt::print(stderr,
                "warning: no index.html in {}: the API works, but run scripts/setup.sh to build the "

@@ -6,10 +6,11 @@
 
 namespace stockpulse {
 
-// `stockpulse serve`: the dashboard and query API over an existing serving store, without a
-// pipeline. The page stays live because a StorePoller publishes changed windows every second.
-// Follows src/app/commands.h: registers the subcommand on construction; execute() runs until
-// SIGINT/SIGTERM and returns the exit code (0 ok, 2 start-up error).
+// `stockpulse serve`: the dashboard and query API over an existing serving store (SQLite file, or
+// the ClickHouse database scale-out processors write), without a pipeline. The page stays live
+// because a StorePoller publishes changed windows every second. Follows src/app/commands.h:
+// registers the subcommand on construction; execute() runs until SIGINT/SIGTERM and returns the
+// exit code (0 ok, 2 start-up error).
 class ServeCommand {
  public:
   explicit ServeCommand(CLI::App& app);

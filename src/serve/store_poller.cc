@@ -34,10 +34,10 @@ void StorePoller::run() {
 int StorePoller::poll_once() {
   std::lock_guard guard(poll_mutex_);
   // A failed read (busy, file replaced) is simply retried at the next interval.
-  const auto version = reader_.data_version();
-  if (!version) return 0;
-  if (version.value() == last_data_version_) return 0;
-  last_data_version_ = version.value();
+  auto token = reader_.change_token();
+  if (!token) return 0;
+  if (token.value() == last_token_) return 0;
+  last_token_ = std::move(token.value());
 
   int published = 0;
   for (const bool trends : {false, true}) {

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -14,10 +15,11 @@ class LiveHub;
 class ServingReader;
 
 // Keeps the dashboard live in `stockpulse serve`, where no pipeline publishes: every interval it
-// asks SQLite whether another connection committed (PRAGMA data_version) and, if so, re-reads the
-// windows near the newest window_end of each table and the alerts after the last one it saw, and
-// publishes to the hub only the rows whose JSON changed ("sentiment", "trend", "alert" events).
-// An update therefore reaches the browser within about one interval of its commit.
+// asks the store whether a writer committed (ServingReader::change_token(): SQLite's PRAGMA
+// data_version, ClickHouse's newest parts) and, if so, re-reads the windows near the newest
+// window_end of each table and the alerts after the last one it saw, and publishes to the hub
+// only the rows whose JSON changed ("sentiment", "trend", "alert" events). An update therefore
+// reaches the browser within about one interval of its commit. Works on any ServingReader.
 //
 // Lifecycle: starts its thread on construction, stops and joins in the destructor.
 // Thread-safety: owns its thread; the reader and hub it uses are thread-safe and must outlive it.
@@ -41,7 +43,7 @@ class StorePoller {
   LiveHub& hub_;
   const std::chrono::milliseconds interval_;
   std::mutex poll_mutex_;  // poll_once() from a test and the thread must not interleave
-  int64_t last_data_version_ = -1;
+  std::optional<std::string> last_token_;
   std::string last_alert_ts_;
   bool first_poll_ = true;
   std::unordered_map<std::string, std::string> published_;  // row key -> JSON last published

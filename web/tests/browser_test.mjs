@@ -1,16 +1,26 @@
 // Browser test of the dashboard: headless Chromium (Debian `chromium`) driven by playwright-core
-// loads the page served by sp_serve_demo while it publishes live events, checks that every panel
-// renders with data, that values change without a reload, that nothing errors (CSP included),
-// that the phone layout has no horizontal scrolling, and saves screenshots.
+// loads the page, checks that every panel renders with data, that values change without a
+// reload, that nothing errors (CSP included), that the phone layout has no horizontal scrolling,
+// and saves screenshots. Two servers, one at a time:
+//
+//   --demo build/sp_serve_demo   the page served by sp_serve_demo: two hours of generated data
+//                                and a live minute every 300 ms (alerts included), so every
+//                                check is deterministic and fast;
+//   --run build/stockpulse       the real pipeline: `stockpulse run` on its synthetic sources
+//                                (event time 60x wall time), so the page shows what the
+//                                pipeline itself wrote and published.
 //
 //   node web/tests/browser_test.mjs --demo build/sp_serve_demo --web-root web/dist \
 //        --screenshot build/dashboard.png
+//   node web/tests/browser_test.mjs --run build/stockpulse --web-root web/dist \
+//        --screenshot build/dashboard-run.png
 //
 // A missing browser, playwright-core or front-end build FAILS (exit 1) with a message saying how
 // to install it; it never skips.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, startDemo } from './demo_server.mjs';
+import { startRun } from './pipeline_run.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PANELS = ['badges', 'candles', 'sentiment', 'fear-greed', 'heatmap', 'close', 'buy-pressure',
@@ -28,7 +38,11 @@ function fatal(message) {
 }
 
 if (!existsSync(CHROMIUM)) fatal(`${CHROMIUM} not found: install Debian's chromium (scripts/setup.sh does)`);
-if (!args.demo || !existsSync(args.demo)) fatal(`--demo ${args.demo}: build sp_serve_demo first`);
+const mode = args.run ? 'run' : 'demo';
+const binary = args.run ?? args.demo;
+if (!binary || !existsSync(binary)) {
+  fatal(`--${mode} ${binary}: build ${mode === 'run' ? 'stockpulse' : 'sp_serve_demo'} first`);
+}
 if (!args['web-root'] || !existsSync(path.join(args['web-root'], 'index.html'))) {
   fatal(`no index.html in ${args['web-root']}: build the front end (scripts/setup.sh, or npm run build in web/)`);
 }
@@ -39,18 +53,34 @@ try {
   fatal(`playwright-core is not installed in web/node_modules (run scripts/setup.sh): ${e.message}`);
 }
 
-const demo = await startDemo(args.demo, ['--web-root', args['web-root'], '--interval-ms', '300']);
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
+let server;
+try {
+  server = mode === 'run'
+    ? await startRun(binary, { webRoot: args['web-root'] })
+    : await startDemo(binary, ['--web-root', args['web-root'], '--interval-ms', '300']);
+} catch (e) {
+  fatal(`cannot start the ${mode} server: ${e.message}`);
+}
+console.log(`     ${mode} server on port ${server.port}`);
+// The pipeline needs a few wall seconds before every window kind has rows.
+const panelTimeout = mode === 'run' ? 40000 : 15000;
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+} catch (e) {
+  await server.stop();
+  fatal(`cannot launch ${CHROMIUM}: ${e.message}`);
+}
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  const url = `http://127.0.0.1:${demo.port}/`;
+  const url = `http://127.0.0.1:${server.port}/`;
   const t0 = Date.now();
   await page.goto(url);
 
@@ -62,7 +92,7 @@ try {
       await page.waitForFunction((s) => {
         const el = document.querySelector(s);
         return el && Number(el.dataset.count) > 0;
-      }, sel, { timeout: 15000 });
+      }, sel, { timeout: panelTimeout });
       count = await page.$eval(sel, (el) => Number(el.dataset.count));
     } catch { /* reported below */ }
     check(count > 0, `panel ${panel} renders data (count ${count})`);
@@ -82,15 +112,30 @@ try {
     price: document.querySelector('.badge.selected [data-field="price"]')?.textContent ?? '',
     alertTop: document.querySelector('#alerts li')?.textContent ?? '',
   }));
+  // Poll until every value moved (the demo publishes every 300 ms; the pipeline once a trigger,
+  // 1 s, while alerts come only when a signal flips or sentiment spikes).
   const before = await snapshot();
-  await page.waitForTimeout(2500);
-  const after = await snapshot();
-  console.log(`     before ${JSON.stringify(before)}\n     after  ${JSON.stringify(after)}`);
+  const liveTimeout = mode === 'run' ? 30000 : 5000;
+  const moved = (a, b) => ({
+    posts: b.posts !== '' && b.posts !== a.posts,
+    price: b.price !== a.price,
+    candles: b.lastClose !== a.lastClose || b.candles !== a.candles,
+    alerts: b.alertTop !== a.alertTop,
+  });
+  let after = before;
+  const liveStart = Date.now();
+  while (Date.now() - liveStart < liveTimeout) {
+    await page.waitForTimeout(500);
+    after = await snapshot();
+    if (Object.values(moved(before, after)).every(Boolean)) break;
+  }
+  const m = moved(before, after);
+  console.log(`     before ${JSON.stringify(before)}\n     after  ${JSON.stringify(after)} (${Date.now() - liveStart} ms)`);
   check(await page.evaluate(() => window.__noReload === 42), 'page was not reloaded');
-  check(after.posts !== '' && after.posts !== before.posts, 'pipeline health updates live');
-  check(after.price !== before.price, 'badge price updates live');
-  check(after.lastClose !== before.lastClose || after.candles !== before.candles, 'candles update live');
-  check(after.alertTop !== before.alertTop, 'alerts feed updates live');
+  check(m.posts, 'pipeline health updates live');
+  check(m.price, 'badge price updates live');
+  check(m.candles, 'candles update live');
+  check(m.alerts, 'alerts feed updates live');
 
   // Switching symbol and range reloads the panels from the API.
   await page.selectOption('#symbol', 'TSLA');
@@ -125,7 +170,7 @@ try {
   console.log(`FAIL ${e.stack ?? e}`);
 } finally {
   await browser.close();
-  await demo.stop();
+  await server.stop();
 }
 console.log(`${passes} passed, ${failures} failed`);
 process.exit(failures ? 1 : 0);

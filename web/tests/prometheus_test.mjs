@@ -1,8 +1,10 @@
 // A real Prometheus (Debian `prometheus`) scrapes sp_serve_demo's /metrics every second; the test
 // then reads series back through Prometheus's HTTP API (/api/v1/query) and checks the scrape was
-// healthy (`up` = 1) and that stockpulse's own series arrived with plausible values.
+// healthy (`up` = 1) and that stockpulse's own series arrived with plausible values. With
+// `--run build/stockpulse` the same Prometheus also scrapes a real pipeline (`stockpulse run` on
+// synthetic sources, job "stockpulse_run") and reads its counters back too.
 //
-//   node web/tests/prometheus_test.mjs --demo build/sp_serve_demo
+//   node web/tests/prometheus_test.mjs --demo build/sp_serve_demo [--run build/stockpulse]
 //
 // A missing prometheus binary FAILS (exit 1) with a message; it never skips.
 import { spawn } from 'node:child_process';
@@ -11,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, startDemo } from './demo_server.mjs';
+import { startRun } from './pipeline_run.mjs';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const args = parseArgs(process.argv);
@@ -34,6 +37,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sp_prom_'));
 const demo = await startDemo(args.demo, ['--interval-ms', '500']);
+let run = null;
+if (args.run) {
+  try {
+    run = await startRun(args.run, { duration: 90 });
+  } catch (e) {
+    check(false, `start stockpulse run: ${e.message}`);
+  }
+}
 const promPort = await freePort();
 writeFileSync(path.join(dir, 'prometheus.yml'), `global:
   scrape_interval: 1s
@@ -42,7 +53,10 @@ scrape_configs:
   - job_name: stockpulse
     static_configs:
       - targets: ['127.0.0.1:${demo.port}']
-`);
+${run ? `  - job_name: stockpulse_run
+    static_configs:
+      - targets: ['127.0.0.1:${run.port}']
+` : ''}`);
 const prom = spawn(PROMETHEUS, [
   `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
   `--web.listen-address=127.0.0.1:${promPort}`,
@@ -75,6 +89,19 @@ try {
   check(rate.length === 1 && Number(rate[0].value[1]) > 0, `counter increases between scrapes (rate ${rate[0]?.value[1]})`);
   const published = await query('stockpulse_live_events_published_total{job="stockpulse"}');
   check(published.length === 1 && Number(published[0].value[1]) > 0, `live hub counter read back (${published[0]?.value[1]})`);
+  const build = await query('stockpulse_build_info{job="stockpulse"}');
+  check(build.length === 1 && build[0].value[1] === '1' && /^\d+\.\d+\.\d+$/.test(build[0].metric.version ?? ''),
+    `stockpulse_build_info read back (version ${build[0]?.metric.version}, compiler ${build[0]?.metric.compiler})`);
+  if (run) {
+    // The real pipeline: its own counters (src/app) and the server's process series.
+    const runUp = await query('up{job="stockpulse_run"}');
+    check(runUp.length === 1 && runUp[0].value[1] === '1', `Prometheus scraped stockpulse run (up = ${runUp[0]?.value[1]})`);
+    const posts = await query('rate(stockpulse_posts_read_total{job="stockpulse_run"}[10s])');
+    check(posts.length === 1 && Number(posts[0].value[1]) > 50,
+      `stockpulse run: posts read per second, from the pipeline's counter (${posts[0]?.value[1]})`);
+    const runRss = await query('process_resident_memory_bytes{job="stockpulse_run"}');
+    check(runRss.length === 1 && Number(runRss[0].value[1]) > 1e6, `stockpulse run: process_resident_memory_bytes (${runRss[0]?.value[1]})`);
+  }
 } catch (e) {
   failures++;
   console.log(`FAIL ${e.stack ?? e}`);
@@ -82,6 +109,7 @@ try {
   prom.kill('SIGTERM');
   await new Promise((r) => (prom.exitCode !== null ? r() : prom.on('exit', r)));
   await demo.stop();
+  if (run) await run.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 if (failures) console.log(promLog.split('\n').slice(-10).join('\n'));

@@ -10,7 +10,7 @@
 
 #include "serve/live_hub.h"
 #include "serve/metrics_source.h"
-#include "serve/serving_reader.h"
+#include "serve/sqlite_serving_reader.h"
 #include "serve/tests/seed_data.h"
 #include "serve/tests/test_support.h"
 #include "sink/serving_store.h"
@@ -75,7 +75,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    reader_ = std::make_unique<ServingReader>(db_path_);
+    reader_ = std::make_unique<SqliteServingReader>(db_path_);
     HttpServerOptions options;
     options.listen = "127.0.0.1:0";
     options.web_root = (dir_->path() / "dist").string();
@@ -381,7 +381,7 @@ TEST_F(HttpServerTokenTest, ApiAndMetricsNeedTheToken) {
 TEST(HttpServerOptionsTest, NonLoopbackWithoutTokenIsRefused) {
   testing::TempDir dir;
   open_serving_store("sqlite:" + (dir.path() / "s.db").string());
-  ServingReader reader((dir.path() / "s.db").string());
+  SqliteServingReader reader((dir.path() / "s.db").string());
   LiveHub hub;
   HttpServerOptions options;
   options.listen = "0.0.0.0:0";
@@ -397,9 +397,9 @@ TEST(HttpServerOptionsTest, NonLoopbackWithoutTokenIsRefused) {
 
 TEST(ServingReaderTest, MissingOrForeignFileIsAStartUpError) {
   testing::TempDir dir;
-  EXPECT_THROW(ServingReader((dir.path() / "none.db").string()), std::runtime_error);
+  EXPECT_THROW(SqliteServingReader((dir.path() / "none.db").string()), std::runtime_error);
   std::ofstream(dir.path() / "junk.db") << "not a database at all, certainly not";
-  EXPECT_THROW(ServingReader((dir.path() / "junk.db").string()), std::runtime_error);
+  EXPECT_THROW(SqliteServingReader((dir.path() / "junk.db").string()), std::runtime_error);
 }
 
 }  // namespace
@@ -440,7 +440,7 @@ TEST(HttpServerStoredAnalyticsTest, ReadsTheIndicatorAndFearGreedTables) {
     store->write_market_windows(trends);
     store->flush();
   }
-  ServingReader reader(db);
+  SqliteServingReader reader(db);
   LiveHub hub;
   HttpServerOptions options;
   options.listen = "127.0.0.1:0";
