@@ -345,7 +345,8 @@ BENCHMARK(BM_ClickHouseWriteMarketWindows)
 
 // Posts into the lake, including the Parquet (ZSTD) writes: files roll at range(2) MiB of staged
 // data and everything left is written by close() inside the timed loop. range(1) posts per
-// append (the pipeline's batch). files_MB/s is the Parquet written.
+// append (the pipeline's batch), range(3) DuckDB threads encoding the Parquet. files_MB/s is the
+// Parquet written.
 void BM_LakeAppendPosts(benchmark::State& state) {
   const fs::path dir = bench_dir("lake_posts");
   const auto total = static_cast<size_t>(state.range(0));
@@ -364,7 +365,8 @@ void BM_LakeAppendPosts(benchmark::State& state) {
     fs::remove_all(dir / "lake");
     state.ResumeTiming();
     LakeWriter lake(LakeOptions{.root = (dir / "lake").string(),
-                                .roll_bytes = static_cast<uint64_t>(state.range(2)) << 20});
+                                .roll_bytes = static_cast<uint64_t>(state.range(2)) << 20,
+                                .duckdb_threads = static_cast<int>(state.range(3))});
     for (const auto& b : batches) {
       lake.append_posts(b);
       lake.maybe_roll();
@@ -389,9 +391,10 @@ void BM_LakeAppendPosts(benchmark::State& state) {
   fs::remove_all(dir);
 }
 BENCHMARK(BM_LakeAppendPosts)
-    ->ArgNames({"posts", "batch", "roll_MiB"})
-    ->Args({200000, 4096, 128})
-    ->Args({200000, 4096, 16})
+    ->ArgNames({"posts", "batch", "roll_MiB", "threads"})
+    ->Args({200000, 4096, 128, 1})
+    ->Args({200000, 4096, 16, 1})
+    ->Args({200000, 4096, 128, 2})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();
