@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <librdkafka/rdkafka.h>
 
 #include "bus/kafka/kafka_consumer.h"
 #include "bus/kafka/produce_command.h"
@@ -55,33 +58,67 @@ struct Message {
   std::string value;
 };
 
-// Reads `expected` messages of `topics` with a fresh consumer group, then checks that nothing
-// more arrives (anything beyond `expected` would be a duplicate).
-inline std::vector<Message> read_back(const std::string& brokers, std::vector<std::string> topics,
-                                      size_t expected) {
+// Reads `expected` messages of `topics` from the beginning of every partition, then checks that
+// nothing more arrives (anything beyond `expected` would be a duplicate). A plain consumer with
+// assign(), not a group member: reading back needs no rebalance, which on the mock cluster costs
+// seconds per test.
+inline std::vector<Message> read_back(const std::string& brokers,
+                                      const std::vector<std::string>& topics, size_t expected) {
   using namespace std::chrono_literals;
-  KafkaConsumerOptions o;
-  o.connection.brokers = brokers;
-  o.group_id = "read-back";
-  o.topics = std::move(topics);
-  auto c = KafkaConsumer::create(o);
-  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
   std::vector<Message> out;
-  if (!c.ok()) return out;
-  ConsumedBatch batch;
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (auto [k, v] :
+       {std::pair{"bootstrap.servers", brokers.c_str()}, std::pair{"group.id", "read-back"},
+        std::pair{"enable.auto.commit", "false"}, std::pair{"enable.partition.eof", "false"}}) {
+    EXPECT_EQ(rd_kafka_conf_set(conf, k, v, err, sizeof err), RD_KAFKA_CONF_OK) << err;
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  EXPECT_NE(rk, nullptr) << err;
+  if (rk == nullptr) return out;
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(16);
+  for (const std::string& topic : topics) {
+    rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, 10000);
+    EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1) {
+      for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
+        rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+      }
+    }
+    if (md != nullptr) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+  }
+  EXPECT_EQ(rd_kafka_assign(rk, parts), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(parts);
+  // Takes every message already fetched, waiting up to timeout_ms for the first.
+  auto poll = [&](int timeout_ms) {
+    while (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, timeout_ms)) {
+      timeout_ms = 0;
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        out.push_back({rd_kafka_topic_name(m->rkt), m->partition,
+                       m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
+                       std::string(static_cast<const char*>(m->payload), m->len)});
+      }
+      rd_kafka_message_destroy(m);
+    }
+  };
   EXPECT_TRUE(wait_for(
       [&] {
-        EXPECT_TRUE(c.value()->poll_batch(1000, 100ms, batch).ok());
-        for (const auto& r : batch.records) {
-          out.push_back({std::string(batch.topic(r)), r.partition.value(),
-                         std::string(batch.key(r)), std::string(batch.value(r))});
-        }
+        poll(100);
         return out.size() >= expected;
       },
       30s))
       << "read " << out.size() << " of " << expected;
-  EXPECT_TRUE(c.value()->poll_batch(1000, 300ms, batch).ok());
-  EXPECT_EQ(batch.records.size(), 0u);
+  const size_t read = out.size();
+  const auto until = std::chrono::steady_clock::now() + 300ms;
+  while (std::chrono::steady_clock::now() < until) poll(50);
+  EXPECT_EQ(out.size(), read) << "more messages than expected";
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
   return out;
 }
 
