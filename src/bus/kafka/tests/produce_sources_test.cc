@@ -273,6 +273,43 @@ TEST(ProducePostsTest, StoppedAndResumedEqualsOneRun) {
   std::filesystem::remove_all(dir);
 }
 
+// The same to Kafka: the position is saved only after the producer's flush confirmed delivery.
+TEST(ProducePostsTest, StoppedAndResumedToKafkaDeliversEveryPostOnce) {
+  auto mc = start_cluster();
+  ASSERT_NE(mc, nullptr);
+  ASSERT_TRUE(mc->create_topic("tweets", 4).ok());
+  const auto dir = temp_dir();
+  const std::vector<Row> rows = make_rows(500, 41);
+  const std::string in = write_csv(dir / "tweets.csv", rows).string();
+  const std::string pos = (dir / "replay.pos").string();
+  const std::string to = "kafka://" + mc->bootstraps() + "/tweets";
+  int64_t sent = 0;
+  for (const char* count : {"170", "0"}) {
+    ProduceCommand::Summary s;
+    ASSERT_EQ(run_produce({"posts", "--from", in, "--to", to, "--resume-file", pos, "--count",
+                           count, "--quiet"},
+                          &s),
+              0);
+    EXPECT_TRUE(s.position_saved);
+    EXPECT_EQ(s.delivery.delivered, static_cast<uint64_t>(s.sent));
+    sent += s.sent;
+  }
+  std::set<std::string> want;
+  for (const Row& r : rows)
+    if (r.reason.empty()) want.insert(r.id);
+  EXPECT_EQ(sent, static_cast<int64_t>(want.size()));
+  const auto messages = read_back(mc->bootstraps(), {"tweets"}, want.size());
+  PostDecoder decoder;
+  std::set<std::string> got;
+  for (const auto& m : messages) {
+    auto post = decoder.decode(std::string_view(m.value), SourcePosition{});
+    ASSERT_TRUE(post.ok()) << post.error().detail;
+    EXPECT_TRUE(got.insert(post.value().id).second) << "repeated " << post.value().id;
+  }
+  EXPECT_EQ(got, want);
+  std::filesystem::remove_all(dir);
+}
+
 // SIGINT while the producer waits for a post's rate slot: that post is not sent and not counted
 // in the saved position, so the resumed run starts with it.
 TEST(ProducePostsTest, InterruptedWhilePacedThenResumedEqualsOneRun) {
