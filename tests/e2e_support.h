@@ -1,10 +1,19 @@
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+extern char** environ;
 
 namespace stockpulse::e2e {
 
@@ -57,6 +66,41 @@ inline size_t count_lines(const std::filesystem::path& p) {
 // them); a missing interpreter fails the test rather than skipping it.
 inline std::string python() {
   return "/usr/bin/python3";
+}
+
+// Starts a process with stdout and stderr appended to `log`; returns its pid, or -1. With
+// `stdin_fd`, the child's stdin is a pipe and *stdin_fd its writing end (close it when done).
+inline pid_t spawn(const std::vector<std::string>& args, const std::string& log,
+                   int* stdin_fd = nullptr) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  int pipe_fds[2] = {-1, -1};
+  if (stdin_fd != nullptr) {
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
+    posix_spawn_file_actions_adddup2(&fa, pipe_fds[0], 0);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (stdin_fd != nullptr) {
+    ::close(pipe_fds[0]);
+    *stdin_fd = pipe_fds[1];
+  }
+  return rc == 0 ? pid : -1;
+}
+
+// Waits for a process: its exit code, or minus the signal that ended it.
+inline int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
 }  // namespace stockpulse::e2e

@@ -9,6 +9,17 @@
 
 namespace stockpulse {
 
+void append_dead_letter_json(const DeadLetter& d, std::string& out) {
+  out += "{\"stream\":";
+  append_json_string(d.stream, out);
+  out += fmt::format(",\"partition\":{},\"offset\":{},\"reason\":\"{}\",\"detail\":",
+                     d.partition.value(), d.offset.value(), reason_name(d.reason));
+  append_json_string(d.detail, out);
+  out += fmt::format(",\"payload_size\":{},\"payload\":", d.payload_size);
+  append_json_string(std::string_view(d.payload).substr(0, kMaxDeadLetterPayload), out);
+  out += '}';
+}
+
 DeadLetterWriter::DeadLetterWriter(const std::string& path, PipelineMetrics& metrics, bool append)
     : path_(path), metrics_(metrics) {
   if (path == "none") return;
@@ -31,14 +42,8 @@ void DeadLetterWriter::write(std::span<const DeadLetter> letters) {
     metrics_.count_dead(d.reason);
     if (!file_) continue;
     line_.clear();
-    line_ += "{\"stream\":";
-    append_json_string(d.stream, line_);
-    line_ += fmt::format(",\"partition\":{},\"offset\":{},\"reason\":\"{}\",\"detail\":",
-                         d.partition.value(), d.offset.value(), reason_name(d.reason));
-    append_json_string(d.detail, line_);
-    line_ += fmt::format(",\"payload_size\":{},\"payload\":", d.payload_size);
-    append_json_string(std::string_view(d.payload).substr(0, kMaxDeadLetterPayload), line_);
-    line_ += "}\n";
+    append_dead_letter_json(d, line_);
+    line_ += '\n';
     std::fwrite(line_.data(), 1, line_.size(), file_);
   }
 }

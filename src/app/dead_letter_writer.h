@@ -10,9 +10,15 @@
 
 namespace stockpulse {
 
+// One dead letter as a JSON object (no newline):
+// {"stream","partition","offset","reason","detail","payload_size","payload"} — the schema of the
+// dead-letter file and of the Kafka dead-letter topic.
+void append_dead_letter_json(const DeadLetter& d, std::string& out);
+
 // The embedded dead-letter stream: one JSON line per rejected record, with stream, partition,
 // offset, reason, detail, the first kMaxDeadLetterPayload bytes of the record and its full size.
 // Nothing is dropped silently: every letter is written and counted. Thread-safe.
+
 class DeadLetterWriter {
  public:
   // path "none" counts without writing (for benchmarks). Throws std::runtime_error if the file

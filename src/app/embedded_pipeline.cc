@@ -11,19 +11,17 @@
 #include <map>
 #include <thread>
 
-#include "analytics/market_agg.h"
-#include "analytics/sentiment_agg.h"
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
 #include "app/pipeline_checkpoint.h"
-#include "app/signal_stage.h"
+#include "app/pipeline_metrics_source.h"
 #include "app/stage_batches.h"
+#include "app/window_stage.h"
 #include "bus/bounded_queue.h"
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
 #include "serve/dashboard_service.h"
 #include "serve/live_hub.h"
-#include "serve/metrics_source.h"
 #include "serve/row_json.h"
 #include "sink/lake_writer.h"
 #include "sink/serving_store.h"
@@ -31,15 +29,12 @@
 #include "source/synthetic_bars.h"
 #include "source/synthetic_posts.h"
 #include "window/checkpoint_file.h"
-#include "window/watermark_tracker.h"
-#include "window/window_engine.h"
 
 namespace stockpulse {
 
 namespace {
 
 constexpr size_t kRecordPadding = 64;  // >= SIMDJSON_PADDING
-const std::string kMarketKey = "*";    // every post once, for the market-wide view
 
 // Fills RawBatches of one stream and hands them on, numbering them.
 class BatchEmitter {
@@ -134,67 +129,6 @@ class Reorderer {
 
 }  // namespace
 
-// The pipeline's counters in Prometheus text format, for /metrics.
-class PipelineMetricsSource final : public MetricsSource {
- public:
-  using Depths = std::function<std::array<size_t, 3>()>;
-  PipelineMetricsSource(const PipelineMetrics& m, Depths depths)
-      : m_(m), depths_(std::move(depths)) {}
-
-  void write_prometheus(std::string& out) const override {
-    auto counter = [&](const char* name, const char* help, uint64_t v) {
-      out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
-    };
-    counter("stockpulse_posts_read_total", "Posts read from sources.", m_.posts_read.load());
-    counter("stockpulse_bars_read_total", "Bars read from sources.", m_.bars_read.load());
-    counter("stockpulse_posts_scored_total", "Posts decoded and scored.", m_.posts_scored.load());
-    counter("stockpulse_bars_decoded_total", "Bars decoded.", m_.bars_decoded.load());
-    counter("stockpulse_ticker_mentions_total", "Ticker mentions attributed.",
-            m_.ticker_mentions.load());
-    counter("stockpulse_window_updates_total", "Window rows emitted in update mode.",
-            m_.window_updates.load());
-    out +=
-        "# HELP stockpulse_windows_final_total Windows emitted as final.\n"
-        "# TYPE stockpulse_windows_final_total counter\n";
-    out += fmt::format("stockpulse_windows_final_total{{kind=\"sentiment\"}} {}\n",
-                       m_.sentiment_windows_final.load());
-    out += fmt::format("stockpulse_windows_final_total{{kind=\"market\"}} {}\n",
-                       m_.market_windows_final.load());
-    counter("stockpulse_rows_written_total", "Rows written to the serving store.",
-            m_.rows_written.load());
-    counter("stockpulse_alerts_total", "Alerts emitted.", m_.alerts.load());
-    out +=
-        "# HELP stockpulse_dead_letters_total Records sent to the dead-letter stream.\n"
-        "# TYPE stockpulse_dead_letters_total counter\n";
-    for (size_t i = 0; i < m_.dead_by_reason.size(); ++i) {
-      out +=
-          fmt::format("stockpulse_dead_letters_total{{reason=\"{}\"}} {}\n",
-                      reason_name(static_cast<DeadLetterReason>(i)), m_.dead_by_reason[i].load());
-    }
-    const auto d = depths_();
-    out +=
-        "# HELP stockpulse_queue_depth Batches waiting between stages.\n"
-        "# TYPE stockpulse_queue_depth gauge\n";
-    out += fmt::format("stockpulse_queue_depth{{queue=\"raw\"}} {}\n", d[0]);
-    out += fmt::format("stockpulse_queue_depth{{queue=\"enriched\"}} {}\n", d[1]);
-    out += fmt::format("stockpulse_queue_depth{{queue=\"sink\"}} {}\n", d[2]);
-    const int64_t wm = m_.watermark_ms.load();
-    if (wm != INT64_MIN) {
-      out +=
-          "# HELP stockpulse_watermark_lag_seconds Wall clock minus the posts watermark.\n"
-          "# TYPE stockpulse_watermark_lag_seconds gauge\n";
-      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-      out += fmt::format("stockpulse_watermark_lag_seconds {:.3f}\n", (now_ms - wm) / 1000.0);
-    }
-  }
-
- private:
-  const PipelineMetrics& m_;
-  Depths depths_;
-};
-
 struct EmbeddedPipeline::Impl {
   Impl(const Config& c, const Clock& clk, PipelineMetrics& m, std::atomic<bool>& stop, bool append)
       : config(c),
@@ -206,23 +140,7 @@ struct EmbeddedPipeline::Impl {
         to_sink(static_cast<size_t>(c.pipeline.queue_capacity)),
         to_lake(static_cast<size_t>(c.pipeline.queue_capacity)),
         dead(c.dead_letter_path(), m, append),
-        sentiment_engine(engine_options_for<SentimentAgg>(c)),
-        market_engine(engine_options_for<MarketAgg>(c)),
-        posts_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
-                        c.window.idle_timeout_s * kMillisPerSecond),
-        bars_watermark(c.window.allowed_lateness_s * kMillisPerSecond,
-                       c.window.idle_timeout_s * kMillisPerSecond),
-        signals(c.window.slide_s * kMillisPerSecond) {}
-
-  template <class Agg>
-  static typename WindowEngine<Agg>::Options engine_options_for(const Config& c) {
-    typename WindowEngine<Agg>::Options o;
-    o.spec.size_ms = c.window.size_s * kMillisPerSecond;
-    o.spec.slide_ms = c.window.slide_s * kMillisPerSecond;
-    o.max_keys = static_cast<size_t>(c.window.max_keys);
-    o.allowed_lateness_ms = c.window.allowed_lateness_s * kMillisPerSecond;
-    return o;
-  }
+        windows(c, clk, m, WindowStage::Options{}) {}
 
   bool file_mode() const {
     return !config.sources.posts_file.empty() || !config.sources.bars_file.empty();
@@ -346,149 +264,6 @@ struct EmbeddedPipeline::Impl {
 
   // ---- windows -------------------------------------------------------------------------------
 
-  void add_post_to_windows(ScoredPost& p, SinkBatch& sink, std::vector<DeadLetter>& letters) {
-    const EventTime t = p.post.created_at;
-    posts_watermark.observe(p.post.position.partition, t, clock.now());
-    const double overall = p.overall.compound;
-    auto st = sentiment_engine.add(kMarketKey, t, [&](SentimentAgg& a) { a.add(overall); });
-    if (st == WindowEngine<SentimentAgg>::AddStatus::kLate) {
-      letters.push_back(late_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
-      return;
-    }
-    if (st == WindowEngine<SentimentAgg>::AddStatus::kOutOfRange) {
-      letters.push_back(range_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
-      return;
-    }
-    for (const TickerSentiment& ts : p.tickers) {
-      const double c = ts.scores.compound;
-      st = sentiment_engine.add(ts.symbol, t, [&](SentimentAgg& a) { a.add(c); });
-      if (st == WindowEngine<SentimentAgg>::AddStatus::kKeyLimit) {
-        letters.push_back(
-            limit_letter(Stream::kPosts, p.post.position, ts.symbol, post_json(p.post)));
-      }
-      metrics.ticker_mentions.fetch_add(1, std::memory_order_relaxed);
-    }
-    signals.on_post(p);
-    sink.posts.push_back(std::move(p));
-  }
-
-  void add_bar_to_windows(Bar& b, SinkBatch& sink, std::vector<DeadLetter>& letters) {
-    bars_watermark.observe(b.position.partition, b.ts, clock.now());
-    const auto st = market_engine.add(b.symbol, b.ts, [&](MarketAgg& a) { a.add(b); });
-    if (st == WindowEngine<MarketAgg>::AddStatus::kLate) {
-      letters.push_back(late_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
-      return;
-    }
-    if (st == WindowEngine<MarketAgg>::AddStatus::kOutOfRange) {
-      letters.push_back(range_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
-      return;
-    }
-    if (st == WindowEngine<MarketAgg>::AddStatus::kKeyLimit) {
-      letters.push_back(limit_letter(Stream::kBars, b.position, b.symbol, bar_json(b)));
-      return;
-    }
-    signals.on_bar(b);
-    sink.bars.push_back(std::move(b));
-  }
-
-  // Late records are re-encoded in the contract format so the dead-letter stream can replay them.
-  static std::string post_json(const Post& p) {
-    std::string out;
-    append_post_json(p, out);
-    return out;
-  }
-  static std::string bar_json(const Bar& b) {
-    std::string out;
-    append_bar_json(b, out);
-    return out;
-  }
-
-  // A record the window stage cannot take, with the record itself (in the contract format) as
-  // payload so nothing is lost.
-  static DeadLetter window_letter(Stream s, SourcePosition pos, DeadLetterReason reason,
-                                  std::string detail, const std::string& record) {
-    DeadLetter d;
-    d.stream = stream_name(s);
-    d.partition = pos.partition;
-    d.offset = pos.offset;
-    d.reason = reason;
-    d.detail = std::move(detail);
-    d.payload_size = record.size();
-    d.payload = record.substr(0, kMaxDeadLetterPayload);
-    return d;
-  }
-
-  DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& record) {
-    ++late_in_first_events;
-    return window_letter(s, pos, DeadLetterReason::kLate,
-                         fmt::format("event time {} is behind the watermark", format_iso8601(t)),
-                         record);
-  }
-
-  static DeadLetter range_letter(Stream s, SourcePosition pos, EventTime t,
-                                 const std::string& record) {
-    return window_letter(s, pos, DeadLetterReason::kBadTimestamp,
-                         fmt::format("event time {} ms is outside the supported range", t.value()),
-                         record);
-  }
-
-  DeadLetter limit_letter(Stream s, SourcePosition pos, const std::string& key,
-                          const std::string& record) const {
-    return window_letter(s, pos, DeadLetterReason::kKeyLimit,
-                         fmt::format("window key limit ({}) reached; key '{}' not tracked",
-                                     config.window.max_keys, key),
-                         record);
-  }
-
-  // Raises each engine's watermark to its stream's watermark and collects the windows that close.
-  void advance_watermarks(SinkBatch& sink) {
-    const ProcessingTime now = clock.now();
-    if (auto wm = posts_watermark.watermark(now)) {
-      sentiment_engine.advance_watermark(*wm, [&](const WindowResult<SentimentAgg>& w) {
-        sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
-        signals.on_final(sink.sentiment_windows.back());
-        metrics.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
-      });
-      metrics.watermark_ms.store(wm->value(), std::memory_order_relaxed);
-    }
-    if (auto wm = bars_watermark.watermark(now)) {
-      market_engine.advance_watermark(*wm, [&](const WindowResult<MarketAgg>& w) {
-        sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
-        signals.on_final(sink.market_windows.back());
-        metrics.market_windows_final.fetch_add(1, std::memory_order_relaxed);
-      });
-    }
-    // The analytics join both streams: they run up to the lower of the two watermarks.
-    const auto ws = sentiment_engine.watermark();
-    const auto wb = market_engine.watermark();
-    if (ws && wb) signals.advance(std::min(*ws, *wb), sink);
-  }
-
-  void emit_updates(SinkBatch& sink) {
-    sentiment_engine.emit_updates([&](const WindowResult<SentimentAgg>& w) {
-      sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, false));
-      metrics.window_updates.fetch_add(1, std::memory_order_relaxed);
-    });
-    market_engine.emit_updates([&](const WindowResult<MarketAgg>& w) {
-      sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, false));
-      metrics.window_updates.fetch_add(1, std::memory_order_relaxed);
-    });
-  }
-
-  void flush_all(SinkBatch& sink) {
-    sentiment_engine.flush([&](const WindowResult<SentimentAgg>& w) {
-      sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
-      signals.on_final(sink.sentiment_windows.back());
-      metrics.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
-    });
-    market_engine.flush([&](const WindowResult<MarketAgg>& w) {
-      sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
-      signals.on_final(sink.market_windows.back());
-      metrics.market_windows_final.fetch_add(1, std::memory_order_relaxed);
-    });
-    signals.flush(sink);
-  }
-
   void window_thread() {
     Reorderer order;
     SinkBatch sink;
@@ -509,11 +284,10 @@ struct EmbeddedPipeline::Impl {
       if (item) {
         order.accept(std::move(*item), [&](EnrichedBatch& b) {
           letters.clear();
-          for (ScoredPost& p : b.posts) add_post_to_windows(p, sink, letters);
-          for (Bar& bar : b.bars) add_bar_to_windows(bar, sink, letters);
+          for (ScoredPost& p : b.posts) windows.add_post(p, sink, letters);
+          for (Bar& bar : b.bars) windows.add_bar(bar, sink, letters);
           if (b.end_of_input) {
-            auto& tracker = b.stream == Stream::kPosts ? posts_watermark : bars_watermark;
-            tracker.end_of_input(b.partition);
+            windows.end_of_input(b.stream, b.partition);
             (b.stream == Stream::kPosts ? posts_done : bars_done) = true;
           }
           (b.stream == Stream::kPosts ? posts_next : bars_next) = b.end_offset.value();
@@ -521,7 +295,7 @@ struct EmbeddedPipeline::Impl {
           check_replay_lateness(b.stream);
           // Watermarks move after every batch, not on the wall-clock trigger, so which events are
           // late depends only on the input order: file mode is deterministic.
-          advance_watermarks(sink);
+          windows.advance_watermarks(sink);
           if (sink.posts.size() + sink.bars.size() >=
               static_cast<size_t>(config.pipeline.batch_size)) {
             ship();
@@ -531,8 +305,8 @@ struct EmbeddedPipeline::Impl {
         break;
       }
       if (std::chrono::steady_clock::now() >= next_trigger) {
-        advance_watermarks(sink);
-        emit_updates(sink);
+        windows.advance_watermarks(sink);
+        windows.emit_updates(sink);
         sink.roll_lake = true;
         if (!checkpoint_path.empty() && std::chrono::steady_clock::now() >= next_checkpoint) {
           sink.checkpoint = make_checkpoint();
@@ -547,7 +321,7 @@ struct EmbeddedPipeline::Impl {
     if (!checkpoint_path.empty() && !all_input_read) {
       // Stopped before the end of the files: keep the open windows for the next run instead of
       // emitting them half-filled.
-      advance_watermarks(sink);
+      windows.advance_watermarks(sink);
       sink.checkpoint = make_checkpoint();
       ship();
       to_sink.close();
@@ -555,8 +329,8 @@ struct EmbeddedPipeline::Impl {
       return;
     }
     // End of input or stop: every open window is emitted once, as final.
-    advance_watermarks(sink);
-    flush_all(sink);
+    windows.advance_watermarks(sink);
+    windows.flush_all(sink);
     finished_cleanly = all_input_read;
     ship();
     to_sink.close();
@@ -582,9 +356,7 @@ struct EmbeddedPipeline::Impl {
     c.posts_next = posts_next;
     c.bars_next = bars_next;
     c.time_shift_ms = time_shift_ms;
-    sentiment_engine.save(c.sentiment_engine);
-    market_engine.save(c.market_engine);
-    signals.save(c.signals);
+    windows.save(c.sentiment_engine, c.market_engine, c.signals);
     return encode_checkpoint(c);
   }
 
@@ -605,8 +377,7 @@ struct EmbeddedPipeline::Impl {
           "another --output-dir",
           checkpoint_path, c->posts_file, c->bars_file));
     }
-    if (!sentiment_engine.restore(c->sentiment_engine) ||
-        !market_engine.restore(c->market_engine) || !signals.restore(c->signals)) {
+    if (!windows.restore(c->sentiment_engine, c->market_engine, c->signals)) {
       throw std::runtime_error(fmt::format(
           "checkpoint '{}' does not match this configuration (window spec?); delete it to start "
           "over",
@@ -624,12 +395,13 @@ struct EmbeddedPipeline::Impl {
     const uint64_t seen =
         s == Stream::kPosts ? metrics.posts_scored.load() : metrics.bars_decoded.load();
     if (warned_replay || seen < 1000) return;
-    if (late_in_first_events * 2 > seen && seen <= 100000) {
+    const uint64_t late = windows.late_events();
+    if (late * 2 > seen && seen <= 100000) {
       warned_replay = true;
       fmt::print(stderr,
                  "warning: {} of the first {} events are late (behind the watermark). If you are "
                  "replaying old data, use --rebase-time so it maps to the present.\n",
-                 late_in_first_events, seen);
+                 late, seen);
     }
   }
 
@@ -696,6 +468,7 @@ struct EmbeddedPipeline::Impl {
   void sink_thread() {
     while (auto batch = to_sink.pop()) {
       try {
+        const auto write_start = std::chrono::steady_clock::now();
         store->write_posts(batch->posts);
         store->write_bars(batch->bars);
         store->write_sentiment_windows(batch->sentiment_windows);
@@ -704,6 +477,8 @@ struct EmbeddedPipeline::Impl {
         store->write_indicators(batch->indicators);
         store->write_fear_greed(batch->fear_greed);
         store->write_correlations(batch->correlations);
+        metrics.observe_sink_write(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - write_start));
         metrics.alerts.fetch_add(batch->alerts.size(), std::memory_order_relaxed);
         metrics.rows_written.fetch_add(batch->posts.size() + batch->bars.size() +
                                            batch->sentiment_windows.size() +
@@ -729,6 +504,7 @@ struct EmbeddedPipeline::Impl {
       } catch (const std::exception& e) {
         // A sink that cannot write must not lose data silently: stop the pipeline loudly.
         fmt::print(stderr, "error: writing results failed: {}\n", e.what());
+        metrics.serving_errors.fetch_add(1, std::memory_order_relaxed);
         sink_error.store(true);
         stop_flag.store(true);
       }
@@ -755,6 +531,7 @@ struct EmbeddedPipeline::Impl {
         if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint, /*flush_store=*/false);
       } catch (const std::exception& e) {
         fmt::print(stderr, "error: writing the lake failed: {}\n", e.what());
+        metrics.lake_errors.fetch_add(1, std::memory_order_relaxed);
         sink_error.store(true);
         stop_flag.store(true);
       }
@@ -781,12 +558,7 @@ struct EmbeddedPipeline::Impl {
   std::unique_ptr<LakeWriter> lake;
   std::unique_ptr<PipelineMetricsSource> metrics_source;
   std::unique_ptr<DashboardService> dashboard;
-  WindowEngine<SentimentAgg> sentiment_engine;
-  WindowEngine<MarketAgg> market_engine;
-  WatermarkTracker posts_watermark;
-  WatermarkTracker bars_watermark;
-  SignalStage signals;
-  uint64_t late_in_first_events = 0;
+  WindowStage windows;
   bool warned_replay = false;
   std::atomic<bool> input_error{false};
   std::atomic<bool> sink_error{false};

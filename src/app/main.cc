@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/process_command.h"
 #include "bus/kafka/produce_command.h"
 #include "serve/serve_command.h"
 #include "sink/lake_command.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   stockpulse::ScoreCommand score(app);
   stockpulse::EvalCommand eval(app);
   stockpulse::ProduceCommand produce(app);
+  stockpulse::ProcessCommand process(app);
   stockpulse::ServeCommand serve(app);
   stockpulse::LakeCommand lake(app);
 
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     if (score.selected()) return score.execute();
     if (eval.selected()) return eval.execute();
     if (produce.selected()) return produce.execute();
+    if (process.selected()) return process.execute();
     if (serve.selected()) return serve.execute();
     if (lake.selected()) return lake.execute();
     // `stockpulse` alone runs the embedded pipeline, as `stockpulse run` does.

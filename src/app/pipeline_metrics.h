@@ -2,11 +2,16 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "common/dead_letter.h"
 
 namespace stockpulse {
+
+// Upper bounds (seconds) of the serving-store write latency histogram.
+inline constexpr std::array<double, 8> kSinkLatencyBuckets{0.001, 0.005, 0.01, 0.05,
+                                                           0.1,   0.5,   1.0,  5.0};
 
 // Counters of a running pipeline, read by the progress line and the final summary.
 // Every stage adds to them with relaxed atomics; readers may see a slightly stale mix.
@@ -26,10 +31,27 @@ struct PipelineMetrics {
   std::atomic<uint64_t> dead_letters{0};
   std::array<std::atomic<uint64_t>, 9> dead_by_reason{};  // indexed by DeadLetterReason
   std::atomic<int64_t> watermark_ms{INT64_MIN};
+  // Serving-store writes: one observation per sink batch.
+  std::atomic<uint64_t> sink_writes{0};
+  std::atomic<uint64_t> sink_write_micros{0};
+  std::array<std::atomic<uint64_t>, kSinkLatencyBuckets.size()> sink_latency_buckets{};
+  std::atomic<uint64_t> serving_errors{0};
+  std::atomic<uint64_t> lake_errors{0};
 
   void count_dead(DeadLetterReason r) {
     dead_letters.fetch_add(1, std::memory_order_relaxed);
     dead_by_reason[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void observe_sink_write(std::chrono::microseconds took) {
+    const double s = static_cast<double>(took.count()) / 1e6;
+    for (size_t i = 0; i < kSinkLatencyBuckets.size(); ++i) {
+      if (s <= kSinkLatencyBuckets[i]) {
+        sink_latency_buckets[i].fetch_add(1, std::memory_order_relaxed);
+        break;
+      }
+    }
+    sink_writes.fetch_add(1, std::memory_order_relaxed);
+    sink_write_micros.fetch_add(static_cast<uint64_t>(took.count()), std::memory_order_relaxed);
   }
   uint64_t late() const { return dead_by_reason[static_cast<size_t>(DeadLetterReason::kLate)]; }
 };

@@ -119,23 +119,24 @@ bool get_optional_row(CheckpointReader& r, std::optional<Row>& row) {
 
 }  // namespace
 
-SignalStage::SignalStage(int64_t slide_ms) : slide_ms_(slide_ms) {}
+SignalStage::SignalStage(int64_t slide_ms, bool market_wide)
+    : slide_ms_(slide_ms), market_wide_(market_wide) {}
 
 SignalStage::Interval& SignalStage::interval_of(EventTime t) {
   return pending_[floor_to(t.value(), slide_ms_) + slide_ms_];
 }
 
 void SignalStage::on_post(const ScoredPost& p) {
-  Interval& in = interval_of(p.post.created_at);
-  const int64_t minute = floor_to(p.post.created_at.value(), kMillisPerMinute);
-  Minute& all = in["*"].minutes[minute];
-  all.sentiment_sum += p.overall.compound;
-  ++all.sentiment_count;
+  on_mention("*", p.post.created_at, p.overall.compound);
   for (const TickerSentiment& t : p.tickers) {
-    Minute& m = in[t.symbol].minutes[minute];
-    m.sentiment_sum += t.scores.compound;
-    ++m.sentiment_count;
+    on_mention(t.symbol, p.post.created_at, t.scores.compound);
   }
+}
+
+void SignalStage::on_mention(const std::string& symbol, EventTime t, double compound) {
+  Minute& m = interval_of(t)[symbol].minutes[floor_to(t.value(), kMillisPerMinute)];
+  m.sentiment_sum += compound;
+  ++m.sentiment_count;
 }
 
 void SignalStage::on_bar(const Bar& b) {
@@ -231,7 +232,7 @@ void SignalStage::process(int64_t end, Interval& interval, SinkBatch& out) {
       }
     }
   }
-  if (any_symbol) {
+  if (any_symbol && market_wide_) {
     if (auto market = fear_greed_.market(end_time)) {
       out.fear_greed.push_back(to_row("*", end_time, *market));
       for (auto& a : alerts_.on_fear_greed("*", *market)) out.alerts.push_back(std::move(a));

@@ -33,10 +33,15 @@ namespace stockpulse {
 // an uninterrupted run. Not thread-safe: window thread only.
 class SignalStage {
  public:
-  explicit SignalStage(int64_t slide_ms);
+  // market_wide=false leaves out the whole-market Fear & Greed row ("*") and its alerts: a stage
+  // that sees only some symbols (one Kafka partition of them) cannot compute it.
+  explicit SignalStage(int64_t slide_ms, bool market_wide = true);
 
   void on_post(const ScoredPost& p);  // per-minute sentiment of each ticker and of "*"
-  void on_bar(const Bar& b);          // per-minute close
+  // One post's sentiment for one key ("*" or a ticker): on_post() is on_mention() for "*" with
+  // the overall score and for each ticker with its clause score.
+  void on_mention(const std::string& symbol, EventTime t, double compound);
+  void on_bar(const Bar& b);  // per-minute close
   void on_final(const SentimentWindowRow& r);
   void on_final(const MarketWindowRow& r);
 
@@ -75,6 +80,7 @@ class SignalStage {
   void process(int64_t end, Interval& interval, SinkBatch& out);
 
   int64_t slide_ms_;
+  bool market_wide_;
   std::map<int64_t, Interval> pending_;  // by interval end
   std::unordered_map<std::string, IndicatorState> indicators_;
   CorrelationTracker correlation_;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace stockpulse {
@@ -222,8 +223,17 @@ Result<size_t, std::string> KafkaConsumer::poll_batch(size_t max_records,
 }
 
 Result<KafkaOk, std::string> KafkaConsumer::commit(std::string_view topic, PartitionId partition,
-                                                   Offset next_offset, CommitMode mode) {
+                                                   Offset next_offset, CommitMode mode,
+                                                   std::string_view metadata) {
   PartitionList list = one_partition(topic, partition, next_offset.value());
+  if (!metadata.empty()) {
+    // The list owns its metadata and frees it with free().
+    rd_kafka_topic_partition_t& tp = list->elems[0];
+    tp.metadata = std::malloc(metadata.size());
+    if (tp.metadata == nullptr) return Err(std::string("out of memory"));
+    std::memcpy(tp.metadata, metadata.data(), metadata.size());
+    tp.metadata_size = metadata.size();
+  }
   const rd_kafka_resp_err_t err =
       rd_kafka_commit(rk_, list.get(), mode == CommitMode::kAsync ? 1 : 0);
   if (err) {
@@ -240,6 +250,13 @@ Result<KafkaOk, std::string> KafkaConsumer::commit(std::string_view topic, Parti
 
 Result<std::optional<Offset>, std::string> KafkaConsumer::committed(
     std::string_view topic, PartitionId partition, std::chrono::milliseconds timeout) {
+  auto c = committed_with_metadata(topic, partition, timeout);
+  if (!c.ok()) return Err(c.error());
+  return c.value().offset;
+}
+
+Result<KafkaConsumer::Committed, std::string> KafkaConsumer::committed_with_metadata(
+    std::string_view topic, PartitionId partition, std::chrono::milliseconds timeout) {
   PartitionList list = one_partition(topic, partition, RD_KAFKA_OFFSET_INVALID);
   if (rd_kafka_resp_err_t err = rd_kafka_committed(rk_, list.get(), to_ms(timeout)); err) {
     return Err(fmt::format("cannot read committed offset of {} [{}]: {}", topic, partition.value(),
@@ -250,8 +267,12 @@ Result<std::optional<Offset>, std::string> KafkaConsumer::committed(
     return Err(fmt::format("cannot read committed offset of {} [{}]: {}", topic, partition.value(),
                            rd_kafka_err2str(tp.err)));
   }
-  if (tp.offset < 0) return std::optional<Offset>();
-  return std::optional<Offset>(Offset(tp.offset));
+  Committed c;
+  if (tp.offset >= 0) c.offset = Offset(tp.offset);
+  if (tp.metadata != nullptr && tp.metadata_size > 0) {
+    c.metadata.assign(static_cast<const char*>(tp.metadata), tp.metadata_size);
+  }
+  return c;
 }
 
 Result<KafkaOk, std::string> KafkaConsumer::seek(std::string_view topic, PartitionId partition,

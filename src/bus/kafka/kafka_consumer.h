@@ -118,13 +118,25 @@ class KafkaConsumer {
 
   // Commits `next_offset` (the offset of the next message to read, i.e. last processed + 1) for
   // one partition of this member's assignment.
+  // `metadata` is stored with the offset by the group coordinator (Kafka's offset metadata,
+  // bounded by the broker's offset.metadata.max.bytes, 4096 by default).
   Result<KafkaOk, std::string> commit(std::string_view topic, PartitionId partition,
-                                      Offset next_offset, CommitMode mode = CommitMode::kSync);
+                                      Offset next_offset, CommitMode mode = CommitMode::kSync,
+                                      std::string_view metadata = {});
 
   // The group's committed offset of a partition, nullopt when there is none.
   Result<std::optional<Offset>, std::string> committed(std::string_view topic,
                                                        PartitionId partition,
                                                        std::chrono::milliseconds timeout);
+
+  struct Committed {
+    std::optional<Offset> offset;  // nullopt: nothing committed
+    std::string metadata;
+  };
+  // The committed offset together with the metadata committed with it.
+  Result<Committed, std::string> committed_with_metadata(std::string_view topic,
+                                                         PartitionId partition,
+                                                         std::chrono::milliseconds timeout);
 
   // Moves the read position of an assigned partition; the next poll_batch() reads from `offset`.
   Result<KafkaOk, std::string> seek(std::string_view topic, PartitionId partition, Offset offset,

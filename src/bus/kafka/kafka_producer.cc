@@ -64,6 +64,13 @@ void KafkaProducer::record_delivery(const rd_kafka_message_t* msg) noexcept {
   // Runs inside librdkafka's C call stack: nothing may throw out of here.
   try {
     std::lock_guard lock(mu_);
+    if (auto* receipt = static_cast<DeliveryReceipt*>(msg->_private)) {
+      receipt->done = true;
+      receipt->ok = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR;
+      receipt->partition = msg->partition;
+      receipt->offset = msg->offset;
+      if (!receipt->ok) receipt->error = rd_kafka_err2str(msg->err);
+    }
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++counts_.delivered;
       return;
@@ -77,7 +84,8 @@ void KafkaProducer::record_delivery(const rd_kafka_message_t* msg) noexcept {
 }
 
 Result<KafkaOk, std::string> KafkaProducer::produce(std::string_view topic, std::string_view key,
-                                                    std::string_view value) {
+                                                    std::string_view value, int32_t partition,
+                                                    DeliveryReceipt* receipt) {
   const std::string topic_name(topic);
   const auto deadline = std::chrono::steady_clock::now() + options_.max_block;
   bool waited = false;
@@ -86,10 +94,12 @@ Result<KafkaOk, std::string> KafkaProducer::produce(std::string_view topic, std:
     // RD_KAFKA_MSG_F_COPY: the caller's buffers may be reused as soon as we return.
     if (key.empty()) {
       err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+                              RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_OPAQUE(receipt),
                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     } else {
       err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic_name.c_str()),
+                              RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_OPAQUE(receipt),
                               RD_KAFKA_V_KEY(key.data(), key.size()),
                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);

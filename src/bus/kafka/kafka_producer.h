@@ -38,6 +38,15 @@ struct DeliveryCounts {
   uint64_t in_flight() const { return produced - delivered - failed; }
 };
 
+// Where one message ended up, filled in by its delivery report.
+struct DeliveryReceipt {
+  bool done = false;
+  bool ok = false;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string error;
+};
+
 // An idempotent Kafka producer (enable.idempotence=true, acks=all): librdkafka retries on its own
 // and the broker drops duplicates of retried batches, so a broker outage costs latency, not
 // messages, and per-partition order is kept. Every message gets a delivery report that is checked
@@ -58,8 +67,14 @@ class KafkaProducer {
   // Queues one message; an empty key is sent as no key (spread over partitions). Waits while the
   // local queue is full, serving delivery reports, for at most options.max_block. Errors: queue
   // still full after max_block, unknown topic, message too large, fatal producer error.
+  // `partition`: the partition to write to; by default the partitioner picks it from the key
+  // (murmur2, as the Java client does).
+  // `receipt`, when given, is filled in by the message's delivery report (inside poll()/flush());
+  // it must outlive the delivery.
   Result<KafkaOk, std::string> produce(std::string_view topic, std::string_view key,
-                                       std::string_view value);
+                                       std::string_view value,
+                                       int32_t partition = RD_KAFKA_PARTITION_UA,
+                                       DeliveryReceipt* receipt = nullptr);
 
   // Serves delivery reports for up to `timeout`.
   void poll(std::chrono::milliseconds timeout);

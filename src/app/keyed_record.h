@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/events.h"
+
+namespace stockpulse {
+
+// What the Kafka processor's ingest stage writes to the keyed topic, one message per window key:
+//   kPost     key "*": the whole scored post (overall score, every ticker). Its owner feeds the
+//             market-wide window and writes the post to the serving store and the lake.
+//   kMention  key = ticker: the post with that ticker's clause score, for the ticker's window.
+//   kBar      key = symbol: the bar.
+// Every window key thus lives in exactly one partition of the keyed topic, with the bars of the
+// same symbol, so per-partition state is complete. `sub` numbers the messages made from one input
+// record (0 for the post or bar, 1.. for its mentions): with the record's source position it
+// orders them, which is how the window stage recognises a message re-sent after a crash of the
+// ingest stage.
+struct KeyedRecord {
+  enum class Kind : uint8_t { kPost = 0, kMention = 1, kBar = 2 };
+  Kind kind = Kind::kPost;
+  uint32_t sub = 0;
+  ScoredPost post;  // kPost, kMention (mention: tickers holds just the one ticker)
+  Bar bar;          // kBar
+};
+
+// Binary, versioned, internal to stockpulse (doubles travel bit-exact, so results equal those of
+// the embedded pipeline). Appends to `out`.
+void encode_keyed(const KeyedRecord& r, std::string& out);
+// nullopt for anything that is not a keyed record of this version.
+std::optional<KeyedRecord> decode_keyed(std::string_view in);
+
+}  // namespace stockpulse

@@ -1,0 +1,126 @@
+#include "app/process_command.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+
+#include "common/clock.h"
+
+namespace stockpulse {
+
+namespace {
+
+std::atomic<KafkaProcessor*> g_processor{nullptr};
+std::atomic<int> g_signals{0};
+
+extern "C" void on_process_signal(int) {
+  // A second signal while draining leaves at once (the committed state stays consistent).
+  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
+  if (KafkaProcessor* p = g_processor.load()) p->request_stop();
+}
+
+}  // namespace
+
+ProcessCommand::ProcessCommand(CLI::App& app) {
+  cmd_ = app.add_subcommand(
+      "process",
+      "Run as one member of a processing group on Kafka: consume `tweets` and `stock-prices`,\n"
+      "window them per symbol (state per partition, snapshotted to Kafka) and write the serving\n"
+      "store, the lake and the result topics. Start N of them with one --group to share the work;\n"
+      "a member that dies is replaced without losing or doubling a row.\n"
+      "Kafka credentials come only from KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD.");
+  cmd_->add_option("--kafka", options_.connection.brokers, "Kafka brokers HOST:PORT[,HOST:PORT]")
+      ->required();
+  cmd_->add_option("--group", options_.group,
+                   "Consumer group id; members with the same id share the partitions "
+                   "[stockpulse]");
+  cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")
+      ->check(CLI::ExistingFile);
+  cmd_->add_option("--posts-topic", options_.posts_topic, "Topic of posts [tweets]");
+  cmd_->add_option("--bars-topic", options_.bars_topic, "Topic of bars [stock-prices]");
+  cmd_->add_option("--keyed-topic", options_.keyed_topic,
+                   "Internal topic of records re-keyed by window key [stockpulse-keyed]");
+  cmd_->add_option("--state-topic", options_.state_topic,
+                   "Internal topic of window-state snapshots [stockpulse-state]");
+  cmd_->add_option("--sentiment-topic", options_.sentiment_topic,
+                   "Result topic of final sentiment windows [stockpulse-sentiment-windows]");
+  cmd_->add_option("--trends-topic", options_.trends_topic,
+                   "Result topic of final market windows [stockpulse-market-trends]");
+  cmd_->add_option("--alerts-topic", options_.alerts_topic,
+                   "Result topic of alerts [stockpulse-alerts]");
+  cmd_->add_option("--dead-letter-topic", options_.dead_letter_topic,
+                   "Topic of rejected records [stockpulse-dead-letters]");
+  cmd_->add_option("--kafka-property", kafka_properties_,
+                   "librdkafka property KEY=VALUE (repeatable)");
+  cmd_->add_option("--checkpoint-interval", checkpoint_s_,
+                   "Seconds between state snapshots and offset commits [5]")
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd_->add_option("--exit-when-idle", exit_when_idle_s_,
+                   "Stop after this many seconds without input, emitting every open window "
+                   "as final (batch runs); 0 = run until stopped [0]")
+      ->check(CLI::NonNegativeNumber);
+  auto add = [&](CLI::Option* o, std::function<void(Config&)> apply) {
+    overrides_.emplace_back(o, std::move(apply));
+  };
+  Config& f = flags_;
+  add(cmd_->add_option("--serving", f.run.serving,
+                       "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB or none "
+                       "[sqlite:OUTPUT_DIR/serving.db]"),
+      [&f](Config& c) { c.run.serving = f.run.serving; });
+  add(cmd_->add_option("--lake", f.run.lake, "Parquet lake folder, or none [OUTPUT_DIR/lake]"),
+      [&f](Config& c) { c.run.lake = f.run.lake; });
+  add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
+                       "Folder for default outputs [stockpulse-data]"),
+      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
+  add(cmd_->add_option("--trigger-ms", f.run.trigger_interval_ms,
+                       "How often changed windows are emitted (update mode) [1000]"),
+      [&f](Config& c) { c.run.trigger_interval_ms = f.run.trigger_interval_ms; });
+  add(cmd_->add_option("-d,--duration", f.run.duration_s,
+                       "Stop after this many seconds (0: never)"),
+      [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
+  add(cmd_->add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance"),
+      [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
+  add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
+      [&f](Config& c) { c.window.size_s = f.window.size_s; });
+  add(cmd_->add_option("--slide", f.window.slide_s, "Window slide in seconds [60]"),
+      [&f](Config& c) { c.window.slide_s = f.window.slide_s; });
+  add(cmd_->add_option("--lateness", f.window.allowed_lateness_s,
+                       "Allowed lateness in seconds [600]"),
+      [&f](Config& c) { c.window.allowed_lateness_s = f.window.allowed_lateness_s; });
+  add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"),
+      [](Config& c) { c.run.progress = false; });
+}
+
+int ProcessCommand::execute() {
+  Config c = config_file_.empty() ? Config{} : load_config_file(config_file_);
+  for (const auto& [opt, apply] : overrides_) {
+    if (opt->count() > 0) apply(c);
+  }
+  ProcessOptions o = options_;
+  for (const auto& s : kafka_properties_) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw std::runtime_error(fmt::format("--kafka-property '{}': expected KEY=VALUE", s));
+    }
+    o.connection.properties.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  o.checkpoint_interval = std::chrono::milliseconds(static_cast<int64_t>(checkpoint_s_ * 1000));
+  o.exit_when_idle = std::chrono::milliseconds(static_cast<int64_t>(exit_when_idle_s_ * 1000));
+  SystemClock clock;
+  KafkaProcessor processor(c, o, clock);
+  fmt::print(stderr, "stockpulse: processing {} and {} from {} as a member of group '{}'\n",
+             o.posts_topic, o.bars_topic, o.connection.brokers, o.group);
+  g_signals.store(0);
+  g_processor.store(&processor);
+  auto old_int = std::signal(SIGINT, on_process_signal);
+  auto old_term = std::signal(SIGTERM, on_process_signal);
+  const int rc = processor.run();
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  g_processor.store(nullptr);
+  return rc;
+}
+
+}  // namespace stockpulse
