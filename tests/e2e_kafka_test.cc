@@ -2,6 +2,7 @@
 // 6 partitions per input topic) started as a separate process. `stockpulse process` members must
 // leave serving tables equal, row for row, to an embedded file-mode run of the same data, whatever
 // happens to them or to the brokers meanwhile.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -83,13 +84,17 @@ void embedded_reference(const Dataset& d, const std::filesystem::path& out) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
 
-void produce(const Cluster& c, const Dataset& d) {
-  for (const auto& [kind, path, topic] :
-       {std::tuple{"posts", d.posts, "tweets"}, std::tuple{"bars", d.bars, "stock-prices"}}) {
-    const auto r = run(binary() + " produce " + kind + " --from " + path.string() +
-                       " --to kafka://" + c.bootstraps() + "/" + topic);
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-  }
+// Bars at once, then posts at `posts_per_s` in the background (the returned producer process):
+// the processors work while data arrives. The mock cluster keeps about 5 MB per partition and
+// drops older messages, so a test's whole input must stay well below that per partition.
+pid_t produce(const Cluster& c, const Dataset& d, int posts_per_s,
+              const std::filesystem::path& log) {
+  const auto r = run(binary() + " produce bars --from " + d.bars.string() + " --to kafka://" +
+                     c.bootstraps() + "/stock-prices");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return spawn({binary(), "produce", "posts", "--from", d.posts.string(), "--rate",
+                std::to_string(posts_per_s), "--to", "kafka://" + c.bootstraps() + "/tweets"},
+               log.string());
 }
 
 std::vector<std::string> processor(const Cluster& c, const std::filesystem::path& dir,
@@ -139,24 +144,27 @@ void expect_lake_holds_every_post_once(const std::filesystem::path& lake, size_t
 
 TEST(Kafka, TwoProcessorsOneKilledAndRestartedEqualTheEmbeddedRun) {
   const auto dir = scratch("kafka_failover");
-  const Dataset d = generate(dir, 200000, 11);
+  const Dataset d = generate(dir, 16000, 11);
   embedded_reference(d, dir / "ref");
   Cluster cluster(dir);
   ASSERT_FALSE(cluster.bootstraps().empty()) << slurp(dir / "cluster.log");
-  produce(cluster, d);
+  const pid_t producer = produce(cluster, d, 1000, dir / "produce.log");
+  ASSERT_GT(producer, 0);
 
   const auto a_log = (dir / "a.log").string(), b_log = (dir / "b.log").string();
   const pid_t a = spawn(processor(cluster, dir, "g1", 20), a_log);
   const pid_t b = spawn(processor(cluster, dir, "g1", 20), b_log);
   ASSERT_GT(a, 0);
   ASSERT_GT(b, 0);
-  // Let both join, take partitions and commit a few snapshots, then kill one without warning.
-  std::this_thread::sleep_for(4s);
+  // Let both join, take partitions and commit a few snapshots, then kill one without warning
+  // while posts still arrive.
+  std::this_thread::sleep_for(7s);
   ASSERT_EQ(kill(a, SIGKILL), 0);
   ASSERT_EQ(wait_exit(a), -SIGKILL) << "processor A ended before it could be killed\n"
                                     << slurp(a_log);
   const pid_t a2 = spawn(processor(cluster, dir, "g1", 20), a_log);
   ASSERT_GT(a2, 0);
+  EXPECT_EQ(wait_exit(producer), 0) << slurp(dir / "produce.log");
   EXPECT_EQ(wait_exit(a2), 0) << slurp(a_log);
   EXPECT_EQ(wait_exit(b), 0) << slurp(b_log);
 
@@ -169,18 +177,20 @@ TEST(Kafka, TwoProcessorsOneKilledAndRestartedEqualTheEmbeddedRun) {
 
 TEST(Kafka, BrokerDownAndUpDuringARunLosesNothingAndDoublesNothing) {
   const auto dir = scratch("kafka_broker_down");
-  const Dataset d = generate(dir, 100000, 12);
+  const Dataset d = generate(dir, 12000, 12);
   embedded_reference(d, dir / "ref");
   Cluster cluster(dir);
   ASSERT_FALSE(cluster.bootstraps().empty()) << slurp(dir / "cluster.log");
-  produce(cluster, d);
+  const pid_t producer = produce(cluster, d, 1000, dir / "produce.log");
+  ASSERT_GT(producer, 0);
   const auto log = (dir / "p.log").string();
   const pid_t p = spawn(processor(cluster, dir, "g2", 15), log);
   ASSERT_GT(p, 0);
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(5s);
   cluster.control("down 2");
   std::this_thread::sleep_for(4s);
   cluster.control("up 2");
+  EXPECT_EQ(wait_exit(producer), 0) << slurp(dir / "produce.log");
   EXPECT_EQ(wait_exit(p), 0) << slurp(log);
   expect_same_tables(dir / "ref/serving.db", dir / "kafka.db");
   expect_lake_holds_every_post_once(dir / "lake", count_lines(d.posts));
