@@ -15,8 +15,13 @@ std::string Config::serving_url() const {
 
 std::string Config::lake_root() const {
   if (run.lake == "none") return "";
-  if (!run.lake.empty()) return run.lake;
+  // An S3 lake is staged locally first: the folder is what restarts and retries rely on.
+  if (!run.lake.empty() && !run.lake.starts_with("s3://")) return run.lake;
   return run.output_dir + "/lake";
+}
+
+std::string Config::lake_bucket_url() const {
+  return run.lake.starts_with("s3://") ? run.lake : "";
 }
 
 std::string Config::dead_letter_path() const {

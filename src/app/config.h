@@ -16,7 +16,7 @@ struct Config {
     uint64_t seed = 42;
     std::string output_dir = "stockpulse-data";
     std::string serving;      // "" -> sqlite:<output_dir>/serving.db; "none" disables
-    std::string lake;         // "" -> <output_dir>/lake; "none" disables
+    std::string lake;         // "" -> <output_dir>/lake; s3://BUCKET/PREFIX; "none" disables
     std::string dead_letter;  // "" -> <output_dir>/dead_letter.jsonl
     int64_t trigger_interval_ms = 1000;
     bool progress = true;
@@ -79,7 +79,10 @@ struct Config {
 
   // Paths with defaults resolved against output_dir.
   std::string serving_url() const;
-  std::string lake_root() const;  // "" when disabled
+  // The local lake folder, "" when disabled; with an S3 lake, the local staging folder.
+  std::string lake_root() const;
+  // "s3://BUCKET/PREFIX" when the lake goes to S3, else "".
+  std::string lake_bucket_url() const;
   std::string dead_letter_path() const;
   std::string checkpoint_path() const;  // "" when disabled or not in file mode
 

@@ -13,6 +13,7 @@
 
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
+#include "app/lake_sink.h"
 #include "app/pipeline_checkpoint.h"
 #include "app/pipeline_metrics_source.h"
 #include "app/stage_batches.h"
@@ -537,7 +538,8 @@ struct EmbeddedPipeline::Impl {
       }
     }
     try {
-      lake->close();
+      // With an S3 lake this also waits for the uploads.
+      if (!lake_sink->close()) sink_error.store(true);
     } catch (const std::exception& e) {
       fmt::print(stderr, "error: closing the lake failed: {}\n", e.what());
       sink_error.store(true);
@@ -555,7 +557,8 @@ struct EmbeddedPipeline::Impl {
   DeadLetterWriter dead;
   std::unique_ptr<SentimentStack> sentiment;
   std::unique_ptr<ServingStore> store;
-  std::unique_ptr<LakeWriter> lake;
+  std::unique_ptr<LakeSink> lake_sink;
+  LakeWriter* lake = nullptr;  // lake_sink's writer
   std::unique_ptr<PipelineMetricsSource> metrics_source;
   std::unique_ptr<DashboardService> dashboard;
   WindowStage windows;
@@ -639,14 +642,8 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   }
   impl_->sentiment = std::make_unique<SentimentStack>(config_.sentiment, config_.sources.symbols);
   impl_->store = open_serving_store(config_.serving_url());
-  if (!config_.lake_root().empty()) {
-    LakeOptions lo;
-    lo.root = config_.lake_root();
-    lo.roll_bytes = static_cast<uint64_t>(config_.lake.roll_mb) << 20;
-    lo.roll_age_ms = config_.lake.roll_age_s * kMillisPerSecond;
-    lo.clock = &clock_;
-    impl_->lake = std::make_unique<LakeWriter>(lo);
-  }
+  impl_->lake_sink = open_lake_sink(config_, clock_);
+  if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
   const std::string url = config_.serving_url();
   if (config_.serve.dashboard && url.rfind("sqlite:", 0) == 0) {
     Impl* im = impl_.get();

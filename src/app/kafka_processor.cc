@@ -15,6 +15,7 @@
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
 #include "app/keyed_record.h"
+#include "app/lake_sink.h"
 #include "app/sentiment_stack.h"
 #include "app/window_stage.h"
 #include "bus/kafka/kafka_consumer.h"
@@ -730,7 +731,8 @@ struct KafkaProcessor::Impl {
   std::atomic<bool> failed{false};
   std::unique_ptr<SentimentStack> sentiment;
   std::unique_ptr<ServingStore> store;
-  std::unique_ptr<LakeWriter> lake;
+  std::unique_ptr<LakeSink> lake_sink;
+  LakeWriter* lake = nullptr;  // lake_sink's writer
   std::unique_ptr<KafkaProducer> ingest_producer;
   std::unique_ptr<KafkaProducer> windows_producer;
   std::unique_ptr<KafkaPartitionReader> reader;
@@ -772,14 +774,8 @@ KafkaProcessor::KafkaProcessor(Config config, ProcessOptions options, const Cloc
   const std::string url = config_.serving_url();
   if (url.rfind("sqlite:", 0) == 0) std::filesystem::create_directories(config_.run.output_dir);
   impl_->store = open_serving_store(url);
-  if (!config_.lake_root().empty()) {
-    LakeOptions lo;
-    lo.root = config_.lake_root();
-    lo.roll_bytes = static_cast<uint64_t>(config_.lake.roll_mb) << 20;
-    lo.roll_age_ms = config_.lake.roll_age_s * kMillisPerSecond;
-    lo.clock = &clock_;
-    impl_->lake = std::make_unique<LakeWriter>(lo);
-  }
+  impl_->lake_sink = open_lake_sink(config_, clock_);
+  if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
   KafkaProducerOptions po;
   po.connection = options_.connection;
   for (auto* p : {&impl_->ingest_producer, &impl_->windows_producer}) {
@@ -818,6 +814,7 @@ int KafkaProcessor::run() {
   }
   ingest.join();
   windows.join();
+  if (im.lake_sink && !im.lake_sink->close()) im.failed.store(true);
   for (auto* p : {im.ingest_producer.get(), im.windows_producer.get()}) {
     if (!p->flush(kKafkaTimeout)) {
       fmt::print(stderr, "error: not every result or dead letter was delivered: {}\n",

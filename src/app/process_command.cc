@@ -69,7 +69,9 @@ ProcessCommand::ProcessCommand(CLI::App& app) {
                        "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB or none "
                        "[sqlite:OUTPUT_DIR/serving.db]"),
       [&f](Config& c) { c.run.serving = f.run.serving; });
-  add(cmd_->add_option("--lake", f.run.lake, "Parquet lake folder, or none [OUTPUT_DIR/lake]"),
+  add(cmd_->add_option("--lake", f.run.lake,
+                       "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "
+                       "keys from AWS_* variables), or none [OUTPUT_DIR/lake]"),
       [&f](Config& c) { c.run.lake = f.run.lake; });
   add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
                        "Folder for default outputs [stockpulse-data]"),

@@ -66,7 +66,9 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--serving", f.run.serving,
                        "Serving store URL: sqlite:PATH or none [sqlite:OUTPUT_DIR/serving.db]"),
       [&f](Config& c) { c.run.serving = f.run.serving; });
-  add(cmd_->add_option("--lake", f.run.lake, "Parquet lake folder, or none [OUTPUT_DIR/lake]"),
+  add(cmd_->add_option("--lake", f.run.lake,
+                       "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "
+                       "keys from AWS_* variables), or none [OUTPUT_DIR/lake]"),
       [&f](Config& c) { c.run.lake = f.run.lake; });
   add(cmd_->add_option("--dead-letter", f.run.dead_letter,
                        "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
@@ -196,8 +198,9 @@ int RunCommand::execute() {
     fmt::print(stderr, "  dead letters by reason:{}\n", by_reason);
   }
   fmt::print(stderr, "  serving store: {}\n", config.serving_url());
-  fmt::print(stderr, "  lake:          {}\n",
-             config.lake_root().empty() ? std::string("disabled") : config.lake_root());
+  fmt::print(stderr, "  lake:          {}{}\n",
+             config.lake_root().empty() ? std::string("disabled") : config.lake_root(),
+             config.lake_bucket_url().empty() ? "" : " -> " + config.lake_bucket_url());
   fmt::print(stderr, "  dead letters:  {}\n", config.dead_letter_path());
   return rc;
 }
