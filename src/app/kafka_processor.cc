@@ -177,6 +177,9 @@ struct KafkaProcessor::Impl {
       if (!lost) commit_ingest(&parts);
       for (const auto& tp : parts) ingest_positions.erase({tp.topic, tp.partition.value()});
     };
+    auto partitions_of_keyed = ingest_producer->partition_count(options.keyed_topic, kKafkaTimeout);
+    if (!partitions_of_keyed.ok()) return fail("ingest: " + partitions_of_keyed.error());
+    keyed_partitions = partitions_of_keyed.value();
     auto consumer = KafkaConsumer::create(std::move(co));
     if (!consumer.ok()) return fail("ingest: " + consumer.error());
     ingest_consumer = consumer.value().get();
@@ -242,18 +245,28 @@ struct KafkaProcessor::Impl {
     ingest_consumer = nullptr;
   }
 
-  // One message per window key: the post to "*", each ticker's mention to the ticker, bars to
-  // their symbol.
+  // The scored post itself goes to the keyed partition of its source partition (so one member
+  // at a time archives each source partition, and lake files named by source offsets stay
+  // unique); its window contributions go by key: the overall score to "*", each ticker's score to
+  // the ticker. Contributions carry no text: they only feed windows. Bars go to their symbol.
   bool send_keyed(EnrichedBatch& out) {
     KeyedRecord k;
     for (ScoredPost& p : out.posts) {
       k.kind = KeyedRecord::Kind::kPost;
       k.sub = 0;
       k.post = p;
-      if (!produce_keyed(kMarketKey, k)) return false;
+      const int32_t home = p.post.position.partition.value() % keyed_partitions;
+      if (!produce_keyed(p.tickers.empty() ? p.post.id : p.tickers[0].symbol, k, home)) {
+        return false;
+      }
       k.kind = KeyedRecord::Kind::kMention;
+      k.post.post.text.clear();
+      k.post.post.user.clear();
+      k.post.tickers.assign(1, TickerSentiment{kMarketKey, p.overall});
+      k.sub = 1;
+      if (!produce_keyed(kMarketKey, k)) return false;
       for (size_t t = 0; t < p.tickers.size(); ++t) {
-        k.sub = static_cast<uint32_t>(t + 1);
+        k.sub = static_cast<uint32_t>(t + 2);
         k.post.tickers.assign(1, p.tickers[t]);
         if (!produce_keyed(p.tickers[t].symbol, k)) return false;
       }
@@ -268,10 +281,11 @@ struct KafkaProcessor::Impl {
     return true;
   }
 
-  bool produce_keyed(const std::string& key, const KeyedRecord& k) {
+  bool produce_keyed(const std::string& key, const KeyedRecord& k,
+                     int32_t partition = RD_KAFKA_PARTITION_UA) {
     keyed_buffer.clear();
     encode_keyed(k, keyed_buffer);
-    auto r = ingest_producer->produce(options.keyed_topic, key, keyed_buffer);
+    auto r = ingest_producer->produce(options.keyed_topic, key, keyed_buffer, partition);
     if (!r.ok()) {
       fail("ingest: " + r.error());
       return false;
@@ -433,7 +447,7 @@ struct KafkaProcessor::Impl {
     touched.push_back(id);
     switch (k->kind) {
       case KeyedRecord::Kind::kPost:
-        st.stage.add_post_overall(k->post, sink, letters);
+        sink.posts.push_back(std::move(k->post));
         break;
       case KeyedRecord::Kind::kMention:
         if (!k->post.tickers.empty()) {
@@ -743,6 +757,7 @@ struct KafkaProcessor::Impl {
   uint64_t ingest_failures = 0;
   uint64_t windows_failures = 0;
   std::string keyed_buffer;
+  int32_t keyed_partitions = 1;
   // Windows: state per assigned keyed partition.
   std::unordered_map<int32_t, std::unique_ptr<PartitionState>> partitions;
   std::vector<int32_t> touched;
@@ -778,6 +793,9 @@ KafkaProcessor::KafkaProcessor(Config config, ProcessOptions options, const Cloc
   if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
   KafkaProducerOptions po;
   po.connection = options_.connection;
+  // Internal topics and results are compressed unless the user says otherwise (their properties
+  // come after this one): keyed records repeat symbols and field layouts.
+  po.connection.properties.insert(po.connection.properties.begin(), {"compression.codec", "lz4"});
   for (auto* p : {&impl_->ingest_producer, &impl_->windows_producer}) {
     auto r = KafkaProducer::create(po);
     if (!r.ok()) throw std::runtime_error("cannot create a Kafka producer: " + r.error());

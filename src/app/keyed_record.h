@@ -9,14 +9,16 @@
 
 namespace stockpulse {
 
-// What the Kafka processor's ingest stage writes to the keyed topic, one message per window key:
-//   kPost     key "*": the whole scored post (overall score, every ticker). Its owner feeds the
-//             market-wide window and writes the post to the serving store and the lake.
-//   kMention  key = ticker: the post with that ticker's clause score, for the ticker's window.
+// What the Kafka processor's ingest stage writes to the keyed topic:
+//   kPost     the whole scored post, to the keyed partition of its source partition; its owner
+//             writes it to the serving store and the lake.
+//   kMention  one window contribution of a post, keyed by window key: "*" with the overall score,
+//             or a ticker with its clause score (post.tickers holds that one entry; the post's
+//             text is left out).
 //   kBar      key = symbol: the bar.
 // Every window key thus lives in exactly one partition of the keyed topic, with the bars of the
 // same symbol, so per-partition state is complete. `sub` numbers the messages made from one input
-// record (0 for the post or bar, 1.. for its mentions): with the record's source position it
+// record (0 for the post or bar, 1 for its "*" mention, 2.. for its tickers): with the record's source position it
 // orders them, which is how the window stage recognises a message re-sent after a crash of the
 // ingest stage.
 struct KeyedRecord {

@@ -154,6 +154,30 @@ DeliveryCounts KafkaProducer::counts() const {
   return counts_;
 }
 
+Result<int32_t, std::string> KafkaProducer::partition_count(std::string_view topic,
+                                                            std::chrono::milliseconds timeout) {
+  const std::string name(topic);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+  if (rkt == nullptr) return Err(fmt::format("cannot look up topic {}", name));
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt, &md, to_ms(timeout));
+  rd_kafka_topic_destroy(rkt);
+  if (err) return Err(fmt::format("metadata of topic {}: {}", name, rd_kafka_err2str(err)));
+  int32_t count = 0;
+  std::string why;
+  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    count = md->topics[0].partition_cnt;
+  } else if (md->topic_cnt == 1) {
+    why = rd_kafka_err2str(md->topics[0].err);
+  }
+  rd_kafka_metadata_destroy(md);
+  if (count <= 0) {
+    return Err(fmt::format("topic {} does not exist or has no partitions{}{}", name,
+                           why.empty() ? "" : ": ", why));
+  }
+  return count;
+}
+
 std::optional<std::string> KafkaProducer::fatal_error() const {
   char buf[512];
   if (rd_kafka_fatal_error(rk_, buf, sizeof buf) == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;

@@ -85,6 +85,10 @@ class KafkaProducer {
 
   DeliveryCounts counts() const;
 
+  // The number of partitions of a topic, from the cluster's metadata.
+  Result<int32_t, std::string> partition_count(std::string_view topic,
+                                               std::chrono::milliseconds timeout);
+
   // librdkafka's fatal error (e.g. the idempotent producer lost its guarantees), if any.
   std::optional<std::string> fatal_error() const;
 
