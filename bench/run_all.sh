@@ -22,6 +22,9 @@ for b in src/decode/sp_decode_benchmark src/sentiment/sp_sentiment_benchmark \
 done
 echo; echo "== sinks vs 500,000 posts/s (SQLite, ClickHouse, lake)"; "$root/bench/sink_throughput.sh" "$build"
 echo
+echo "== Kafka: 1 and 2 processors through the mock cluster, produce -> store latency at 20,000 posts/s"
+/usr/bin/python3 "$root/bench/kafka_bench.py" "$build" 60000 20000 8
+echo
 echo "== dashboard: ingest -> live update delay at 10,000 posts/s (default trigger, then 250 ms)"
 /usr/bin/python3 "$root/bench/dashboard_latency.py" "$build" 10000 15 1000
 /usr/bin/python3 "$root/bench/dashboard_latency.py" "$build" 10000 15 250

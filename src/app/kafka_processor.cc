@@ -353,6 +353,8 @@ struct KafkaProcessor::Impl {
       letters.clear();
       touched.clear();
       for (const ConsumedRecord& r : batch.records) apply(batch, r, letters);
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
       for (int32_t id : touched) {
         if (auto it = partitions.find(id); it != partitions.end()) {
           it->second->stage.advance_watermarks(sink);
@@ -444,7 +446,7 @@ struct KafkaProcessor::Impl {
       }
       applied->second = mark;
     }
-    touched.push_back(id);
+    if (touched.empty() || touched.back() != id) touched.push_back(id);
     switch (k->kind) {
       case KeyedRecord::Kind::kPost:
         sink.posts.push_back(std::move(k->post));
