@@ -15,7 +15,7 @@ echo "== sentiment: stockpulse vs NLTK"
 "$root/bench/sentiment_vs_nltk.sh" "$build" 100000
 for b in src/decode/sp_decode_benchmark src/sentiment/sp_sentiment_benchmark \
          src/window/sp_window_benchmark src/analytics/sp_analytics_benchmark \
-         src/sink/sp_sink_benchmark src/serve/sp_serve_benchmark; do
+         src/serve/sp_serve_benchmark; do
   echo
   echo "== $b"
   "$build/$b" --benchmark_min_time=0.5

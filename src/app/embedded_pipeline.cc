@@ -645,7 +645,7 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   impl_->lake_sink = open_lake_sink(config_, clock_);
   if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
   const std::string url = config_.serving_url();
-  if (config_.serve.dashboard && url.rfind("sqlite:", 0) == 0) {
+  if (config_.serve.dashboard && url != "none") {
     Impl* im = impl_.get();
     impl_->metrics_source = std::make_unique<PipelineMetricsSource>(metrics_, [im] {
       return std::array<size_t, 3>{im->raw.size(), im->enriched.size(), im->to_sink.size()};
@@ -654,7 +654,7 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     d.http.listen = config_.serve.listen;
     d.http.web_root = config_.serve.web_root;
     if (const char* token = std::getenv("STOCKPULSE_TOKEN")) d.http.token = token;
-    impl_->dashboard = start_dashboard(d, sqlite_path_from_url(url), impl_->metrics_source.get());
+    impl_->dashboard = start_dashboard(d, url, impl_->metrics_source.get());
   }
 }
 

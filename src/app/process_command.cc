@@ -65,9 +65,10 @@ ProcessCommand::ProcessCommand(CLI::App& app) {
     overrides_.emplace_back(o, std::move(apply));
   };
   Config& f = flags_;
-  add(cmd_->add_option("--serving", f.run.serving,
-                       "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB or none "
-                       "[sqlite:OUTPUT_DIR/serving.db]"),
+  add(cmd_->add_option(
+          "--serving", f.run.serving,
+          "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
+          "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) or none [sqlite:OUTPUT_DIR/serving.db]"),
       [&f](Config& c) { c.run.serving = f.run.serving; });
   add(cmd_->add_option("--lake", f.run.lake,
                        "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "

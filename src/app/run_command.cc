@@ -63,8 +63,10 @@ RunCommand::RunCommand(CLI::App& app) {
                      "File mode: shift event times so the earliest record maps to now, keeping "
                      "every gap (replay old data as if live)"),
       [&f](Config& c) { c.sources.rebase_time = f.sources.rebase_time; });
-  add(cmd_->add_option("--serving", f.run.serving,
-                       "Serving store URL: sqlite:PATH or none [sqlite:OUTPUT_DIR/serving.db]"),
+  add(cmd_->add_option(
+          "--serving", f.run.serving,
+          "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
+          "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) or none [sqlite:OUTPUT_DIR/serving.db]"),
       [&f](Config& c) { c.run.serving = f.run.serving; });
   add(cmd_->add_option("--lake", f.run.lake,
                        "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "

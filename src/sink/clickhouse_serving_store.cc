@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "common/time_format.h"
@@ -402,8 +403,14 @@ std::string tsv_unescape(std::string_view f) {
 ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
   constexpr std::string_view kScheme = "clickhouse://";
   std::string_view u(url);
-  auto bad = [&url](const char* why) {
-    return std::runtime_error("serving store URL '" + url + "': " + why +
+  // The message shows the URL without any inline password.
+  std::string shown = url;
+  if (const size_t at = shown.find('@'); at != std::string::npos) {
+    const size_t colon = shown.find(':', kScheme.size());
+    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
+  }
+  auto bad = [&shown](const char* why) {
+    return std::runtime_error("serving store URL '" + shown + "': " + why +
                               " (expected clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB)");
   };
   if (!u.starts_with(kScheme)) throw bad("not a clickhouse:// URL");
@@ -416,6 +423,10 @@ ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
     o.user = std::string(cred.substr(0, colon));
     if (colon != std::string_view::npos) o.password = std::string(cred.substr(colon + 1));
     u.remove_prefix(at + 1);
+  } else {
+    // No credentials in the URL: the environment's, as `serve` reads them.
+    if (const char* user = std::getenv("CLICKHOUSE_USER")) o.user = user;
+    if (const char* password = std::getenv("CLICKHOUSE_PASSWORD")) o.password = password;
   }
   const size_t slash = u.find('/');
   std::string_view hostport = u.substr(0, slash);

@@ -31,8 +31,9 @@ struct ClickHouseOptions {
   size_t max_request_bytes = 16u << 20;
   ClickHouseInsertFormat insert_format = ClickHouseInsertFormat::kTabSeparated;
 
-  // Parses "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB"; throws std::runtime_error naming
-  // the URL when it does not parse (a start-up error).
+  // Parses "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB"; without USER in the URL, user and
+  // password come from CLICKHOUSE_USER / CLICKHOUSE_PASSWORD. Throws std::runtime_error naming
+  // the URL (password masked) when it does not parse (a start-up error).
   static ClickHouseOptions from_url(const std::string& url);
 };
 

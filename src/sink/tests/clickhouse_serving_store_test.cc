@@ -99,6 +99,26 @@ TEST(ClickHouseOptionsTest, ParsesUrls) {
   EXPECT_THROW(ClickHouseOptions::from_url("http://h:1/db"), std::runtime_error);
 }
 
+TEST(ClickHouseOptionsTest, CredentialsComeFromTheEnvironmentUnlessInTheUrlAndNeverShow) {
+  ::setenv("CLICKHOUSE_USER", "envuser", 1);
+  ::setenv("CLICKHOUSE_PASSWORD", "envpass", 1);
+  auto e = ClickHouseOptions::from_url("clickhouse://h:8123/db");
+  EXPECT_EQ(e.user, "envuser");
+  EXPECT_EQ(e.password, "envpass");
+  auto u = ClickHouseOptions::from_url("clickhouse://bob:s3cret@h:8123/db");
+  EXPECT_EQ(u.user, "bob");  // the URL wins
+  EXPECT_EQ(u.password, "s3cret");
+  ::unsetenv("CLICKHOUSE_USER");
+  ::unsetenv("CLICKHOUSE_PASSWORD");
+  try {
+    ClickHouseOptions::from_url("clickhouse://bob:s3cret@h:99999/db");
+    FAIL() << "a bad port must throw";
+  } catch (const std::runtime_error& err) {
+    EXPECT_EQ(std::string(err.what()).find("s3cret"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find("bob:***@h"), std::string::npos) << err.what();
+  }
+}
+
 TEST_F(ClickHouseTest, CreatesSchemaOnceWithVersion) {
   {
     ClickHouseServingStore store(options());
