@@ -32,6 +32,7 @@ struct RawPostRow {
   std::string_view text;
   std::string_view id;
   std::string_view user;
+  std::string_view source;   // JSON lines: the record's own "source" (the bus contract's field)
   std::string_view payload;  // the record as read, for dead letters (may be a prefix)
   uint64_t payload_size = 0;
   uint64_t end_offset = 0;  // byte offset of the next record (text formats)
@@ -234,6 +235,14 @@ class PostReplay::TextRows final : public PostReplay::Rows {
           return;
         }
         row.user = user_;
+      } else if (key == "source") {
+        // Records in the bus contract carry where they came from; keep it. Files without the
+        // field get PostReplayOptions::source.
+        std::string_view s;
+        if (!value.get_string().get(s)) {
+          source_.assign(s.substr(0, 256));
+          row.source = source_;
+        }
       }
     }
   }
@@ -275,7 +284,7 @@ class PostReplay::TextRows final : public PostReplay::Rows {
   std::vector<std::string> fields_;
   simdjson::ondemand::parser parser_;
   std::string padded_;
-  std::string time_, text_, id_, user_;
+  std::string time_, text_, id_, user_, source_;
 };
 
 class PostReplay::ParquetRows final : public PostReplay::Rows {
@@ -401,7 +410,7 @@ ReplayStatus PostReplay::finish_row(const RawPostRow& row, Post& post, DeadLette
   post.created_at = EventTime(created);
   post.text.assign(row.text);
   post.user.assign(row.user);
-  post.source = options_.source;
+  post.source = row.source.empty() ? options_.source : std::string(row.source);
   post.position = SourcePosition{options_.partition, Offset(row_index)};
   position_.emitted += 1;
   pace(*original);

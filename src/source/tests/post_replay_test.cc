@@ -79,6 +79,24 @@ const char* kDatasetCsv =
     "760262;2020-04-15 01:05:12+00:00;;neutral\n"
     "830153;2020-04-15 01:07:30+00:00;\"Said \"\"sell\"\"; $TSLA\";\n";
 
+// Contract JSON lines (what `stockpulse generate` writes) carry their own "source"; it survives a
+// replay, so a post produced to Kafka equals the same post read from the file by `run`.
+TEST(PostReplay, JsonLinesKeepTheRecordsOwnSource) {
+  const std::string path =
+      temp_file("contract.jsonl",
+                "{\"id\":\"a\",\"created_at\":\"2024-05-01T14:30:05Z\",\"text\":\"x\",\"source\":"
+                "\"synthetic\"}\n"
+                "{\"id\":\"b\",\"created_at\":\"2024-05-01T14:30:06Z\",\"text\":\"y\"}\n");
+  SimulatedClock clock(1'000'000);
+  PostReplay r({.speed = 0}, clock);
+  ASSERT_FALSE(r.open(path));
+  const auto items = drain(r);
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_TRUE(items[0].is_post && items[1].is_post);
+  EXPECT_EQ(items[0].post.source, "synthetic");
+  EXPECT_EQ(items[1].post.source, "replay");
+}
+
 TEST(PostReplay, CsvDatasetLayoutPassesTimestampsThrough) {
   const std::string path = temp_file("dataset.csv", kDatasetCsv);
   SimulatedClock clock(1'000'000);
