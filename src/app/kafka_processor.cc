@@ -174,7 +174,7 @@ struct KafkaProcessor::Impl {
     co.on_revoked = [this](std::span<const TopicPartition> parts, bool lost) {
       // Everything handed to the keyed topic so far is committed before the partitions go, so
       // their next owner starts where this member stopped.
-      if (!lost) commit_ingest(&parts);
+      if (!lost && !failed.load()) commit_ingest(&parts);
       for (const auto& tp : parts) ingest_positions.erase({tp.topic, tp.partition.value()});
     };
     auto partitions_of_keyed = ingest_producer->partition_count(options.keyed_topic, kKafkaTimeout);
@@ -332,7 +332,8 @@ struct KafkaProcessor::Impl {
       // takes them; a lost partition (session timed out) is already someone else's.
       std::vector<int32_t> ids;
       for (const auto& tp : parts) ids.push_back(tp.partition.value());
-      if (!lost) checkpoint(ids);
+      // After a failure nothing more is committed: the last good snapshot stays the one to use.
+      if (!lost && !failed.load()) checkpoint(ids);
       for (int32_t id : ids) partitions.erase(id);
     };
     auto consumer = KafkaConsumer::create(std::move(co));
