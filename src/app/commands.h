@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/config_flags.h"
 
 namespace stockpulse {
 
@@ -24,14 +25,11 @@ class RunCommand {
   Config resolve() const;
   CLI::App* cmd_;
   std::string config_file_;
-  // Flag values; applied over the config file only when given.
-  Config flags_;
+  ConfigFlags flags_;
   std::string symbols_csv_;
   bool no_emoji_ = false;
-  bool quiet_ = false;
   bool no_dashboard_ = false;
   CLI::Option* listen_opt_ = nullptr;
-  std::vector<std::pair<CLI::Option*, std::function<void(Config&)>>> overrides_;
 };
 
 // `stockpulse generate`: writes synthetic posts and bars as JSON lines (the bus contracts).

@@ -16,6 +16,7 @@
 #include "app/lake_sink.h"
 #include "app/pipeline_checkpoint.h"
 #include "app/pipeline_metrics_source.h"
+#include "app/sink_batch_writer.h"
 #include "app/stage_batches.h"
 #include "app/window_stage.h"
 #include "bus/bounded_queue.h"
@@ -469,22 +470,7 @@ struct EmbeddedPipeline::Impl {
   void sink_thread() {
     while (auto batch = to_sink.pop()) {
       try {
-        const auto write_start = std::chrono::steady_clock::now();
-        store->write_posts(batch->posts);
-        store->write_bars(batch->bars);
-        store->write_sentiment_windows(batch->sentiment_windows);
-        store->write_market_windows(batch->market_windows);
-        store->write_alerts(batch->alerts);
-        store->write_indicators(batch->indicators);
-        store->write_fear_greed(batch->fear_greed);
-        store->write_correlations(batch->correlations);
-        metrics.observe_sink_write(std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - write_start));
-        metrics.alerts.fetch_add(batch->alerts.size(), std::memory_order_relaxed);
-        metrics.rows_written.fetch_add(batch->posts.size() + batch->bars.size() +
-                                           batch->sentiment_windows.size() +
-                                           batch->market_windows.size(),
-                                       std::memory_order_relaxed);
+        write_sink_batch(*store, *batch, metrics);
         publish_live(*batch);
         if (lake) {
           // The lake has its own thread: Parquet encoding runs beside the store's writes. The

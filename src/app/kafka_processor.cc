@@ -17,6 +17,7 @@
 #include "app/keyed_record.h"
 #include "app/lake_sink.h"
 #include "app/sentiment_stack.h"
+#include "app/sink_batch_writer.h"
 #include "app/window_stage.h"
 #include "bus/kafka/kafka_consumer.h"
 #include "bus/kafka/kafka_partition_reader.h"
@@ -617,26 +618,12 @@ struct KafkaProcessor::Impl {
   bool write_sinks() {
     SinkBatch& b = sink;
     try {
-      const auto write_start = SteadyClock::now();
-      store->write_posts(b.posts);
-      store->write_bars(b.bars);
-      store->write_sentiment_windows(b.sentiment_windows);
-      store->write_market_windows(b.market_windows);
-      store->write_alerts(b.alerts);
-      store->write_indicators(b.indicators);
-      store->write_fear_greed(b.fear_greed);
-      store->write_correlations(b.correlations);
-      metrics.observe_sink_write(
-          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - write_start));
+      write_sink_batch(*store, b, metrics);
     } catch (const std::exception& e) {
       metrics.serving_errors.fetch_add(1, std::memory_order_relaxed);
       fail(fmt::format("windows: writing the serving store failed: {}", e.what()));
       return false;
     }
-    metrics.rows_written.fetch_add(
-        b.posts.size() + b.bars.size() + b.sentiment_windows.size() + b.market_windows.size(),
-        std::memory_order_relaxed);
-    metrics.alerts.fetch_add(b.alerts.size(), std::memory_order_relaxed);
     std::string json;
     auto send = [&](const std::string& topic, const std::string& key) {
       auto r = windows_producer->produce(topic, key, json);

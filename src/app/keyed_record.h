@@ -18,9 +18,9 @@ namespace stockpulse {
 //   kBar      key = symbol: the bar.
 // Every window key thus lives in exactly one partition of the keyed topic, with the bars of the
 // same symbol, so per-partition state is complete. `sub` numbers the messages made from one input
-// record (0 for the post or bar, 1 for its "*" mention, 2.. for its tickers): with the record's source position it
-// orders them, which is how the window stage recognises a message re-sent after a crash of the
-// ingest stage.
+// record (0 for the post or bar, 1 for its "*" mention, 2.. for its tickers): with the record's
+// source position it orders them, which is how the window stage recognises a message re-sent after
+// a crash of the ingest stage.
 struct KeyedRecord {
   enum class Kind : uint8_t { kPost = 0, kMention = 1, kBar = 2 };
   Kind kind = Kind::kPost;

@@ -61,46 +61,12 @@ ProcessCommand::ProcessCommand(CLI::App& app) {
                    "Stop after this many seconds without input, emitting every open window "
                    "as final (batch runs); 0 = run until stopped [0]")
       ->check(CLI::NonNegativeNumber);
-  auto add = [&](CLI::Option* o, std::function<void(Config&)> apply) {
-    overrides_.emplace_back(o, std::move(apply));
-  };
-  Config& f = flags_;
-  add(cmd_->add_option(
-          "--serving", f.run.serving,
-          "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
-          "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) or none [sqlite:OUTPUT_DIR/serving.db]"),
-      [&f](Config& c) { c.run.serving = f.run.serving; });
-  add(cmd_->add_option("--lake", f.run.lake,
-                       "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "
-                       "keys from AWS_* variables), or none [OUTPUT_DIR/lake]"),
-      [&f](Config& c) { c.run.lake = f.run.lake; });
-  add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
-                       "Folder for default outputs [stockpulse-data]"),
-      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
-  add(cmd_->add_option("--trigger-ms", f.run.trigger_interval_ms,
-                       "How often changed windows are emitted (update mode) [1000]"),
-      [&f](Config& c) { c.run.trigger_interval_ms = f.run.trigger_interval_ms; });
-  add(cmd_->add_option("-d,--duration", f.run.duration_s,
-                       "Stop after this many seconds (0: never)"),
-      [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
-  add(cmd_->add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance"),
-      [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
-  add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
-      [&f](Config& c) { c.window.size_s = f.window.size_s; });
-  add(cmd_->add_option("--slide", f.window.slide_s, "Window slide in seconds [60]"),
-      [&f](Config& c) { c.window.slide_s = f.window.slide_s; });
-  add(cmd_->add_option("--lateness", f.window.allowed_lateness_s,
-                       "Allowed lateness in seconds [600]"),
-      [&f](Config& c) { c.window.allowed_lateness_s = f.window.allowed_lateness_s; });
-  add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"),
-      [](Config& c) { c.run.progress = false; });
+  flags_.add_common(*cmd_);
 }
 
 int ProcessCommand::execute() {
   Config c = config_file_.empty() ? Config{} : load_config_file(config_file_);
-  for (const auto& [opt, apply] : overrides_) {
-    if (opt->count() > 0) apply(c);
-  }
+  flags_.apply(c);
   ProcessOptions o = options_;
   for (const auto& s : kafka_properties_) {
     const size_t eq = s.find('=');

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/config_flags.h"
 #include "app/kafka_processor.h"
 
 namespace stockpulse {
@@ -23,13 +24,11 @@ class ProcessCommand {
  private:
   CLI::App* cmd_;
   std::string config_file_;
-  Config flags_;
+  ConfigFlags flags_;
   ProcessOptions options_;
   std::vector<std::string> kafka_properties_;
   double checkpoint_s_ = 5;
   double exit_when_idle_s_ = 0;
-  bool quiet_ = false;
-  std::vector<std::pair<CLI::Option*, std::function<void(Config&)>>> overrides_;
 };
 
 }  // namespace stockpulse

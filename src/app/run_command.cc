@@ -48,9 +48,10 @@ RunCommand::RunCommand(CLI::App& app) {
   cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")
       ->check(CLI::ExistingFile);
   auto add = [&](CLI::Option* o, std::function<void(Config&)> apply) {
-    overrides_.emplace_back(o, std::move(apply));
+    flags_.add(o, std::move(apply));
   };
-  Config& f = flags_;
+  Config& f = flags_.values();
+  flags_.add_common(*cmd_);
   add(cmd_->add_option("--posts", f.sources.posts_file, "Posts file (JSON lines; - for stdin)"),
       [&f](Config& c) { c.sources.posts_file = f.sources.posts_file; });
   add(cmd_->add_option("--bars", f.sources.bars_file, "Bars file (JSON lines)"),
@@ -63,33 +64,15 @@ RunCommand::RunCommand(CLI::App& app) {
                      "File mode: shift event times so the earliest record maps to now, keeping "
                      "every gap (replay old data as if live)"),
       [&f](Config& c) { c.sources.rebase_time = f.sources.rebase_time; });
-  add(cmd_->add_option(
-          "--serving", f.run.serving,
-          "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
-          "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) or none [sqlite:OUTPUT_DIR/serving.db]"),
-      [&f](Config& c) { c.run.serving = f.run.serving; });
-  add(cmd_->add_option("--lake", f.run.lake,
-                       "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "
-                       "keys from AWS_* variables), or none [OUTPUT_DIR/lake]"),
-      [&f](Config& c) { c.run.lake = f.run.lake; });
   add(cmd_->add_option("--dead-letter", f.run.dead_letter,
                        "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
       [&f](Config& c) { c.run.dead_letter = f.run.dead_letter; });
-  add(cmd_->add_option("--trigger-ms", f.run.trigger_interval_ms,
-                       "How often changed windows are emitted (update mode) [1000]"),
-      [&f](Config& c) { c.run.trigger_interval_ms = f.run.trigger_interval_ms; });
   add(cmd_->add_option("--checkpoint", f.run.checkpoint,
                        "File mode: checkpoint file, or none [OUTPUT_DIR/checkpoint.bin]"),
       [&f](Config& c) { c.run.checkpoint = f.run.checkpoint; });
   add(cmd_->add_option("--checkpoint-interval", f.run.checkpoint_interval_s,
                        "File mode: seconds between checkpoints [600]"),
       [&f](Config& c) { c.run.checkpoint_interval_s = f.run.checkpoint_interval_s; });
-  add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
-                       "Folder for default outputs [stockpulse-data]"),
-      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
-  add(cmd_->add_option("-d,--duration", f.run.duration_s,
-                       "Stop after this many seconds (0: never)"),
-      [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
   add(cmd_->add_option("--seed", f.run.seed, "Seed of the synthetic sources [42]"),
       [&f](Config& c) { c.run.seed = f.run.seed; });
   add(cmd_->add_option("--symbols", symbols_csv_,
@@ -101,30 +84,17 @@ RunCommand::RunCommand(CLI::App& app) {
   add(cmd_->add_option("--speed", f.sources.speed,
                        "Synthetic event time runs this many times faster than wall time [60]"),
       [&f](Config& c) { c.sources.speed = f.sources.speed; });
-  add(cmd_->add_option("--scorer", f.sentiment.scorer,
-                       "Sentiment scorer: vader or finance [vader]"),
-      [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
   add(cmd_->add_flag("--no-emoji", no_emoji_, "Do not translate emoji to words (exact NLTK VADER)"),
       [](Config& c) { c.sentiment.emoji = false; });
   add(cmd_->add_option("--lexicon", f.sentiment.lexicon,
                        "VADER lexicon file instead of the built-in one"),
       [&f](Config& c) { c.sentiment.lexicon = f.sentiment.lexicon; });
-  add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
-      [&f](Config& c) { c.window.size_s = f.window.size_s; });
-  add(cmd_->add_option("--slide", f.window.slide_s,
-                       "Window slide in seconds (= size: tumbling) [60]"),
-      [&f](Config& c) { c.window.slide_s = f.window.slide_s; });
-  add(cmd_->add_option("--lateness", f.window.allowed_lateness_s,
-                       "Allowed lateness in seconds [600]"),
-      [&f](Config& c) { c.window.allowed_lateness_s = f.window.allowed_lateness_s; });
   add(cmd_->add_option("--workers", f.pipeline.workers,
                        "Decode and scoring threads (0: one per core)"),
       [&f](Config& c) { c.pipeline.workers = f.pipeline.workers; });
   add(cmd_->add_option("--batch-size", f.pipeline.batch_size,
                        "Records per batch between stages [2048]"),
       [&f](Config& c) { c.pipeline.batch_size = f.pipeline.batch_size; });
-  add(cmd_->add_flag("-q,--quiet", quiet_, "No progress line"),
-      [](Config& c) { c.run.progress = false; });
   listen_opt_ =
       cmd_->add_option("--listen", f.serve.listen,
                        "Dashboard and API address [127.0.0.1:8080]; beyond loopback needs "
@@ -141,14 +111,13 @@ RunCommand::RunCommand(CLI::App& app) {
 
 Config RunCommand::resolve() const {
   Config c = config_file_.empty() ? Config{} : load_config_file(config_file_);
-  const bool batch = (!c.sources.posts_file.empty() || !c.sources.bars_file.empty() ||
-                      !flags_.sources.posts_file.empty() || !flags_.sources.bars_file.empty()) &&
-                     (c.sources.until_eof || flags_.sources.until_eof);
+  const bool batch =
+      (!c.sources.posts_file.empty() || !c.sources.bars_file.empty() ||
+       !flags_.values().sources.posts_file.empty() || !flags_.values().sources.bars_file.empty()) &&
+      (c.sources.until_eof || flags_.values().sources.until_eof);
   // A batch job (file mode to end of input) serves no dashboard unless asked with --listen.
   if (batch) c.serve.dashboard = false;
-  for (const auto& [opt, apply] : overrides_) {
-    if (opt->count() > 0) apply(c);
-  }
+  flags_.apply(c);
   return c;
 }
 

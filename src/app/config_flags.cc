@@ -1,0 +1,48 @@
+#include "app/config_flags.h"
+
+namespace stockpulse {
+
+void ConfigFlags::add(CLI::Option* option, std::function<void(Config&)> apply) {
+  overrides_.emplace_back(option, std::move(apply));
+}
+
+void ConfigFlags::add_common(CLI::App& cmd) {
+  Config& f = values_;
+  add(cmd.add_option(
+          "--serving", f.run.serving,
+          "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
+          "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) or none [sqlite:OUTPUT_DIR/serving.db]"),
+      [&f](Config& c) { c.run.serving = f.run.serving; });
+  add(cmd.add_option("--lake", f.run.lake,
+                     "Parquet lake: a folder, s3://BUCKET/PREFIX (staged in OUTPUT_DIR/lake, "
+                     "keys from AWS_* variables), or none [OUTPUT_DIR/lake]"),
+      [&f](Config& c) { c.run.lake = f.run.lake; });
+  add(cmd.add_option("-o,--output-dir", f.run.output_dir,
+                     "Folder for default outputs [stockpulse-data]"),
+      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
+  add(cmd.add_option("--trigger-ms", f.run.trigger_interval_ms,
+                     "How often changed windows are emitted (update mode) [1000]"),
+      [&f](Config& c) { c.run.trigger_interval_ms = f.run.trigger_interval_ms; });
+  add(cmd.add_option("-d,--duration", f.run.duration_s, "Stop after this many seconds (0: never)"),
+      [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
+  add(cmd.add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance [vader]"),
+      [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
+  add(cmd.add_option("--window", f.window.size_s, "Window size in seconds [300]"),
+      [&f](Config& c) { c.window.size_s = f.window.size_s; });
+  add(cmd.add_option("--slide", f.window.slide_s,
+                     "Window slide in seconds (= size: tumbling) [60]"),
+      [&f](Config& c) { c.window.slide_s = f.window.slide_s; });
+  add(cmd.add_option("--lateness", f.window.allowed_lateness_s,
+                     "Allowed lateness in seconds [600]"),
+      [&f](Config& c) { c.window.allowed_lateness_s = f.window.allowed_lateness_s; });
+  add(cmd.add_flag("-q,--quiet", quiet_, "No progress line"),
+      [](Config& c) { c.run.progress = false; });
+}
+
+void ConfigFlags::apply(Config& c) const {
+  for (const auto& [option, fn] : overrides_) {
+    if (option->count() > 0) fn(c);
+  }
+}
+
+}  // namespace stockpulse
