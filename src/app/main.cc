@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "app/backfill_command.h"
 #include "app/commands.h"
 #include "app/process_command.h"
 #include "bus/kafka/produce_command.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   stockpulse::ProcessCommand process(app);
   stockpulse::ServeCommand serve(app);
   stockpulse::LakeCommand lake(app);
+  stockpulse::BackfillCommand backfill(app);
 
   try {
     app.parse(argc, argv);
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     if (process.selected()) return process.execute();
     if (serve.selected()) return serve.execute();
     if (lake.selected()) return lake.execute();
+    if (backfill.selected()) return backfill.execute();
     // `stockpulse` alone runs the embedded pipeline, as `stockpulse run` does.
     return run.execute();
   } catch (const std::exception& e) {

@@ -117,6 +117,10 @@ void BufferedServingStore::write_correlations(std::span<const CorrelationRow> ro
   enqueue(rows);
 }
 
+void BufferedServingStore::delete_alerts(EventTime since, EventTime until) {
+  push(Item{AlertDeletion{since, until}, 0, 0});
+}
+
 void BufferedServingStore::flush() {
   std::unique_lock lock(mu_);
   if (closed_) return;
@@ -159,7 +163,10 @@ std::string BufferedServingStore::last_error() const {
 BufferedServingStore::Item BufferedServingStore::take_next() {
   Item item = std::move(queue_.front());
   queue_.pop_front();
-  if (std::holds_alternative<FlushMarker>(item.batch)) return item;
+  if (std::holds_alternative<FlushMarker>(item.batch) ||
+      std::holds_alternative<AlertDeletion>(item.batch)) {
+    return item;
+  }
   // Merge the following items of the same table: after an outage the backlog is thousands of
   // small trigger batches, and one large insert is far cheaper than thousands of small ones
   // (ClickHouse makes a part per insert).
@@ -169,7 +176,7 @@ BufferedServingStore::Item BufferedServingStore::take_next() {
     std::visit(
         [&](auto& into) {
           using V = std::decay_t<decltype(into)>;
-          if constexpr (!std::is_same_v<V, FlushMarker>) {
+          if constexpr (!std::is_same_v<V, FlushMarker> && !std::is_same_v<V, AlertDeletion>) {
             auto& from = std::get<V>(next.batch);
             into.insert(into.end(), std::make_move_iterator(from.begin()),
                         std::make_move_iterator(from.end()));
@@ -197,6 +204,7 @@ std::string BufferedServingStore::deliver(Item& item) {
                    [&](std::vector<FearGreedRow>& v) { inner_->write_fear_greed(v); },
                    [&](std::vector<CorrelationRow>& v) { inner_->write_correlations(v); },
                    [&](FlushMarker&) { inner_->flush(); },
+                   [&](AlertDeletion& d) { inner_->delete_alerts(d.since, d.until); },
                },
                item.batch);
     return {};

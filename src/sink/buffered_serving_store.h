@@ -47,6 +47,7 @@ class BufferedServingStore final : public ServingStore {
   void write_indicators(std::span<const IndicatorRow> rows) override;
   void write_fear_greed(std::span<const FearGreedRow> rows) override;
   void write_correlations(std::span<const CorrelationRow> rows) override;
+  void delete_alerts(EventTime since, EventTime until) override;
   // Blocks until every write accepted before it is delivered and the inner store flushed
   // (for as long as the store is down).
   void flush() override;
@@ -65,10 +66,15 @@ class BufferedServingStore final : public ServingStore {
   struct FlushMarker {
     uint64_t seq;
   };
+  struct AlertDeletion {
+    EventTime since;
+    EventTime until;
+  };
   using Batch =
       std::variant<std::vector<ScoredPost>, std::vector<Bar>, std::vector<SentimentWindowRow>,
                    std::vector<MarketWindowRow>, std::vector<AlertRow>, std::vector<IndicatorRow>,
-                   std::vector<FearGreedRow>, std::vector<CorrelationRow>, FlushMarker>;
+                   std::vector<FearGreedRow>, std::vector<CorrelationRow>, FlushMarker,
+                   AlertDeletion>;
   struct Item {
     Batch batch;
     uint64_t rows = 0;

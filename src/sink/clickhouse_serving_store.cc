@@ -792,6 +792,15 @@ void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
   insert_chunked("alerts", true);
 }
 
+void ClickHouseServingStore::delete_alerts(EventTime since, EventTime until) {
+  // A mutation: it applies to the parts that exist when it is created, so the inserts that
+  // follow it are kept (18.16 runs it in the background; readers see it once it is done).
+  const std::string ms = "(toInt64(ts) * 1000 + ts_ms)";
+  auto r = query(fmt::format("ALTER TABLE alerts DELETE WHERE {0} >= {1} AND {0} < {2}", ms,
+                             since.value(), until.value()));
+  if (!r.ok()) fail("cannot delete alerts: " + r.error());
+}
+
 void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows) {
   if (rows.empty()) return;
   begin_batch();

@@ -76,6 +76,7 @@ class ClickHouseServingStore final : public ServingStore {
   void write_indicators(std::span<const IndicatorRow> rows) override;
   void write_fear_greed(std::span<const FearGreedRow> rows) override;
   void write_correlations(std::span<const CorrelationRow> rows) override;
+  void delete_alerts(EventTime since, EventTime until) override;
   // Every write is acknowledged by ClickHouse when write_* returns; nothing to do.
   void flush() override {}
 

@@ -17,6 +17,7 @@ class DiscardingServingStore final : public ServingStore {
   void write_indicators(std::span<const IndicatorRow>) override {}
   void write_fear_greed(std::span<const FearGreedRow>) override {}
   void write_correlations(std::span<const CorrelationRow>) override {}
+  void delete_alerts(EventTime, EventTime) override {}
   void flush() override {}
 };
 

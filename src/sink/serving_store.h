@@ -53,6 +53,10 @@ class ServingStore {
   virtual void write_fear_greed(std::span<const FearGreedRow> rows) = 0;
   // `sentiment_correlation`, key (symbol, ts).
   virtual void write_correlations(std::span<const CorrelationRow> rows) = 0;
+  // Deletes the alerts with ts in [since, until). `stockpulse backfill` replaces the alerts of the
+  // range it re-processes: an alert that no longer fires must not stay behind. Ordered with the
+  // writes around it (a write after it is not deleted).
+  virtual void delete_alerts(EventTime since, EventTime until) = 0;
   // Makes everything written so far visible and checkpointed as far as the store can.
   virtual void flush() = 0;
 };

@@ -266,6 +266,7 @@ SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
                          "is_final"},
         3));
     upsert_alert_ = prepare(upsert_sql("alerts", {"symbol", "ts", "kind", "message", "value"}, 3));
+    delete_alerts_ = prepare("DELETE FROM alerts WHERE ts >= ? AND ts < ?");
     upsert_indicator_ = prepare(
         upsert_sql("indicators", {"symbol", "ts", "close", "rsi_14", "ema_20", "sma_50"}, 2));
     upsert_fear_greed_ = prepare(upsert_sql("fear_greed",
@@ -287,6 +288,7 @@ SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
     upsert_indicator_.reset();
     upsert_fear_greed_.reset();
     upsert_correlation_.reset();
+    delete_alerts_.reset();
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
@@ -304,6 +306,7 @@ SqliteServingStore::~SqliteServingStore() {
   upsert_indicator_.reset();
   upsert_fear_greed_.reset();
   upsert_correlation_.reset();
+  delete_alerts_.reset();
   sqlite3_close(db_);
 }
 
@@ -540,6 +543,16 @@ void SqliteServingStore::write_alerts(std::span<const AlertRow> rows) {
       bind_double(s, 5, r.value);
       step_and_reset(s);
     }
+  });
+}
+
+void SqliteServingStore::delete_alerts(EventTime since, EventTime until) {
+  sqlite3_stmt* s = delete_alerts_.get();
+  const TimeText from(since), to(until);
+  in_transaction([&] {
+    bind_text(s, 1, from.view());
+    bind_text(s, 2, to.view());
+    step_and_reset(s);
   });
 }
 

@@ -41,6 +41,7 @@ class SqliteServingStore final : public ServingStore {
   void write_indicators(std::span<const IndicatorRow> rows) override;
   void write_fear_greed(std::span<const FearGreedRow> rows) override;
   void write_correlations(std::span<const CorrelationRow> rows) override;
+  void delete_alerts(EventTime since, EventTime until) override;
   // Every write already committed; this runs a passive WAL checkpoint so the WAL file does not
   // grow while readers are active.
   void flush() override;
@@ -78,6 +79,7 @@ class SqliteServingStore final : public ServingStore {
   Statement upsert_indicator_;
   Statement upsert_fear_greed_;
   Statement upsert_correlation_;
+  Statement delete_alerts_;
   std::string scratch_;  // reused for JSON text so large batches do not allocate per row
 };
 

@@ -43,6 +43,7 @@ class FlakyStore final : public ServingStore {
   void write_indicators(std::span<const IndicatorRow>) override { attempt(); }
   void write_fear_greed(std::span<const FearGreedRow>) override { attempt(); }
   void write_correlations(std::span<const CorrelationRow>) override { attempt(); }
+  void delete_alerts(EventTime, EventTime) override { attempt(); }
   void flush() override {
     attempt();
     std::lock_guard lock(mu_);
