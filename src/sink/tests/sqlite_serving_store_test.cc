@@ -210,6 +210,26 @@ TEST(SqliteServingStore, AlertsUpsertBySymbolTimeAndKind) {
   EXPECT_EQ(got[0][0], "second");
 }
 
+TEST(SqliteServingStore, DeleteAlertsRemovesExactlyTheHalfOpenRange) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  const std::vector<AlertRow> rows = {
+      AlertRow{"AAPL", EventTime(kT0 - 1), "sentiment_spike", "before", 1.0},
+      AlertRow{"AAPL", EventTime(kT0), "sentiment_spike", "first in range", 1.0},
+      AlertRow{"MSFT", EventTime(kT0 + 59999), "fear_greed_band", "last in range", 1.0},
+      AlertRow{"AAPL", EventTime(kT0 + 60000), "sentiment_spike", "at the end", 1.0},
+  };
+  store.write_alerts(rows);
+  store.delete_alerts(EventTime(kT0), EventTime(kT0 + 60000));
+
+  Reader r(path);
+  auto got = r.rows("SELECT message FROM alerts ORDER BY ts");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0][0], "before");
+  EXPECT_EQ(got[1][0], "at the end");
+}
+
 TEST(SqliteServingStore, StoresSchemaVersionAndMigratesOlderFilesForward) {
   TempDir dir;
   const std::string path = dir.file("serving.db");
