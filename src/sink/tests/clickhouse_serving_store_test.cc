@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -327,6 +329,33 @@ TEST_F(ClickHouseTest, UpsertsKeepTheNewestRowPerKey) {
   store.write_correlations(corr);
   EXPECT_EQ(table(store, "sentiment_correlation"),
             (Rows{{"AAPL", "2024-05-01T14:30:05.123Z", "0.5", "10", "2", "0.75", "8"}}));
+}
+
+// `backfill` replaces the alerts of its range: the delete (a mutation on ClickHouse) removes the
+// alerts in [since, until) that exist when it runs, keeps those outside, and keeps what is
+// written after it.
+TEST_F(ClickHouseTest, DeleteAlertsRemovesTheRangeAndKeepsLaterWrites) {
+  ClickHouseServingStore store(options());
+  std::vector<AlertRow> before = {{"AAPL", EventTime(kT0 - 1), "sentiment_spike", "before", 1},
+                                  {"AAPL", EventTime(kT0), "sentiment_spike", "inside", 2},
+                                  {"MSFT", EventTime(kT0 + 59999), "signal_change", "inside", 3},
+                                  {"MSFT", EventTime(kT0 + 60000), "signal_change", "after", 4}};
+  store.write_alerts(before);
+  store.delete_alerts(EventTime(kT0), EventTime(kT0 + 60000));
+  std::vector<AlertRow> again = {{"TSLA", EventTime(kT0 + 10), "sentiment_spike", "new", 5}};
+  store.write_alerts(again);
+  // 18.16 runs mutations in the background: wait for it (bounded).
+  Rows rows;
+  for (int i = 0; i < 100; ++i) {
+    rows = table(store, "alerts");
+    if (rows.size() == 3u) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(rows.size(), 3u);
+  std::vector<std::string> messages;
+  for (const auto& r : rows) messages.push_back(r[3]);
+  std::sort(messages.begin(), messages.end());
+  EXPECT_EQ(messages, (std::vector<std::string>{"after", "before", "new"}));
 }
 
 TEST_F(ClickHouseTest, LargeBatchIsSplitIntoSeveralRequests) {
