@@ -156,9 +156,17 @@ TEST(Kafka, TwoProcessorsOneKilledAndRestartedEqualTheEmbeddedRun) {
   const pid_t b = spawn(processor(cluster, dir, "g1", 20), b_log);
   ASSERT_GT(a, 0);
   ASSERT_GT(b, 0);
-  // Let both join, take partitions and commit a few snapshots, then kill one without warning
-  // while posts still arrive.
-  std::this_thread::sleep_for(7s);
+  // Let both join, take partitions and commit snapshots (a loaded machine can take a while), then
+  // kill one without warning.
+  const auto joined_by = std::chrono::steady_clock::now() + 90s;
+  while (slurp(a_log).find("snapshot committed") == std::string::npos &&
+         std::chrono::steady_clock::now() < joined_by) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_NE(slurp(a_log).find("snapshot committed"), std::string::npos)
+      << "processor A committed no snapshot in 90 s\n"
+      << slurp(a_log);
+  std::this_thread::sleep_for(1s);  // more work after the snapshot
   ASSERT_EQ(kill(a, SIGKILL), 0);
   ASSERT_EQ(wait_exit(a), -SIGKILL) << "processor A ended before it could be killed\n"
                                     << slurp(a_log);

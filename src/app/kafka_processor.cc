@@ -60,6 +60,7 @@ struct PartitionState {
   WindowStage stage;
   int64_t next_offset = -1;  // -1: nothing applied yet
   std::map<SourceKey, SourceMark> applied;
+  bool first_commit_reported = false;  // not saved: per member, for the log
 };
 
 std::string encode_state(const PartitionState& s) {
@@ -608,6 +609,11 @@ struct KafkaProcessor::Impl {
       if (!r.ok()) {
         // Not fatal: the previous snapshot and offset stay valid, and the next checkpoint retries.
         report_kafka_errors("windows", {r.error()});
+      } else if (auto it = partitions.find(p.id);
+                 it != partitions.end() && !it->second->first_commit_reported) {
+        it->second->first_commit_reported = true;
+        fmt::print(stderr, "stockpulse: {} [{}] snapshot committed at offset {}\n",
+                   options.keyed_topic, p.id, p.next_offset);
       }
     }
     metrics.checkpoints.fetch_add(1, std::memory_order_relaxed);
