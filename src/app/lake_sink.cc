@@ -81,8 +81,8 @@ std::unique_ptr<LakeSink> open_lake_sink(const Config& config, const Clock& cloc
     uploader = std::make_unique<LakeUploader>(std::move(store), std::move(uo));
     // Files written before a crash, or while the store was away, go up first.
     if (const size_t n = uploader->enqueue_existing(); n > 0) {
-      fmt::print(stderr, "stockpulse: uploading {} lake file(s) already in {} to {}\n", n, root,
-                 url);
+      fmt::print(stderr, "stockpulse: {} lake file(s) already in {}: uploading those {} lacks\n", n,
+                 root, url);
     }
     LakeUploader* up = uploader.get();
     lo.on_file_written = [up](const std::string& relative) { up->enqueue(relative); };

@@ -43,11 +43,20 @@ std::string LakeUploader::key_for(const std::string& relative_path) const {
 }
 
 void LakeUploader::enqueue(const std::string& relative_path) {
+  enqueue(relative_path, false);
+}
+
+void LakeUploader::enqueue(const std::string& relative_path, bool catch_up) {
   std::lock_guard lock(mu_);
-  // A file re-written before its upload started needs one upload, not two.
-  if (std::find(queue_.begin(), queue_.end(), relative_path) == queue_.end()) {
-    queue_.push_back(relative_path);
+  // A file re-written before its upload started needs one upload, not two; and it must go up
+  // even if an older version of it is in the bucket.
+  auto it = std::find_if(queue_.begin(), queue_.end(),
+                         [&](const Entry& e) { return e.relative_path == relative_path; });
+  if (it == queue_.end()) {
+    queue_.push_back(Entry{relative_path, catch_up});
     ++counters_.pending;
+  } else if (!catch_up) {
+    it->catch_up = false;
   }
   cv_.notify_one();
 }
@@ -65,7 +74,7 @@ size_t LakeUploader::enqueue_existing() {
     }
   }
   std::sort(files.begin(), files.end());
-  for (const std::string& f : files) enqueue(f);
+  for (const std::string& f : files) enqueue(f, true);
   return files.size();
 }
 
@@ -84,24 +93,48 @@ std::string LakeUploader::last_error() const {
   return last_error_;
 }
 
+bool LakeUploader::already_uploaded(const std::string& relative_path, uint64_t size) {
+  if (!listed_) {
+    listed_.emplace();
+    auto r = store_->list(options_.prefix.empty() ? "" : options_.prefix + "/");
+    if (!r.ok()) {
+      // Not fatal: uploading again is harmless, only slower.
+      if (options_.on_error) options_.on_error("cannot list the bucket: " + r.error().message);
+      return false;
+    }
+    for (const ObjectInfo& o : r.value()) listed_->emplace(o.key, o.size);
+  }
+  auto it = listed_->find(key_for(relative_path));
+  return it != listed_->end() && it->second == size;
+}
+
 void LakeUploader::run() {
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
     if (stopping_) return;
-    const std::string rel = queue_.front();
+    const Entry entry = queue_.front();
+    const std::string& rel = entry.relative_path;
     queue_.pop_front();
     in_flight_ = true;
     const std::string path = (fs::path(options_.local_root) / rel).string();
     auto backoff = options_.initial_backoff;
+    bool check_bucket = entry.catch_up;
     for (;;) {
       lock.unlock();
       std::error_code ec;
       const uint64_t size = fs::file_size(path, ec);
-      auto r = ec ? Result<ObjectStoreOk, ObjectStoreError>(Err{ObjectStoreError{
+      const bool skip = !ec && check_bucket && already_uploaded(rel, size);
+      check_bucket = false;
+      auto r = ec     ? Result<ObjectStoreOk, ObjectStoreError>(Err{ObjectStoreError{
                         ObjectStoreErrorKind::kNotFound, "lake file '" + path + "' is gone"}})
-                  : store_->put_file(key_for(rel), path);
+               : skip ? Result<ObjectStoreOk, ObjectStoreError>(ObjectStoreOk{})
+                      : store_->put_file(key_for(rel), path);
       lock.lock();
+      if (skip) {
+        ++counters_.files_skipped;
+        break;
+      }
       if (r.ok()) {
         ++counters_.files_uploaded;
         counters_.bytes_uploaded += size;

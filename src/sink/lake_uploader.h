@@ -7,8 +7,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "sink/object_store.h"
 
@@ -35,9 +37,10 @@ struct LakeUploadOptions {
 struct LakeUploadCounters {
   uint64_t files_uploaded = 0;
   uint64_t bytes_uploaded = 0;
-  uint64_t errors = 0;        // failed attempts
-  uint64_t files_failed = 0;  // given up: credentials refused or the local file vanished
-  uint64_t pending = 0;       // queued or in flight
+  uint64_t errors = 0;         // failed attempts
+  uint64_t files_failed = 0;   // given up: credentials refused or the local file vanished
+  uint64_t files_skipped = 0;  // catch-up files the bucket already holds with the same size
+  uint64_t pending = 0;        // queued or in flight
 };
 
 // Ships finished lake files to an object store: LakeWriter writes each file locally (as always)
@@ -61,7 +64,10 @@ class LakeUploader {
   // Queues a file by its path relative to the local root.
   void enqueue(const std::string& relative_path);
   // Queues every *.parquet file under the local root (catch-up after a restart); returns how
-  // many.
+  // many. The upload thread lists the bucket once and skips each of these files whose object
+  // already exists with the same size: a lake file's name is fixed by the input range it holds
+  // and a PUT is atomic, so an object of the same key and size is that file, uploaded before.
+  // If the listing fails, every file is uploaded.
   size_t enqueue_existing();
   // Waits until nothing is pending; true if that happened within timeout.
   bool wait_idle(std::chrono::milliseconds timeout);
@@ -74,14 +80,23 @@ class LakeUploader {
   std::chrono::milliseconds drain_timeout{60000};
 
  private:
+  struct Entry {
+    std::string relative_path;
+    bool catch_up = false;  // from enqueue_existing(): skipped if the bucket has it
+  };
+  void enqueue(const std::string& relative_path, bool catch_up);
   void run();
+  // Whether the bucket already holds this catch-up file (upload thread only).
+  bool already_uploaded(const std::string& relative_path, uint64_t size);
 
   std::unique_ptr<ObjectStore> store_;
   LakeUploadOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
-  std::deque<std::string> queue_;
+  std::deque<Entry> queue_;
+  // Key -> size of the objects under the prefix, listed at the first catch-up entry.
+  std::optional<std::unordered_map<std::string, uint64_t>> listed_;
   bool in_flight_ = false;
   bool stopping_ = false;
   LakeUploadCounters counters_;

@@ -233,10 +233,30 @@ TEST_F(S3Test, LakeFilesAreUploadedUnderTheirRelativeKeys) {
     EXPECT_TRUE(got.value() == read_file(fs::path(root) / local_files[i])) << local_files[i];
   }
 
-  // A restart's catch-up uploads the same keys again: overwritten, not doubled.
+  // A restart's catch-up finds every file in the bucket already: nothing goes up again.
   EXPECT_EQ(uploader.enqueue_existing(), local_files.size());
   ASSERT_TRUE(uploader.wait_idle(std::chrono::seconds(30)));
+  EXPECT_EQ(uploader.counters().files_uploaded, 4u);
+  EXPECT_EQ(uploader.counters().files_skipped, local_files.size());
   EXPECT_EQ(reader.list("prod/lake/").value().size(), local_files.size());
+
+  // A new uploader (the restart) with one object missing and one local file re-written to a
+  // different size uploads exactly those two; the bucket then equals the local lake again.
+  ASSERT_TRUE(reader.remove("prod/lake/" + local_files[0]).ok());
+  std::ofstream(fs::path(root) / local_files[1], std::ios::app) << "x";
+  LakeUploader restarted(std::make_unique<S3ObjectStore>(options("lake")), uo);
+  EXPECT_EQ(restarted.enqueue_existing(), local_files.size());
+  ASSERT_TRUE(restarted.wait_idle(std::chrono::seconds(30))) << restarted.last_error();
+  EXPECT_EQ(restarted.counters().files_uploaded, 2u);
+  EXPECT_EQ(restarted.counters().files_skipped, local_files.size() - 2);
+  auto relisted = reader.list("prod/lake/");
+  ASSERT_TRUE(relisted.ok()) << relisted.error().message;
+  ASSERT_EQ(relisted.value().size(), local_files.size());
+  for (size_t i = 0; i < local_files.size(); ++i) {
+    auto got = reader.get("prod/lake/" + local_files[i]);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_TRUE(got.value() == read_file(fs::path(root) / local_files[i])) << local_files[i];
+  }
 }
 
 TEST_F(S3Test, UploaderReportsRefusedCredentials) {
