@@ -2,26 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <csignal>
-#include <cstdlib>
-
 #include "common/clock.h"
+#include "common/stop_signals.h"
 
 namespace stockpulse {
-
-namespace {
-
-std::atomic<KafkaProcessor*> g_processor{nullptr};
-std::atomic<int> g_signals{0};
-
-extern "C" void on_process_signal(int) {
-  // A second signal while draining leaves at once (the committed state stays consistent).
-  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
-  if (KafkaProcessor* p = g_processor.load()) p->request_stop();
-}
-
-}  // namespace
 
 ProcessCommand::ProcessCommand(CLI::App& app) {
   cmd_ = app.add_subcommand(
@@ -81,15 +65,9 @@ int ProcessCommand::execute() {
   KafkaProcessor processor(c, o, clock);
   fmt::print(stderr, "stockpulse: processing {} and {} from {} as a member of group '{}'\n",
              o.posts_topic, o.bars_topic, o.connection.brokers, o.group);
-  g_signals.store(0);
-  g_processor.store(&processor);
-  auto old_int = std::signal(SIGINT, on_process_signal);
-  auto old_term = std::signal(SIGTERM, on_process_signal);
-  const int rc = processor.run();
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
-  g_processor.store(nullptr);
-  return rc;
+  // A second signal while draining leaves at once (the committed state stays consistent).
+  const StopSignals signals(processor);
+  return processor.run();
 }
 
 }  // namespace stockpulse

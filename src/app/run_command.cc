@@ -1,28 +1,14 @@
 #include <fmt/format.h>
 
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 
 #include "app/commands.h"
 #include "app/embedded_pipeline.h"
 #include "common/clock.h"
+#include "common/stop_signals.h"
 #include "common/time_format.h"
 
 namespace stockpulse {
-
-namespace {
-
-std::atomic<EmbeddedPipeline*> g_running{nullptr};
-std::atomic<int> g_signals{0};
-
-void on_stop_signal(int) {
-  // A second Ctrl-C while draining leaves at once.
-  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);
-  if (EmbeddedPipeline* p = g_running.load()) p->request_stop();
-}
-
-}  // namespace
 
 std::vector<std::string> split_csv_list(const std::string& s) {
   std::vector<std::string> out;
@@ -142,14 +128,12 @@ int RunCommand::execute() {
   if (const std::string url = pipeline.dashboard_url(); !url.empty()) {
     fmt::print(stderr, "stockpulse: dashboard at {}\n", url);
   }
-  g_running.store(&pipeline);
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  const int rc = pipeline.run();
-  g_running.store(nullptr);
+  int rc = 0;
+  {
+    // Ctrl-C drains and stops; a second Ctrl-C while draining leaves at once.
+    const StopSignals signals(pipeline);
+    rc = pipeline.run();
+  }
 
   const PipelineMetrics& m = pipeline.metrics();
   fmt::print(stderr,

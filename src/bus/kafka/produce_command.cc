@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -18,6 +17,7 @@
 #include "bus/kafka/produce_sink.h"
 #include "bus/kafka/produce_target.h"
 #include "common/clock.h"
+#include "common/stop_signals.h"
 #include "common/time_format.h"
 #include "decode/bar_decoder.h"
 #include "decode/json_encoder.h"
@@ -39,36 +39,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kReportEvery = std::chrono::seconds(1);
 
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void on_stop_signal(int) {
-  g_stop_requested.store(true);
-}
-
-// Installs SIGINT/SIGTERM handlers for the lifetime of a produce run, so an interrupted producer
-// still flushes what it queued (and saves its resume position); restores the previous handlers
-// afterwards.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_requested.store(false);
-    old_int_ = std::signal(SIGINT, on_stop_signal);
-    old_term_ = std::signal(SIGTERM, on_stop_signal);
-  }
-  ~StopSignals() {
-    std::signal(SIGINT, old_int_);
-    std::signal(SIGTERM, old_term_);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  void (*old_int_)(int) = SIG_DFL;
-  void (*old_term_)(int) = SIG_DFL;
-};
-
 bool stop_requested() {
-  return g_stop_requested.load(std::memory_order_relaxed);
+  return StopSignals::requested();
 }
 
 // Holds the producer to a wall-clock rate; a rate of 0 means as fast as possible.
@@ -378,6 +350,8 @@ int ProduceCommand::execute() {
     }
   }
 
+  // SIGINT/SIGTERM stop the producer cleanly: it still flushes what it queued and saves its
+  // resume position.
   StopSignals signals;
   if (kind_ == "posts") {
     produce_posts(run);
@@ -482,7 +456,7 @@ void ProduceCommand::produce_posts(Run& run) {
       break;
     }
     if (st == ReplayStatus::kPost) {
-      if (!sleep_until_due(clock, replay.due(), g_stop_requested)) break;
+      if (!sleep_until_due(clock, replay.due(), StopSignals::flag())) break;
       ++summary_.read;
       run.send_post(post);
     } else {
