@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "sink/lake_mirror.h"
 #include "sink/lake_uploader.h"
 #include "sink/lake_writer.h"
 #include "sink/tests/ceph_cluster.h"
@@ -257,6 +258,78 @@ TEST_F(S3Test, LakeFilesAreUploadedUnderTheirRelativeKeys) {
     ASSERT_TRUE(got.ok()) << got.error().message;
     EXPECT_TRUE(got.value() == read_file(fs::path(root) / local_files[i])) << local_files[i];
   }
+}
+
+TEST(LakeKeyTest, HourStartOfAHivePartitionKey) {
+  EXPECT_EQ(lake_key_hour_start_ms("a/tweets/date=2024-05-01/hour=14/part-p0-1-2.parquet"),
+            1714572000000);
+  EXPECT_EQ(lake_key_hour_start_ms("tweets/date=1970-01-01/hour=00/x.parquet"), 0);
+  EXPECT_EQ(lake_key_hour_start_ms("tweets/date=2024-02-30/hour=01/x.parquet"), -1);
+  EXPECT_EQ(lake_key_hour_start_ms("tweets/date=2024-05-01/hour=24/x.parquet"), -1);
+  EXPECT_EQ(lake_key_hour_start_ms("tweets/date=2024-5-01/hour=14/x.parquet"), -1);
+  EXPECT_EQ(lake_key_hour_start_ms("tweets/x.parquet"), -1);
+}
+
+// An S3 lake's files of the hours a range needs are copied under their relative paths, byte for
+// byte; a second mirror copies nothing; other hours and other tables stay in the bucket.
+TEST_F(S3Test, MirrorCopiesTheHoursOfARange) {
+  auto store = bucket("mirror");
+  const testing::TempDir local;
+  const fs::path source = local.path() / "source";
+  {
+    LakeOptions lo;
+    lo.root = source.string();
+    LakeWriter writer(lo);
+    std::vector<ScoredPost> posts;
+    for (int i = 0; i < 90; ++i) {
+      // Hours 14, 15 and 16 of 2024-05-01, one file each.
+      posts.push_back(make_post("m" + std::to_string(i), kT0 + (i / 30) * 3600000LL, 0.2,
+                                {{"MSFT", 0.2}}, 0, i));
+    }
+    writer.append_posts(posts);
+    writer.close();
+    ASSERT_EQ(writer.files_written(), 3u);
+  }
+  std::vector<std::string> keys;
+  for (const auto& e : fs::recursive_directory_iterator(source)) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), source).generic_string();
+    ASSERT_TRUE(store->put_file("lake/" + rel, e.path().string()).ok());
+    keys.push_back(rel);
+  }
+  ASSERT_TRUE(store->put("lake/market_data/date=2024-05-01/hour=15/other.parquet", "bars").ok());
+
+  LakeMirrorOptions mo;
+  mo.prefix = "lake";
+  mo.tables = {"tweets"};
+  mo.since_ms = kT0 + 3600000LL;  // inside hour 15: hours 15 and 16 overlap [since, until)
+  mo.until_ms = kT0 + 2 * 3600000LL - 1000;
+  size_t progress_calls = 0;
+  mo.on_progress = [&](size_t done, size_t total) {
+    ++progress_calls;
+    EXPECT_LE(done, total);
+  };
+  const fs::path mirror = local.path() / "mirror";
+  auto first = mirror_lake(*store, mirror, mo);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first.value().files_copied, 2u);
+  EXPECT_EQ(progress_calls, 2u);
+  std::vector<std::string> copied;
+  for (const auto& e : fs::recursive_directory_iterator(mirror)) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), mirror).generic_string();
+    copied.push_back(rel);
+    EXPECT_TRUE(read_file(e.path()) == read_file(source / rel)) << rel;
+  }
+  std::sort(copied.begin(), copied.end());
+  ASSERT_EQ(copied.size(), 2u);
+  EXPECT_NE(copied[0].find("hour=15"), std::string::npos) << copied[0];
+  EXPECT_NE(copied[1].find("hour=16"), std::string::npos) << copied[1];
+
+  auto again = mirror_lake(*store, mirror, mo);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().files_copied, 0u);
+  EXPECT_EQ(again.value().files_present, 2u);
 }
 
 TEST_F(S3Test, UploaderReportsRefusedCredentials) {
