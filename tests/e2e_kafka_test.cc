@@ -233,8 +233,52 @@ TEST(Kafka, MalformedMessagesGoToTheDeadLetterTopicAndTheRestIsProcessed) {
   }
   ASSERT_TRUE(producer.value()->flush(30s));
 
+  // The member serves /metrics while it works (--listen): the counters reach 40 posts and the
+  // four dead letters by reason before it goes idle and exits.
   const auto log = (dir / "p.log").string();
-  ASSERT_EQ(wait_exit(spawn(processor(cluster, dir, "g3", 8), log)), 0) << slurp(log);
+  std::vector<std::string> args = processor(cluster, dir, "g3", 8);
+  args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+  const pid_t p = spawn(args, log);
+  ASSERT_GT(p, 0);
+  std::string url;
+  const std::string marker = "metrics and dashboard at ";
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       url.empty() && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(100ms)) {
+    const std::string l = slurp(log);
+    if (const size_t at = l.find(marker); at != std::string::npos) {
+      url = l.substr(at + marker.size(), l.find('\n', at) - at - marker.size());
+    }
+  }
+  ASSERT_FALSE(url.empty()) << slurp(log);
+  std::string metrics;
+  const auto scrape = [&] {
+    const auto r = run(python() +
+                       " -c \"import urllib.request,sys; sys.stdout.write("
+                       "urllib.request.urlopen('" +
+                       url + "metrics').read().decode())\"");
+    return r.exit_code == 0 ? r.output : std::string();
+  };
+  const auto dead_total = [](const std::string& m) {
+    int n = 0;
+    for (size_t at = m.find("\nstockpulse_dead_letters_total{"); at != std::string::npos;
+         at = m.find("\nstockpulse_dead_letters_total{", at + 1)) {
+      n += std::stoi(m.substr(m.find("} ", at) + 2));
+    }
+    return n;
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(200ms)) {
+    metrics = scrape();
+    if (metrics.find("\nstockpulse_posts_scored_total 40\n") != std::string::npos &&
+        dead_total(metrics) == static_cast<int>(bad.size())) {
+      break;
+    }
+  }
+  EXPECT_NE(metrics.find("\nstockpulse_posts_scored_total 40\n"), std::string::npos) << metrics;
+  EXPECT_EQ(dead_total(metrics), static_cast<int>(bad.size())) << metrics;
+  EXPECT_NE(metrics.find("process_resident_memory_bytes"), std::string::npos) << metrics;
+  ASSERT_EQ(wait_exit(p), 0) << slurp(log);
 
   // Every bad message is on the dead-letter topic, with its reason and offset.
   KafkaConsumerOptions co;

@@ -36,13 +36,15 @@ void PipelineMetricsSource::write_prometheus(std::string& out) const {
     out += fmt::format("stockpulse_dead_letters_total{{reason=\"{}\"}} {}\n",
                        reason_name(static_cast<DeadLetterReason>(i)), m_.dead_by_reason[i].load());
   }
-  const auto d = depths_();
-  out +=
-      "# HELP stockpulse_queue_depth Batches waiting between stages.\n"
-      "# TYPE stockpulse_queue_depth gauge\n";
-  out += fmt::format("stockpulse_queue_depth{{queue=\"raw\"}} {}\n", d[0]);
-  out += fmt::format("stockpulse_queue_depth{{queue=\"enriched\"}} {}\n", d[1]);
-  out += fmt::format("stockpulse_queue_depth{{queue=\"sink\"}} {}\n", d[2]);
+  if (depths_) {
+    const auto d = depths_();
+    out +=
+        "# HELP stockpulse_queue_depth Batches waiting between stages.\n"
+        "# TYPE stockpulse_queue_depth gauge\n";
+    out += fmt::format("stockpulse_queue_depth{{queue=\"raw\"}} {}\n", d[0]);
+    out += fmt::format("stockpulse_queue_depth{{queue=\"enriched\"}} {}\n", d[1]);
+    out += fmt::format("stockpulse_queue_depth{{queue=\"sink\"}} {}\n", d[2]);
+  }
   const int64_t wm = m_.watermark_ms.load();
   if (wm != INT64_MIN) {
     out +=

@@ -16,7 +16,8 @@ namespace stockpulse {
 // `depths`, which must be thread-safe.
 class PipelineMetricsSource final : public MetricsSource {
  public:
-  using Depths = std::function<std::array<size_t, 3>()>;  // raw, enriched, sink
+  // raw, enriched, sink; empty when the pipeline has no such queues (then no queue gauge)
+  using Depths = std::function<std::array<size_t, 3>()>;
   PipelineMetricsSource(const PipelineMetrics& m, Depths depths)
       : m_(m), depths_(std::move(depths)) {}
 

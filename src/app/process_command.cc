@@ -2,8 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+#include "app/pipeline_metrics_source.h"
 #include "common/clock.h"
 #include "common/stop_signals.h"
+#include "serve/dashboard_service.h"
 
 namespace stockpulse {
 
@@ -45,6 +51,10 @@ ProcessCommand::ProcessCommand(CLI::App& app) {
                    "Stop after this many seconds without input, emitting every open window "
                    "as final (batch runs); 0 = run until stopped [0]")
       ->check(CLI::NonNegativeNumber);
+  cmd_->add_option("--listen", listen_,
+                   "Serve /metrics (Prometheus), /healthz, the API and the dashboard of this "
+                   "member on HOST:PORT, reading the serving store (off by default; beyond "
+                   "loopback it needs STOCKPULSE_TOKEN)");
   flags_.add_common(*cmd_);
 }
 
@@ -65,6 +75,24 @@ int ProcessCommand::execute() {
   KafkaProcessor processor(c, o, clock);
   fmt::print(stderr, "stockpulse: processing {} and {} from {} as a member of group '{}'\n",
              o.posts_topic, o.bars_topic, o.connection.brokers, o.group);
+  // Declared before the dashboard, so the server stops before the metrics it reads go away.
+  std::unique_ptr<PipelineMetricsSource> metrics;
+  std::unique_ptr<DashboardService> dashboard;
+  if (!listen_.empty()) {
+    if (c.serving_url() == "none") {
+      throw std::runtime_error("--listen serves the serving store: it needs --serving");
+    }
+    // No queues between stages here: each stage reads from Kafka, whose lag is the backlog.
+    metrics = std::make_unique<PipelineMetricsSource>(processor.metrics(), nullptr);
+    DashboardOptions d;
+    d.http.listen = listen_;
+    d.http.web_root = c.serve.web_root;
+    if (const char* token = std::getenv("STOCKPULSE_TOKEN")) d.http.token = token;
+    // Windows reach the dashboard through the store, as with `stockpulse serve`.
+    d.poll_store = true;
+    dashboard = start_dashboard(d, c.serving_url(), metrics.get());
+    fmt::print(stderr, "stockpulse: metrics and dashboard at {}\n", dashboard->url());
+  }
   // A second signal while draining leaves at once (the committed state stays consistent).
   const StopSignals signals(processor);
   return processor.run();

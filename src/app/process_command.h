@@ -29,6 +29,7 @@ class ProcessCommand {
   std::vector<std::string> kafka_properties_;
   double checkpoint_s_ = 5;
   double exit_when_idle_s_ = 0;
+  std::string listen_;  // empty: no HTTP server
 };
 
 }  // namespace stockpulse
