@@ -56,29 +56,13 @@ std::unique_ptr<LakeSink> open_lake_sink(const Config& config, const Clock& cloc
   std::unique_ptr<LakeUploader> uploader;
   const std::string url = config.lake_bucket_url();
   if (!url.empty()) {
-    const S3Location loc = S3Location::parse(url);
-    if (loc.bucket.empty()) {
-      throw std::runtime_error(fmt::format("--lake '{}': expected s3://BUCKET[/PREFIX]", url));
-    }
-    S3Options so = S3Options::from_env();
-    so.bucket = loc.bucket;
-    if (so.access_key.empty() || so.secret_key.empty()) {
-      throw std::runtime_error(fmt::format(
-          "--lake {} needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and "
-          "AWS_ENDPOINT_URL for MinIO, Ceph or another S3-compatible store)",
-          url));
-    }
-    auto store = std::make_unique<S3ObjectStore>(so);
-    if (auto probe = store->probe(loc.prefix); !probe.ok()) {
-      throw std::runtime_error(fmt::format("cannot use the lake bucket {} at {}: {}", url,
-                                           so.endpoint, probe.error().message));
-    }
+    LakeBucket bucket = open_lake_bucket(url, "--lake");
     LakeUploadOptions uo;
     uo.local_root = root;
-    uo.prefix = loc.prefix;
+    uo.prefix = bucket.location.prefix;
     uo.on_error = [](const std::string& e) { fmt::print(stderr, "warning: lake upload: {}\n", e); };
     std::filesystem::create_directories(root);
-    uploader = std::make_unique<LakeUploader>(std::move(store), std::move(uo));
+    uploader = std::make_unique<LakeUploader>(std::move(bucket.store), std::move(uo));
     // Files written before a crash, or while the store was away, go up first.
     if (const size_t n = uploader->enqueue_existing(); n > 0) {
       fmt::print(stderr, "stockpulse: {} lake file(s) already in {}: uploading those {} lacks\n", n,
@@ -89,6 +73,28 @@ std::unique_ptr<LakeSink> open_lake_sink(const Config& config, const Clock& cloc
   }
   return std::make_unique<LakeSink>(std::make_unique<LakeWriter>(lo), std::move(uploader), root,
                                     url);
+}
+
+LakeBucket open_lake_bucket(const std::string& url, const std::string& flag) {
+  LakeBucket b;
+  b.location = S3Location::parse(url);
+  if (b.location.bucket.empty()) {
+    throw std::runtime_error(fmt::format("{} '{}': expected s3://BUCKET[/PREFIX]", flag, url));
+  }
+  S3Options so = S3Options::from_env();
+  so.bucket = b.location.bucket;
+  if (so.access_key.empty() || so.secret_key.empty()) {
+    throw std::runtime_error(fmt::format(
+        "{} {} needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (and "
+        "AWS_ENDPOINT_URL for MinIO, Ceph or another S3-compatible store)",
+        flag, url));
+  }
+  b.store = std::make_unique<S3ObjectStore>(so);
+  if (auto probe = b.store->probe(b.location.prefix); !probe.ok()) {
+    throw std::runtime_error(fmt::format("cannot use the lake bucket {} at {}: {}", url,
+                                         so.endpoint, probe.error().message));
+  }
+  return b;
 }
 
 }  // namespace stockpulse

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "sink/lake_uploader.h"
 #include "sink/lake_writer.h"
+#include "sink/s3_object_store.h"
 
 namespace stockpulse {
 
@@ -45,5 +46,15 @@ class LakeSink {
 
 // nullptr when the lake is off (--lake none).
 std::unique_ptr<LakeSink> open_lake_sink(const Config& config, const Clock& clock);
+
+// The bucket an s3://BUCKET[/PREFIX] lake URL names, with endpoint and keys from the environment
+// (S3Options::from_env), checked with one signed request. Throws std::runtime_error saying what
+// to fix (a malformed URL, missing or refused keys, an unreachable endpoint); `flag` is the
+// option the URL came from, for the message. Keys are never part of a message.
+struct LakeBucket {
+  std::unique_ptr<S3ObjectStore> store;
+  S3Location location;
+};
+LakeBucket open_lake_bucket(const std::string& url, const std::string& flag);
 
 }  // namespace stockpulse
