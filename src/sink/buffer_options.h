@@ -19,8 +19,9 @@ struct BufferOptions {
   // Back-off between attempts of a failed delivery: doubles from initial to max.
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
-  // Consecutive queued writes of the same table are delivered as one batch of up to this many
-  // rows, so a backlog drains in few large requests after an outage.
+  // Queued writes of the same table are delivered as one batch of up to this many rows, so a
+  // backlog (after an outage, or while the store is slower than the pipeline) drains in few
+  // large requests.
   uint64_t merge_rows = 50'000;
   // Attempts per batch before it is given up (counted in rows_dropped, error kept in
   // last_error); 0 = never give up, the default: the pipeline slows down rather than drops.

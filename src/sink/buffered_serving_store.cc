@@ -167,25 +167,36 @@ BufferedServingStore::Item BufferedServingStore::take_next() {
       std::holds_alternative<AlertDeletion>(item.batch)) {
     return item;
   }
-  // Merge the following items of the same table: after an outage the backlog is thousands of
-  // small trigger batches, and one large insert is far cheaper than thousands of small ones
-  // (ClickHouse makes a part per insert).
-  while (!queue_.empty() && queue_.front().batch.index() == item.batch.index() &&
-         item.rows + queue_.front().rows <= options_.merge_rows) {
-    Item& next = queue_.front();
+  // Merge the queued items of the same table: after an outage, or whenever the store is slower
+  // than the pipeline, the backlog is many trigger-sized batches, and one large insert is far
+  // cheaper than many small ones (ClickHouse makes a part per insert and merges parts in the
+  // background; SQLite commits once). Items of other tables in between are skipped over, not
+  // reordered among themselves: tables are independent, and each table's rows keep their order.
+  // A flush or an alert deletion is a barrier nothing is merged across.
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (std::holds_alternative<FlushMarker>(it->batch) ||
+        std::holds_alternative<AlertDeletion>(it->batch)) {
+      break;
+    }
+    if (it->batch.index() != item.batch.index()) {
+      ++it;
+      continue;
+    }
+    // Taking a later item of this table past this one would reorder the table's rows.
+    if (item.rows + it->rows > options_.merge_rows) break;
     std::visit(
         [&](auto& into) {
           using V = std::decay_t<decltype(into)>;
           if constexpr (!std::is_same_v<V, FlushMarker> && !std::is_same_v<V, AlertDeletion>) {
-            auto& from = std::get<V>(next.batch);
+            auto& from = std::get<V>(it->batch);
             into.insert(into.end(), std::make_move_iterator(from.begin()),
                         std::make_move_iterator(from.end()));
           }
         },
         item.batch);
-    item.rows += next.rows;
-    item.bytes += next.bytes;
-    queue_.pop_front();
+    item.rows += it->rows;
+    item.bytes += it->bytes;
+    it = queue_.erase(it);
   }
   return item;
 }

@@ -22,9 +22,10 @@ namespace stockpulse {
 // from its own thread. A failed delivery (the inner store throws, e.g. ClickHouse unreachable)
 // is retried with exponential back-off until it succeeds; meanwhile writes keep queueing, and
 // when the buffer is full write_* blocks, so the pipeline slows down instead of dropping rows.
-// When the store returns, the backlog is written in the order it was accepted (consecutive
-// batches of one table merged). Re-delivering a batch that was partly written is harmless
-// because every serving-table write is an upsert.
+// When the store returns, the backlog is written in the order it was accepted, per table: the
+// queued batches of one table are merged into one write (up to BufferOptions::merge_rows), which
+// skips over other tables' batches but never across a flush() or delete_alerts(). Re-delivering a
+// batch that was partly written is harmless because every serving-table write is an upsert.
 //
 // Lifecycle: takes ownership of the inner store and starts the delivery thread; flush() waits
 // until everything accepted so far is delivered and the inner store flushed; close() (and the
@@ -85,8 +86,8 @@ class BufferedServingStore final : public ServingStore {
   void enqueue(std::span<const T> rows);
   void push(Item item);
   void run();
-  // Moves the next batch to deliver (the front item merged with following items of the same
-  // table) out of the queue. Requires the lock.
+  // Moves the next batch to deliver (the front item merged with the queued items of the same
+  // table, up to the first barrier) out of the queue. Requires the lock.
   Item take_next();
   // One attempt; empty on success, the error otherwise.
   std::string deliver(Item& item);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -30,7 +31,12 @@ class FlakyStore final : public ServingStore {
   void write_posts(std::span<const ScoredPost> posts) override {
     attempt();
     std::lock_guard lock(mu_);
+    ++post_calls_;
     for (const auto& p : posts) log_.push_back("post:" + p.post.id);
+  }
+  int post_calls() const {
+    std::lock_guard lock(mu_);
+    return post_calls_;
   }
   void write_bars(std::span<const Bar> bars) override {
     attempt();
@@ -39,11 +45,19 @@ class FlakyStore final : public ServingStore {
   }
   void write_sentiment_windows(std::span<const SentimentWindowRow>) override { attempt(); }
   void write_market_windows(std::span<const MarketWindowRow>) override { attempt(); }
-  void write_alerts(std::span<const AlertRow>) override { attempt(); }
+  void write_alerts(std::span<const AlertRow> rows) override {
+    attempt();
+    std::lock_guard lock(mu_);
+    for (const auto& a : rows) log_.push_back("alert:" + a.kind);
+  }
   void write_indicators(std::span<const IndicatorRow>) override { attempt(); }
   void write_fear_greed(std::span<const FearGreedRow>) override { attempt(); }
   void write_correlations(std::span<const CorrelationRow>) override { attempt(); }
-  void delete_alerts(EventTime, EventTime) override { attempt(); }
+  void delete_alerts(EventTime, EventTime) override {
+    attempt();
+    std::lock_guard lock(mu_);
+    log_.push_back("delete_alerts");
+  }
   void flush() override {
     attempt();
     std::lock_guard lock(mu_);
@@ -61,7 +75,17 @@ class FlakyStore final : public ServingStore {
   }
   mutable std::mutex mu_;
   std::vector<std::string> log_;
+  int post_calls_ = 0;
 };
+
+// The entries of `log` that start with `prefix`, in order.
+std::vector<std::string> only(const std::vector<std::string>& log, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& e : log) {
+    if (e.starts_with(prefix)) out.push_back(e);
+  }
+  return out;
+}
 
 BufferOptions fast_options() {
   BufferOptions o;
@@ -82,8 +106,12 @@ TEST(BufferedServingStore, DeliversInOrderAndFlushes) {
   store.write_bars(b);
   store.write_posts(std::span<const ScoredPost>(a).subspan(1));
   store.flush();
-  EXPECT_EQ(inner->log(),
-            (std::vector<std::string>{"post:a1", "post:a2", "bar:10", "post:a2", "flush"}));
+  // Each table in the order written (a backlog may merge the two posts writes), flush last.
+  const auto log = inner->log();
+  EXPECT_EQ(only(log, "post:"), (std::vector<std::string>{"post:a1", "post:a2", "post:a2"}));
+  EXPECT_EQ(only(log, "bar:"), (std::vector<std::string>{"bar:10"}));
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log.back(), "flush");
   const auto c = store.counters();
   EXPECT_EQ(c.rows_written, 4u);
   EXPECT_EQ(c.buffered_rows, 0u);
@@ -141,6 +169,52 @@ TEST(BufferedServingStore, MergesBacklogOfOneTable) {
   EXPECT_EQ(inner->log().size(), 20u);
   // The first call may have taken a partial backlog, the rest must have been merged.
   EXPECT_LT(store.counters().batches_written, 20u);
+}
+
+// A backlog of posts interleaved with other tables' writes (as the pipeline writes them: posts,
+// then a trigger's windows, then posts...) goes out as one posts write, each table in order; an
+// alert deletion is a barrier: alerts written before it are delivered before it, later ones
+// after it.
+TEST(BufferedServingStore, MergesATablesBacklogAcrossOtherTablesButNotAcrossBarriers) {
+  auto flaky = std::make_unique<FlakyStore>();
+  FlakyStore* inner = flaky.get();
+  inner->down = true;
+  BufferedServingStore store(std::move(flaky), fast_options());
+  std::vector<std::string> posts_written;
+  std::vector<std::string> bars_written;
+  for (int i = 0; i < 10; ++i) {
+    std::vector<ScoredPost> p = {make_post("p" + std::to_string(i), i, 0.1, {{"AAPL", 0.1}})};
+    store.write_posts(p);
+    posts_written.push_back("post:p" + std::to_string(i));
+    std::vector<Bar> b = {make_bar("AAPL", i, 1)};
+    store.write_bars(b);
+    bars_written.push_back("bar:" + std::to_string(i));
+    std::vector<SentimentWindowRow> w(1);
+    store.write_sentiment_windows(w);
+  }
+  std::vector<AlertRow> before(1), after(1);
+  before[0].kind = "before";
+  after[0].kind = "after";
+  store.write_alerts(before);
+  store.delete_alerts(EventTime(0), EventTime(100));
+  store.write_alerts(after);
+  std::this_thread::sleep_for(20ms);
+  inner->down = false;
+  store.flush();
+  const auto log = inner->log();
+  EXPECT_EQ(only(log, "post:"), posts_written);
+  EXPECT_EQ(only(log, "bar:"), bars_written);
+  // The delivery thread may have taken the first posts write alone before the store went down
+  // in its hands; everything after it was merged.
+  EXPECT_LE(inner->post_calls(), 2);
+  const auto alerts = only(log, "alert:");
+  ASSERT_EQ(alerts, (std::vector<std::string>{"alert:before", "alert:after"}));
+  const auto pos = [&](const std::string& e) {
+    return std::find(log.begin(), log.end(), e) - log.begin();
+  };
+  EXPECT_LT(pos("alert:before"), pos("delete_alerts"));
+  EXPECT_LT(pos("delete_alerts"), pos("alert:after"));
+  EXPECT_EQ(store.counters().buffered_rows, 0u);
 }
 
 TEST(BufferedServingStore, FullBufferBlocksTheWriterUntilTheStoreReturns) {
