@@ -280,7 +280,7 @@ SqliteServingStore::SqliteServingStore(const std::string& path) : path_(path) {
     exec("PRAGMA temp_store = MEMORY");
     // 16 MiB: the upper b-tree levels and the pages being appended to stay cached. A larger
     // cache only keeps cold leaves, and every page it grows by is a fresh malloc and page fault
-    // (64 MiB cost 9,000 more page faults per 160k posts; 1.3-1.5x the CPU per post at first).
+    // (64 MiB: 9,000 more page faults in the first 160k posts).
     exec("PRAGMA cache_size = -16384");
     migrate();
     begin_ = prepare("BEGIN");

@@ -15,7 +15,8 @@ namespace stockpulse {
 // The embedded serving store: one SQLite file in WAL mode (synchronous=NORMAL), so readers in
 // other processes (`stockpulse serve`, the sqlite3 shell, the dashboard) read committed data
 // while this store writes. Each write_* call upserts its whole batch with prepared statements
-// (INSERT ... ON CONFLICT DO UPDATE) inside one transaction.
+// (INSERT ... ON CONFLICT DO UPDATE; for tweets, up to 256 rows per statement) inside one
+// transaction.
 //
 // Schema: created on open. The table `schema_version` records every migration applied (one row
 // per version); opening an older file runs the missing forward migrations in order, each in its
