@@ -40,6 +40,17 @@ void bind_text(sqlite3_stmt* s, int index, const std::string& text) {
   sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
+// Parameters of SqliteServingReader::rows: text, absent text (NULL), or an integer.
+void bind_param(sqlite3_stmt* s, int index, const std::string& text) {
+  bind_text(s, index, text);
+}
+void bind_param(sqlite3_stmt* s, int index, const std::optional<std::string>& text) {
+  if (text) bind_text(s, index, *text);  // unbound is NULL: ResetGuard clears the bindings
+}
+void bind_param(sqlite3_stmt* s, int index, int value) {
+  sqlite3_bind_int(s, index, value);
+}
+
 std::string column_text(sqlite3_stmt* s, int i) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
   return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string();
@@ -80,6 +91,12 @@ void append_row(sqlite3_stmt* s, std::string& out) {
     }
   }
   out += '}';
+}
+
+std::optional<std::string> row_json(sqlite3_stmt* s) {
+  std::string out;
+  append_row(s, out);
+  return out;
 }
 
 }  // namespace
@@ -247,16 +264,24 @@ ReadError SqliteServingReader::error(int rc) const {
   return ReadError{code, fmt::format("serving store: {}", sqlite3_errmsg(db_))};
 }
 
-Result<std::vector<std::string>, ReadError> SqliteServingReader::symbol_names() {
-  std::lock_guard lock(mutex_);
-  ResetGuard guard(symbols_.get());
-  std::vector<std::string> names;
+template <class Row, class... Params>
+auto SqliteServingReader::rows(sqlite3_stmt* s, Row&& row, const Params&... params)
+    -> Result<std::vector<RowValue<Row>>, ReadError> {
+  ResetGuard guard(s);
+  int index = 0;
+  (bind_param(s, ++index, params), ...);
+  std::vector<RowValue<Row>> out;
   int rc;
-  while ((rc = sqlite3_step(symbols_.get())) == SQLITE_ROW) {
-    names.push_back(column_text(symbols_.get(), 0));
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (auto value = row(s)) out.push_back(std::move(*value));
   }
   if (rc != SQLITE_DONE) return Err(error(rc));
-  return names;
+  return out;
+}
+
+Result<std::vector<std::string>, ReadError> SqliteServingReader::symbol_names() {
+  std::lock_guard lock(mutex_);
+  return rows(symbols_.get(), [](sqlite3_stmt* s) { return std::optional(column_text(s, 0)); });
 }
 
 Result<std::vector<std::optional<std::string>>, ReadError> SqliteServingReader::latest_rows(
@@ -332,19 +357,7 @@ Result<std::vector<std::string>, ReadError> SqliteServingReader::newest_rows(
   }
   if (!s) return Err(ReadError{ReadErrorCode::kInternal, "serving store: no such range query"});
   std::lock_guard lock(mutex_);
-  ResetGuard guard(s);
-  if (symbol) bind_text(s, 1, *symbol);
-  bind_text(s, 2, time_text(from, kMinTime));
-  bind_text(s, 3, time_text(to, kMaxTime));
-  sqlite3_bind_int(s, 4, limit);
-  std::vector<std::string> rows;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    rows.emplace_back();
-    append_row(s, rows.back());
-  }
-  if (rc != SQLITE_DONE) return Err(error(rc));
-  return rows;
+  return rows(s, row_json, symbol, time_text(from, kMinTime), time_text(to, kMaxTime), limit);
 }
 
 Result<bool, ReadError> SqliteServingReader::has_rows(RowSet set, const std::string* symbol) {
@@ -364,18 +377,10 @@ Result<bool, ReadError> SqliteServingReader::has_rows(RowSet set, const std::str
 Result<std::vector<std::pair<std::string, double>>, ReadError> SqliteServingReader::closes(
     const std::string& symbol, std::optional<EventTime> to, int limit) {
   std::lock_guard lock(mutex_);
-  sqlite3_stmt* s = closes_.get();
-  ResetGuard guard(s);
-  bind_text(s, 1, symbol);
-  bind_text(s, 2, time_text(to, kMaxTime));
-  sqlite3_bind_int(s, 3, limit);
-  std::vector<std::pair<std::string, double>> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    out.emplace_back(column_text(s, 0), sqlite3_column_double(s, 1));
-  }
-  if (rc != SQLITE_DONE) return Err(error(rc));
-  return out;
+  const auto close_row = [](sqlite3_stmt* s) {
+    return std::optional(std::pair(column_text(s, 0), sqlite3_column_double(s, 1)));
+  };
+  return rows(closes_.get(), close_row, symbol, time_text(to, kMaxTime), limit);
 }
 
 Result<std::optional<EventTime>, ReadError> SqliteServingReader::latest_window_start(
@@ -398,41 +403,25 @@ Result<std::optional<EventTime>, ReadError> SqliteServingReader::latest_window_s
 Result<std::vector<MarketWindowInput>, ReadError> SqliteServingReader::market_window_inputs(
     const std::string& symbol, EventTime lo, EventTime hi) {
   std::lock_guard lock(mutex_);
-  sqlite3_stmt* s = fg_trends_.get();
-  ResetGuard guard(s);
-  bind_text(s, 1, symbol);
-  bind_text(s, 2, format_iso8601(lo));
-  bind_text(s, 3, format_iso8601(hi));
-  std::vector<MarketWindowInput> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  const auto input = [](sqlite3_stmt* s) -> std::optional<MarketWindowInput> {
     const auto end = parse_iso8601(column_text(s, 0));
-    if (!end) continue;
-    out.push_back(MarketWindowInput{*end, sqlite3_column_double(s, 1), sqlite3_column_double(s, 2),
-                                    sqlite3_column_double(s, 3), sqlite3_column_double(s, 4)});
-  }
-  if (rc != SQLITE_DONE) return Err(error(rc));
-  return out;
+    if (!end) return std::nullopt;
+    return MarketWindowInput{*end, sqlite3_column_double(s, 1), sqlite3_column_double(s, 2),
+                             sqlite3_column_double(s, 3), sqlite3_column_double(s, 4)};
+  };
+  return rows(fg_trends_.get(), input, symbol, format_iso8601(lo), format_iso8601(hi));
 }
 
 Result<std::vector<SentimentWindowInput>, ReadError> SqliteServingReader::sentiment_window_inputs(
     const std::string& symbol, EventTime lo, EventTime hi) {
   std::lock_guard lock(mutex_);
-  sqlite3_stmt* s = fg_sentiment_.get();
-  ResetGuard guard(s);
-  bind_text(s, 1, symbol);
-  bind_text(s, 2, format_iso8601(lo));
-  bind_text(s, 3, format_iso8601(hi));
-  std::vector<SentimentWindowInput> out;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  const auto input = [](sqlite3_stmt* s) -> std::optional<SentimentWindowInput> {
     const auto end = parse_iso8601(column_text(s, 0));
-    if (!end) continue;
-    out.push_back(SentimentWindowInput{*end, static_cast<int64_t>(sqlite3_column_int64(s, 1)),
-                                       sqlite3_column_double(s, 2), sqlite3_column_double(s, 3)});
-  }
-  if (rc != SQLITE_DONE) return Err(error(rc));
-  return out;
+    if (!end) return std::nullopt;
+    return SentimentWindowInput{*end, static_cast<int64_t>(sqlite3_column_int64(s, 1)),
+                                sqlite3_column_double(s, 2), sqlite3_column_double(s, 3)};
+  };
+  return rows(fg_sentiment_.get(), input, symbol, format_iso8601(lo), format_iso8601(hi));
 }
 
 Result<int64_t, ReadError> SqliteServingReader::schema_version() {
@@ -465,39 +454,27 @@ Result<std::vector<LatestRow>, ReadError> SqliteServingReader::latest_windows(bo
   }
   const auto end = parse_iso8601(max_end);
   if (!end) return std::vector<LatestRow>{};
-  sqlite3_stmt* s = trends ? trends_since_.get() : sentiment_since_.get();
-  ResetGuard guard(s);
-  bind_text(s, 1, format_iso8601(EventTime(end->value() - lookback_ms)));
-  std::vector<LatestRow> rows;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  const auto latest = [trends](sqlite3_stmt* s) {
     LatestRow row;
     row.key = fmt::format("{}|{}|{}|{}", trends ? 't' : 's', column_text(s, 0), column_text(s, 1),
                           column_text(s, 2));
     append_row(s, row.json);
-    rows.push_back(std::move(row));
-  }
-  if (rc != SQLITE_DONE) return Err(error(rc));
-  return rows;
+    return std::optional(std::move(row));
+  };
+  return rows(trends ? trends_since_.get() : sentiment_since_.get(), latest,
+              format_iso8601(EventTime(end->value() - lookback_ms)));
 }
 
 Result<std::vector<LatestRow>, ReadError> SqliteServingReader::alerts_after(
     const std::string& after_ts, int limit) {
   std::lock_guard lock(mutex_);
-  sqlite3_stmt* s = alerts_after_.get();
-  ResetGuard guard(s);
-  bind_text(s, 1, after_ts);
-  sqlite3_bind_int(s, 2, limit);
-  std::vector<LatestRow> rows;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  const auto alert = [](sqlite3_stmt* s) {
     LatestRow row;
     row.key = column_text(s, 1);  // ts: the poller resumes after the newest one it saw
     append_row(s, row.json);
-    rows.push_back(std::move(row));
-  }
-  if (rc != SQLITE_DONE) return Err(error(rc));
-  return rows;
+    return std::optional(std::move(row));
+  };
+  return rows(alerts_after_.get(), alert, after_ts, limit);
 }
 
 }  // namespace stockpulse

@@ -2,7 +2,10 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "serve/serving_reader.h"
 
@@ -67,6 +70,14 @@ class SqliteServingReader final : public ServingReader {
   // Finalizes every statement, then closes the connection (statements must go first).
   void close();
   ReadError error(int rc) const;
+  template <class Row>
+  using RowValue = typename std::invoke_result_t<Row, sqlite3_stmt*>::value_type;
+  // Binds params to ?1, ?2, ... (std::string; std::optional<std::string>, nullopt as NULL; int),
+  // steps s to its end and returns the values row(s) gives for its rows (nullopt: skip the row),
+  // or the error of a failed step. Resets s however it ends. The caller holds mutex_.
+  template <class Row, class... Params>
+  auto rows(sqlite3_stmt* s, Row&& row, const Params&... params)
+      -> Result<std::vector<RowValue<Row>>, ReadError>;
 
   std::mutex mutex_;
   sqlite3* db_ = nullptr;

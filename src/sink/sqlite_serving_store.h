@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sink/serving_store.h"
 
@@ -13,7 +15,8 @@ namespace stockpulse {
 // The embedded serving store: one SQLite file in WAL mode (synchronous=NORMAL), so readers in
 // other processes (`stockpulse serve`, the sqlite3 shell, the dashboard) read committed data
 // while this store writes. Each write_* call upserts its whole batch with prepared statements
-// (INSERT ... ON CONFLICT DO UPDATE) inside one transaction.
+// (INSERT ... ON CONFLICT DO UPDATE; for tweets, up to 256 rows per statement) inside one
+// transaction.
 //
 // Schema: created on open. The table `schema_version` records every migration applied (one row
 // per version); opening an older file runs the missing forward migrations in order, each in its
@@ -71,7 +74,17 @@ class SqliteServingStore final : public ServingStore {
   sqlite3* db_ = nullptr;
   Statement begin_;
   Statement commit_;
-  Statement upsert_tweet_;
+  // Rows of a tweets statement ("INSERT ... VALUES (...), (...) ..."): a step costs a cursor
+  // open and, for several rows, a statement journal of the pages it changes, so more rows per
+  // step cost less each. The last entry must be 1.
+  static constexpr std::array<size_t, 3> kTweetStatementRows = {256, 16, 1};
+  struct TweetRow {
+    const ScoredPost* post;
+    const TickerSentiment* ticker;  // null: the row (symbol '') of a post without tickers
+    char created[32];
+    size_t created_size;
+  };
+  std::array<Statement, kTweetStatementRows.size()> upsert_tweets_;
   Statement upsert_bar_;
   Statement upsert_sentiment_window_;
   Statement upsert_market_window_;
@@ -81,6 +94,7 @@ class SqliteServingStore final : public ServingStore {
   Statement upsert_correlation_;
   Statement delete_alerts_;
   std::string scratch_;  // reused for JSON text so large batches do not allocate per row
+  std::vector<TweetRow> tweet_rows_;  // reused by write_posts
 };
 
 }  // namespace stockpulse

@@ -7,11 +7,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/time_format.h"
 #include "sink/serving_store.h"
 #include "sink/tests/sink_test_data.h"
 #include "sink/tests/temp_dir.h"
@@ -119,6 +121,74 @@ TEST(SqliteServingStore, SamePostTwiceIsOneRowAndNewestValuesWin) {
   auto rows = r.rows("SELECT compound, ticker_compound, label FROM tweets");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"-0.4", "-0.8", "bearish"}));
+}
+
+// write_posts sends rows 256 and 16 to a statement and the rest one by one: a batch that uses
+// every size keeps every row once, each with its own time text, and a key repeated in the batch
+// (inside one statement and across statements) ends with the values of its last row.
+TEST(SqliteServingStore, LargeBatchKeepsEveryRowAndLastRowOfARepeatedKeyWins) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteServingStore store(path);
+  std::vector<ScoredPost> posts;
+  std::map<std::pair<std::string, std::string>, std::string> want;  // (symbol, id) -> time text
+  for (int i = 0; i < 300; ++i) {
+    // 37 ms apart, so times cross second boundaries; every 50th post goes back in time.
+    const int64_t t = kT0 + (i % 50 == 49 ? -86'400'000 - i : 37 * i);
+    std::vector<std::pair<std::string, double>> tickers;
+    if (i % 3 == 0) tickers = {{"AAPL", 0.1}, {"TSLA", 0.2}};
+    if (i % 3 == 1) tickers = {{"NVDA", 0.3}};
+    posts.push_back(make_post("p" + std::to_string(i), t, 0.1, tickers));
+    if (tickers.empty()) want[{"", "p" + std::to_string(i)}] = format_iso8601(EventTime(t));
+    for (const auto& [symbol, score] : tickers) {
+      want[{symbol, "p" + std::to_string(i)}] = format_iso8601(EventTime(t));
+    }
+  }
+  // Row 0 (AAPL of p0) again as the 3rd row (same statement) and p1 again after row 256.
+  posts.insert(posts.begin() + 1, make_post("p0", kT0, -0.5, {{"AAPL", -0.9}}));
+  posts.insert(posts.begin() + 250, make_post("p1", kT0 + 37, 0.9, {{"NVDA", 0.8}}));
+  store.write_posts(posts);
+
+  Reader r(path);
+  auto rows = r.rows("SELECT symbol, id, created_at FROM tweets");
+  ASSERT_EQ(rows.size(), want.size());
+  for (const auto& row : rows) {
+    auto it = want.find({row[0], row[1]});
+    ASSERT_NE(it, want.end()) << row[0] << " " << row[1];
+    EXPECT_EQ(row[2], it->second) << row[0] << " " << row[1];
+  }
+  EXPECT_EQ(r.rows("SELECT compound, ticker_compound FROM tweets WHERE id = 'p0' AND "
+                   "symbol = 'AAPL'")[0],
+            (std::vector<std::string>{"-0.5", "-0.9"}));
+  EXPECT_EQ(r.rows("SELECT compound FROM tweets WHERE id = 'p0' AND symbol = 'TSLA'")[0][0], "0.1");
+  EXPECT_EQ(r.rows("SELECT compound, ticker_compound FROM tweets WHERE id = 'p1'")[0],
+            (std::vector<std::string>{"0.9", "0.8"}));
+}
+
+TEST(SqliteServingStore, NewFileGets8KiBPagesAndAnExisting4KiBFileKeepsItsPages) {
+  TempDir dir;
+  { SqliteServingStore store(dir.file("new.db")); }
+  EXPECT_EQ(Reader(dir.file("new.db")).rows("PRAGMA page_size")[0][0], "8192");
+
+  const std::string old_path = dir.file("old.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(old_path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
+                           "CREATE TABLE other (x INTEGER)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    SqliteServingStore store(old_path);
+    std::vector<ScoredPost> posts = {make_post("1", kT0, 0.3, {{"NVDA", 0.7}})};
+    store.write_posts(posts);
+  }
+  Reader r(old_path);
+  EXPECT_EQ(r.rows("PRAGMA page_size")[0][0], "4096");
+  EXPECT_EQ(r.count("tweets"), 1);
 }
 
 TEST(SqliteServingStore, BarsUpsertBySymbolAndTimestamp) {
