@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include <bit>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 #include "common/time_format.h"
 
@@ -258,71 +258,156 @@ void tsv_string(std::string& out, std::string_view s) {
   out.append(s.data() + start, s.size() - start);
 }
 
-// Writes one row in either insert format. JSONEachRow names every field; TabSeparated writes
-// values only, in call order, and the first row of a batch records the column names (into
-// `columns`, when given) so the INSERT names its columns in exactly the order written.
+// Appends v's bytes, least significant first: RowBinary's fixed-width little-endian numbers.
+template <class T>
+void put_le(std::string& out, T v) {
+  static_assert(std::is_integral_v<T>);
+  char bytes[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    bytes[i] = static_cast<char>(static_cast<std::make_unsigned_t<T>>(v) >> (8 * i));
+  }
+  out.append(bytes, sizeof(T));
+}
+
+void put_double(std::string& out, double v) {
+  put_le(out, std::bit_cast<uint64_t>(v));
+}
+
+// RowBinary String: the length as an unsigned LEB128 varint, then the bytes.
+void put_string(std::string& out, std::string_view s) {
+  uint64_t n = s.size();
+  while (n >= 0x80) {
+    out += static_cast<char>((n & 0x7f) | 0x80);
+    n >>= 7;
+  }
+  out += static_cast<char>(n);
+  out.append(s);
+}
+
+// Writes one row in the insert format. JSONEachRow names every field; RowBinary and
+// TabSeparated write values only, in call order, and the first row of a batch records the
+// column names (into `columns`) so the INSERT names its columns in exactly the order written.
+// RowBinary: Float64/Int64/UInt8/UInt16/UInt64 as their little-endian bytes, DateTime as UInt32
+// Unix seconds, Nullable(T) as a byte (1: NULL) followed by T unless NULL.
 class RowWriter {
  public:
   RowWriter(std::string& out, uint64_t version, ClickHouseInsertFormat format,
             std::vector<const char*>& columns)
       : out_(out),
         version_(version),
-        json_(format == ClickHouseInsertFormat::kJsonEachRow),
-        columns_(columns.empty() && !json_ ? &columns : nullptr) {
-    if (json_) out_ += '{';
+        format_(format),
+        columns_(columns.empty() && format != kJson ? &columns : nullptr) {
+    if (format_ == kJson) out_ += '{';
   }
   ~RowWriter() {
-    if (json_) {
-      fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_);
-    } else {
-      if (columns_) columns_->push_back("version");
-      fmt::format_to(std::back_inserter(out_), "\t{}\n", version_);
+    switch (format_) {
+      case kJson:
+        fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_);
+        break;
+      case kTsv:
+        if (columns_) columns_->push_back("version");
+        fmt::format_to(std::back_inserter(out_), "\t{}\n", version_);
+        break;
+      case kBinary:
+        if (columns_) columns_->push_back("version");
+        put_le(out_, version_);
+        break;
     }
   }
   RowWriter(const RowWriter&) = delete;
   RowWriter& operator=(const RowWriter&) = delete;
   RowWriter& str(const char* name, std::string_view v) {
     key(name);
-    if (json_) {
-      json_string(out_, v);
-    } else {
-      tsv_string(out_, v);
+    switch (format_) {
+      case kJson:
+        json_string(out_, v);
+        break;
+      case kTsv:
+        tsv_string(out_, v);
+        break;
+      case kBinary:
+        put_string(out_, v);
+        break;
     }
     return *this;
   }
   RowWriter& num(const char* name, double v) {
     key(name);
-    // Shortest round-trip form; ClickHouse parses nan/inf without quotes in both formats.
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (format_ == kBinary) {
+      put_double(out_, v);
+    } else {
+      // Shortest round-trip form; ClickHouse parses nan/inf without quotes in both formats.
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
     return *this;
   }
   RowWriter& nullable(const char* name, double v) {
     if (std::isnan(v)) return null(name);
     key(name);
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (format_ == kBinary) {
+      out_ += '\0';
+      put_double(out_, v);
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
     return *this;
   }
-  RowWriter& integer(const char* name, int64_t v) {
+  // Int64 columns, and with nullable a Nullable(Int64) column's value.
+  RowWriter& integer(const char* name, int64_t v, bool nullable = false) {
     key(name);
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (format_ == kBinary) {
+      if (nullable) out_ += '\0';
+      put_le(out_, v);
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
+    return *this;
+  }
+  // A UInt8 column (is_final).
+  RowWriter& flag(const char* name, bool v) {
+    key(name);
+    if (format_ == kBinary) {
+      out_ += static_cast<char>(v ? 1 : 0);
+    } else {
+      out_ += v ? '1' : '0';
+    }
     return *this;
   }
   RowWriter& null(const char* name) {
     key(name);
-    out_ += json_ ? "null" : "\\N";
+    switch (format_) {
+      case kJson:
+        out_ += "null";
+        break;
+      case kTsv:
+        out_ += "\\N";
+        break;
+      case kBinary:
+        out_ += '\1';
+        break;
+    }
     return *this;
   }
-  // "2024-05-01 14:30:05" and the milliseconds in X_ms: the plain DateTime text form, read the
-  // same way by every ClickHouse version.
+  // The seconds in X and the milliseconds in X_ms. Text formats: "2024-05-01 14:30:05", the
+  // plain DateTime text form, read the same way by every ClickHouse version.
   RowWriter& time(const char* name, EventTime t) {
-    const CivilTime c = civil_from_millis(t.value());
     key(name);
-    if (json_) {
+    if (format_ == kBinary) {
+      if (columns_) columns_->push_back(nullptr);  // "<previous>_ms", named by insert()
+      // Floor division, so the milliseconds are 0..999 as in the text forms.
+      int64_t millis = t.value() % 1000;
+      if (millis < 0) millis += 1000;
+      put_le(out_, static_cast<uint32_t>((t.value() - millis) / 1000));
+      put_le(out_, static_cast<uint16_t>(millis));
+      return *this;
+    }
+    const CivilTime c = civil_from_millis(t.value());
+    if (format_ == kJson) {
       fmt::format_to(std::back_inserter(out_),
                      "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}\",\"{}_ms\":{}", c.year, c.month, c.day,
                      c.hour, c.minute, c.second, name, c.millis);
     } else {
-      if (columns_) columns_->push_back(nullptr);  // "<previous>_ms", named by insert()
+      if (columns_) columns_->push_back(nullptr);
       fmt::format_to(std::back_inserter(out_), "{:04}-{:02}-{:02} {:02}:{:02}:{:02}\t{}", c.year,
                      c.month, c.day, c.hour, c.minute, c.second, c.millis);
     }
@@ -330,21 +415,31 @@ class RowWriter {
   }
 
  private:
+  static constexpr auto kJson = ClickHouseInsertFormat::kJsonEachRow;
+  static constexpr auto kTsv = ClickHouseInsertFormat::kTabSeparated;
+  static constexpr auto kBinary = ClickHouseInsertFormat::kRowBinary;
+
   void key(const char* name) {
-    if (json_) {
-      if (!first_) out_ += ',';
-      out_ += '"';
-      out_ += name;
-      out_ += "\":";
-    } else {
-      if (!first_) out_ += '\t';
-      if (columns_) columns_->push_back(name);
+    switch (format_) {
+      case kJson:
+        if (!first_) out_ += ',';
+        out_ += '"';
+        out_ += name;
+        out_ += "\":";
+        break;
+      case kTsv:
+        if (!first_) out_ += '\t';
+        if (columns_) columns_->push_back(name);
+        break;
+      case kBinary:
+        if (columns_) columns_->push_back(name);
+        break;
     }
     first_ = false;
   }
   std::string& out_;
   uint64_t version_;
-  bool json_;
+  ClickHouseInsertFormat format_;
   std::vector<const char*>* columns_;  // null: not recording
   bool first_ = true;
 };
@@ -359,165 +454,47 @@ std::string histogram_json(const std::array<int64_t, kSentimentHistogramBuckets>
   return out;
 }
 
-// Undoes TabSeparated escaping of one field.
-std::string tsv_unescape(std::string_view f) {
-  std::string out;
-  out.reserve(f.size());
-  for (size_t i = 0; i < f.size(); ++i) {
-    if (f[i] != '\\' || i + 1 == f.size()) {
-      out += f[i];
-      continue;
-    }
-    const char e = f[++i];
-    switch (e) {
-      case 't':
-        out += '\t';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case '0':
-        out += '\0';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'N':
-        out += "\\N";  // NULL stays recognisable
-        break;
-      default:
-        out += e;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
-ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
-  constexpr std::string_view kScheme = "clickhouse://";
-  std::string_view u(url);
-  // The message shows the URL without any inline password.
-  std::string shown = url;
-  if (const size_t at = shown.find('@'); at != std::string::npos) {
-    const size_t colon = shown.find(':', kScheme.size());
-    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
-  }
-  auto bad = [&shown](const char* why) {
-    return std::runtime_error("serving store URL '" + shown + "': " + why +
-                              " (expected clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB)");
-  };
-  if (!u.starts_with(kScheme)) throw bad("not a clickhouse:// URL");
-  u.remove_prefix(kScheme.size());
-  ClickHouseOptions o;
-  const size_t at = u.find('@');
-  if (at != std::string_view::npos) {
-    std::string_view cred = u.substr(0, at);
-    const size_t colon = cred.find(':');
-    o.user = std::string(cred.substr(0, colon));
-    if (colon != std::string_view::npos) o.password = std::string(cred.substr(colon + 1));
-    u.remove_prefix(at + 1);
-  } else {
-    // No credentials in the URL: the environment's, as `serve` reads them.
-    if (const char* user = std::getenv("CLICKHOUSE_USER")) o.user = user;
-    if (const char* password = std::getenv("CLICKHOUSE_PASSWORD")) o.password = password;
-  }
-  const size_t slash = u.find('/');
-  std::string_view hostport = u.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    std::string_view db = u.substr(slash + 1);
-    if (!db.empty() && db.back() == '/') db.remove_suffix(1);
-    if (!db.empty()) o.database = std::string(db);
-  }
-  for (char c : o.database) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) throw bad("bad database name");
-  }
-  const size_t colon = hostport.rfind(':');
-  if (colon != std::string_view::npos) {
-    std::string_view port = hostport.substr(colon + 1);
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), o.port);
-    if (ec != std::errc() || p != port.data() + port.size() || o.port <= 0 || o.port > 65535) {
-      throw bad("bad port");
-    }
-    hostport = hostport.substr(0, colon);
-  }
-  if (hostport.empty()) throw bad("no host");
-  o.host = std::string(hostport);
-  return o;
-}
-
 ClickHouseServingStore::ClickHouseServingStore(ClickHouseOptions options)
-    : options_(std::move(options)) {
+    : client_(std::move(options)), format_(client_.options().insert_format) {
   migrate();
+  if (format_ == ClickHouseInsertFormat::kRowBinary) {
+    // RowBinary carries Unix seconds; the text forms carry UTC calendar fields that the server
+    // reads in its time zone. Only in UTC are both the same instant (see the class comment).
+    auto tz = client_.select("SELECT timezone()");
+    if (!tz.ok()) fail("cannot read the server's time zone: " + tz.error().message);
+    const auto& rows = tz.value().rows;
+    const std::string zone = rows.empty() || !rows[0][0] ? "" : *rows[0][0];
+    if (zone != "UTC" && zone != "Etc/UTC" && zone != "UCT" && zone != "Etc/UCT" && zone != "GMT" &&
+        zone != "Etc/GMT" && zone != "Universal" && zone != "Zulu") {
+      format_ = ClickHouseInsertFormat::kTabSeparated;
+    }
+  }
 }
 
 ClickHouseServingStore::~ClickHouseServingStore() = default;
 
-std::string ClickHouseServingStore::base_url() const {
-  return fmt::format("http://{}:{}/", options_.host, options_.port);
-}
-
 void ClickHouseServingStore::fail(const std::string& what) const {
-  throw std::runtime_error(fmt::format("serving store 'clickhouse://{}:{}/{}': {}", options_.host,
-                                       options_.port, options_.database, what));
+  throw std::runtime_error(fmt::format("serving store '{}': {}", client_.where(), what));
 }
-
-namespace {
-
-Result<std::string, std::string> post(HttpClient& http, const ClickHouseOptions& o,
-                                      const std::string& url, std::string_view body) {
-  HttpRequest req;
-  req.method = "POST";
-  req.url = url;
-  req.body = body;
-  req.user = o.user;
-  req.password = o.password;
-  req.connect_timeout_ms = o.connect_timeout_ms;
-  req.timeout_ms = o.request_timeout_ms;
-  req.headers.push_back("Content-Type: text/plain; charset=UTF-8");
-  auto r = http.send(req);
-  if (!r.ok()) return Err{r.error()};
-  if (r.value().status != 200) {
-    std::string msg = fmt::format("HTTP {}: {}", r.value().status, r.value().body);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return Err{std::move(msg)};
-  }
-  return std::move(r.value().body);
-}
-
-}  // namespace
 
 Result<std::string, std::string> ClickHouseServingStore::query(std::string_view sql) {
-  ++requests_sent_;
-  // Settings travel as URL parameters: `SET` does not persist across HTTP requests.
-  return post(http_, options_, base_url() + "?database=" + options_.database, sql);
+  auto r = client_.execute(sql);
+  if (!r.ok()) return Err{r.error().message};
+  return std::move(r.value());
 }
 
 Result<std::vector<std::vector<std::string>>, std::string> ClickHouseServingStore::select_rows(
     std::string_view sql) {
-  auto r = query(std::string(sql) + " FORMAT TabSeparated");
-  if (!r.ok()) return Err{r.error()};
+  auto r = client_.select(sql);
+  if (!r.ok()) return Err{r.error().message};
   std::vector<std::vector<std::string>> rows;
-  std::string_view text = r.value();
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(std::min(nl + 1, text.size()));
-    std::vector<std::string> row;
-    for (;;) {
-      const size_t tab = line.find('\t');
-      row.push_back(tsv_unescape(line.substr(0, tab)));
-      if (tab == std::string_view::npos) break;
-      line.remove_prefix(tab + 1);
-    }
-    rows.push_back(std::move(row));
+  rows.reserve(r.value().rows.size());
+  for (auto& fields : r.value().rows) {
+    std::vector<std::string>& row = rows.emplace_back();
+    row.reserve(fields.size());
+    for (auto& f : fields) row.push_back(f ? std::move(*f) : std::string("\\N"));
   }
   return rows;
 }
@@ -565,10 +542,10 @@ int ClickHouseServingStore::schema_version() {
 }
 
 void ClickHouseServingStore::migrate() {
-  ++requests_sent_;
-  auto created = post(http_, options_, base_url(),
-                      fmt::format("CREATE DATABASE IF NOT EXISTS `{}`", options_.database));
-  if (!created.ok()) fail("cannot create the database: " + created.error());
+  auto created =
+      client_.execute(fmt::format("CREATE DATABASE IF NOT EXISTS `{}`", client_.options().database),
+                      /*in_database=*/false);
+  if (!created.ok()) fail("cannot create the database: " + created.error().message);
   auto sv = query(
       "CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_at DateTime) "
       "ENGINE = MergeTree ORDER BY version");
@@ -609,9 +586,8 @@ void ClickHouseServingStore::begin_batch() {
 
 void ClickHouseServingStore::insert(const char* table, std::string_view body) {
   if (body.empty()) return;
-  ++requests_sent_;
   std::string sql;
-  if (options_.insert_format == ClickHouseInsertFormat::kJsonEachRow) {
+  if (format_ == ClickHouseInsertFormat::kJsonEachRow) {
     sql = fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
   } else {
     // Values carry no names: the INSERT lists the columns in the order the rows were written.
@@ -626,20 +602,18 @@ void ClickHouseServingStore::insert(const char* table, std::string_view body) {
         fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
       }
     }
-    sql += ") FORMAT TabSeparated";
+    sql += format_ == ClickHouseInsertFormat::kRowBinary ? ") FORMAT RowBinary"
+                                                         : ") FORMAT TabSeparated";
   }
-  const std::string url = base_url() + "?database=" + options_.database +
-                          "&date_time_input_format=best_effort"
-                          "&input_format_skip_unknown_fields=1"
-                          "&query=" +
-                          HttpClient::url_encode(sql);
-  auto r = post(http_, options_, url, body);
-  if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error()));
+  // best_effort and skipping unknown fields matter to the text formats only; harmless else.
+  auto r = client_.insert(sql, body,
+                          "&date_time_input_format=best_effort&input_format_skip_unknown_fields=1");
+  if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error().message));
 }
 
 void ClickHouseServingStore::insert_chunked(const char* table, bool force) {
   if (body_.empty()) return;
-  if (!force && body_.size() < options_.max_request_bytes) return;
+  if (!force && body_.size() < client_.options().max_request_bytes) return;
   // Clear before sending: if the request throws, the next call starts from an empty buffer.
   std::string body;
   body.swap(body_);
@@ -659,7 +633,7 @@ void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
     const Post& p = sp.post;
     const char* label = label_name(label_of(sp.overall.compound));
     auto row = [&](std::string_view symbol, const SentimentScores* ticker) {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", symbol)
           .time("created_at", p.created_at)
           .str("id", p.id)
@@ -693,7 +667,7 @@ void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
   const uint64_t v = next_version();
   for (const Bar& b : bars) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", b.symbol)
           .time("ts", b.ts)
           .num("open", b.open)
@@ -705,7 +679,7 @@ void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
       if (b.trade_count < 0) {
         w.null("trade_count");
       } else {
-        w.integer("trade_count", b.trade_count);
+        w.integer("trade_count", b.trade_count, /*nullable=*/true);
       }
     }
     insert_chunked("market_data", false);
@@ -719,7 +693,7 @@ void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWi
   const uint64_t v = next_version();
   for (const SentimentWindowRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -733,7 +707,7 @@ void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWi
           .integer("neutral_count", r.neutral_count)
           .num("bullish_share", r.bullish_share)
           .str("histogram", histogram_json(r.histogram))
-          .integer("is_final", r.is_final ? 1 : 0);
+          .flag("is_final", r.is_final);
     }
     insert_chunked("topic_sentiment_avg", false);
   }
@@ -746,7 +720,7 @@ void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRo
   const uint64_t v = next_version();
   for (const MarketWindowRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -767,7 +741,7 @@ void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRo
           .num("avg_pct_change", r.avg_pct_change)
           .num("price_range", r.price_range)
           .str("trend_signal", trend_signal_name(r.trend_signal))
-          .integer("is_final", r.is_final ? 1 : 0);
+          .flag("is_final", r.is_final);
     }
     insert_chunked("stock_trends", false);
   }
@@ -780,7 +754,7 @@ void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
   const uint64_t v = next_version();
   for (const AlertRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .str("kind", r.kind)
@@ -807,7 +781,7 @@ void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows
   const uint64_t v = next_version();
   for (const IndicatorRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .num("close", r.close)
@@ -826,7 +800,7 @@ void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows
   const uint64_t v = next_version();
   for (const FearGreedRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("score", r.score)
@@ -848,7 +822,7 @@ void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> 
   const uint64_t v = next_version();
   for (const CorrelationRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(body_, v, format_, columns_);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("r_lag0", r.r_lag0)

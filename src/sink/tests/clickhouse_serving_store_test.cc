@@ -192,9 +192,9 @@ TEST_F(ClickHouseTest, WritesPostsOneRowPerTicker) {
   EXPECT_EQ(ClickHouseServingStore::table_columns("tweets").size(), rows[0].size());
 }
 
-// TabSeparated (the default) and JSONEachRow must store exactly the same values: every table's
-// rows written through both formats into two databases read back equal, with the characters
-// each format escapes, a literal "\N", NaN as NULL and unknown trade counts as NULL.
+// RowBinary (the default), TabSeparated and JSONEachRow must store exactly the same values: every
+// table's rows written through each format into its own database read back equal, with the
+// characters each format escapes, a literal "\N", NaN as NULL and unknown trade counts as NULL.
 TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
   std::vector<ScoredPost> posts = {
       make_post("p1", kT0, 0.6, {{"NVDA", 0.7}, {"INTC", std::nan("")}}),
@@ -231,12 +231,15 @@ TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
   alert.value = std::nan("");
 
   std::vector<std::map<std::string, Rows>> stored;
-  for (auto format :
-       {ClickHouseInsertFormat::kTabSeparated, ClickHouseInsertFormat::kJsonEachRow}) {
+  for (auto format : {ClickHouseInsertFormat::kRowBinary, ClickHouseInsertFormat::kTabSeparated,
+                      ClickHouseInsertFormat::kJsonEachRow}) {
     ClickHouseOptions o = options();
-    o.database += format == ClickHouseInsertFormat::kJsonEachRow ? "_json" : "_tsv";
+    o.database += format == ClickHouseInsertFormat::kJsonEachRow ? "_json"
+                  : format == ClickHouseInsertFormat::kRowBinary ? "_binary"
+                                                                 : "_tsv";
     o.insert_format = format;
     ClickHouseServingStore store(o);
+    EXPECT_EQ(store.insert_format(), format);  // the test server runs in UTC
     store.write_posts(posts);
     store.write_bars(bars);
     store.write_sentiment_windows(std::span(&sw, 1));
@@ -259,10 +262,31 @@ TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
   EXPECT_EQ(stored[0]["market_data"][1][8], "42");
   ASSERT_EQ(stored[0]["alerts"].size(), 1u);
   EXPECT_EQ(stored[0]["alerts"][0][3], alert.message);
+  EXPECT_EQ(stored[0]["tweets"][0][1], "2024-05-01T14:30:05.124Z");  // p2's time, both parts
   for (const auto& [name, rows] : stored[0]) {
-    EXPECT_EQ(rows, stored[1][name]) << "table " << name << " differs between the formats";
     EXPECT_FALSE(rows.empty()) << name;
+    for (size_t f = 1; f < stored.size(); ++f) {
+      EXPECT_EQ(rows, stored[f][name])
+          << "table " << name << " differs between formats 0 and " << f;
+    }
   }
+}
+
+// RowBinary carries Unix seconds, the text forms UTC calendar fields read in the server's zone:
+// on a server outside UTC the store must write text, so times read back as written.
+TEST(ClickHouseTimeZoneTest, ServerOutsideUtcGetsTextInsertsAndTheSameTimes) {
+  testing::TempDir dir;
+  testing::ClickHouseServer berlin(dir.path() / "clickhouse", "Europe/Berlin");
+  auto e = berlin.start();
+  ASSERT_FALSE(e.has_value()) << *e;
+  ClickHouseServingStore store(ClickHouseOptions::from_url(berlin.url("sp_berlin")));
+  EXPECT_EQ(store.insert_format(), ClickHouseInsertFormat::kTabSeparated);
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 190.5)};
+  store.write_bars(bars);
+  auto rows = store.select_table("market_data");
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows.value().size(), 1u);
+  EXPECT_EQ(rows.value()[0][1], "2024-05-01T14:30:05.123Z");
 }
 
 TEST_F(ClickHouseTest, UpsertsKeepTheNewestRowPerKey) {
