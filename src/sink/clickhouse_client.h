@@ -30,6 +30,9 @@ struct ClickHouseOptions {
   int64_t request_timeout_ms = 30000;
   // A write_* batch is sent in requests of at most this many bytes.
   size_t max_request_bytes = 16u << 20;
+  // Inserts a serving store may have outstanding (each on its own connection and thread) when
+  // write_* returns; flush() waits for them. 0: write_* returns once its rows are acknowledged.
+  int inflight_inserts = 2;
   ClickHouseInsertFormat insert_format = ClickHouseInsertFormat::kRowBinary;
 
   // Parses "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB"; without USER in the URL, user and

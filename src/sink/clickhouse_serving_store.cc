@@ -37,6 +37,10 @@ struct TableSpec {
 
 using enum ColumnType;
 
+// best_effort and skipping unknown fields matter to the text formats only; harmless else.
+constexpr std::string_view kInsertSettings =
+    "&date_time_input_format=best_effort&input_format_skip_unknown_fields=1";
+
 // The same tables, columns and keys as the SQLite store (its migrations v1-v3).
 const std::vector<TableSpec>& table_specs() {
   static const std::vector<TableSpec> specs = {
@@ -471,15 +475,91 @@ ClickHouseServingStore::ClickHouseServingStore(ClickHouseOptions options)
       format_ = ClickHouseInsertFormat::kTabSeparated;
     }
   }
+  for (int i = 0; i < client_.options().inflight_inserts; ++i) {
+    senders_.emplace_back([this] { sender_loop(); });
+  }
 }
 
-ClickHouseServingStore::~ClickHouseServingStore() = default;
+ClickHouseServingStore::~ClickHouseServingStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;  // senders finish the queue first
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : senders_) t.join();
+  try {
+    resend_failed();
+  } catch (const std::exception& e) {
+    size_t bytes = 0;
+    for (const PendingInsert& f : failed_) bytes += f.body.size();
+    fmt::print(stderr,
+               "error: serving store '{}': {} insert(s) ({} bytes of rows) could not be written "
+               "before closing: {}\n",
+               client_.where(), failed_.size(), bytes, e.what());
+  }
+}
+
+void ClickHouseServingStore::sender_loop() {
+  ClickHouseClient client(client_.options());
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and nothing left to send
+    PendingInsert job = std::move(queue_.front());
+    queue_.pop_front();
+    ++sending_;
+    lock.unlock();
+    ++sender_requests_;
+    auto r = client.insert(job.sql, job.body, kInsertSettings);
+    lock.lock();
+    --sending_;
+    if (r.ok()) {
+      job.body.clear();
+      spare_bodies_.push_back(std::move(job.body));
+    } else {
+      failed_.push_back(std::move(job));
+    }
+    done_cv_.notify_all();
+  }
+}
+
+void ClickHouseServingStore::wait_idle() {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [&] { return queue_.empty() && sending_ == 0; });
+}
+
+void ClickHouseServingStore::resend_failed() {
+  std::vector<PendingInsert> failed;
+  {
+    std::lock_guard lock(mu_);
+    failed.swap(failed_);
+  }
+  for (size_t i = 0; i < failed.size(); ++i) {
+    auto r = client_.insert(failed[i].sql, failed[i].body, kInsertSettings);
+    if (r.ok()) continue;
+    const std::string table = failed[i].table;
+    {
+      // Keep what is not sent yet, so no accepted row is lost; the next call tries again.
+      std::lock_guard lock(mu_);
+      failed_.insert(failed_.end(), std::make_move_iterator(failed.begin() + i),
+                     std::make_move_iterator(failed.end()));
+    }
+    fail(fmt::format("insert into {} failed (an accepted batch, kept to be sent again): {}", table,
+                     r.error().message));
+  }
+}
+
+void ClickHouseServingStore::flush() {
+  wait_idle();
+  resend_failed();
+}
 
 void ClickHouseServingStore::fail(const std::string& what) const {
   throw std::runtime_error(fmt::format("serving store '{}': {}", client_.where(), what));
 }
 
 Result<std::string, std::string> ClickHouseServingStore::query(std::string_view sql) {
+  wait_idle();  // read your writes
   auto r = client_.execute(sql);
   if (!r.ok()) return Err{r.error().message};
   return std::move(r.value());
@@ -487,6 +567,7 @@ Result<std::string, std::string> ClickHouseServingStore::query(std::string_view 
 
 Result<std::vector<std::vector<std::string>>, std::string> ClickHouseServingStore::select_rows(
     std::string_view sql) {
+  wait_idle();  // read your writes
   auto r = client_.select(sql);
   if (!r.ok()) return Err{r.error().message};
   std::vector<std::vector<std::string>> rows;
@@ -580,50 +661,63 @@ uint64_t ClickHouseServingStore::next_version() {
 }
 
 void ClickHouseServingStore::begin_batch() {
+  // An earlier insert that failed goes first; if it fails again this batch is not taken.
+  if (!senders_.empty()) resend_failed();
   body_.clear();
   columns_.clear();
 }
 
-void ClickHouseServingStore::insert(const char* table, std::string_view body) {
-  if (body.empty()) return;
-  std::string sql;
+std::string ClickHouseServingStore::insert_sql(const char* table) const {
   if (format_ == ClickHouseInsertFormat::kJsonEachRow) {
-    sql = fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
-  } else {
-    // Values carry no names: the INSERT lists the columns in the order the rows were written.
-    sql = fmt::format("INSERT INTO `{}` (", table);
-    const char* previous = "";
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      if (i) sql += ", ";
-      if (columns_[i]) {
-        fmt::format_to(std::back_inserter(sql), "`{}`", columns_[i]);
-        previous = columns_[i];
-      } else {
-        fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
-      }
-    }
-    sql += format_ == ClickHouseInsertFormat::kRowBinary ? ") FORMAT RowBinary"
-                                                         : ") FORMAT TabSeparated";
+    return fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
   }
-  // best_effort and skipping unknown fields matter to the text formats only; harmless else.
-  auto r = client_.insert(sql, body,
-                          "&date_time_input_format=best_effort&input_format_skip_unknown_fields=1");
-  if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error().message));
+  // Values carry no names: the INSERT lists the columns in the order the rows were written.
+  std::string sql = fmt::format("INSERT INTO `{}` (", table);
+  const char* previous = "";
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (i) sql += ", ";
+    if (columns_[i]) {
+      fmt::format_to(std::back_inserter(sql), "`{}`", columns_[i]);
+      previous = columns_[i];
+    } else {
+      fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
+    }
+  }
+  sql += format_ == ClickHouseInsertFormat::kRowBinary ? ") FORMAT RowBinary"
+                                                       : ") FORMAT TabSeparated";
+  return sql;
+}
+
+void ClickHouseServingStore::insert(const char* table) {
+  if (body_.empty()) return;
+  if (senders_.empty()) {
+    auto r = client_.insert(insert_sql(table), body_, kInsertSettings);
+    // Clear first: if this throws, the next call starts from an empty buffer.
+    body_.clear();
+    if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error().message));
+    return;
+  }
+  PendingInsert job{table, insert_sql(table), std::move(body_)};
+  std::unique_lock lock(mu_);
+  // At most inflight_inserts outstanding: wait for a sender to be free.
+  done_cv_.wait(lock, [&] { return queue_.size() + sending_ < senders_.size(); });
+  queue_.push_back(std::move(job));
+  work_cv_.notify_one();
+  body_.clear();
+  if (!spare_bodies_.empty()) {
+    body_ = std::move(spare_bodies_.back());
+    spare_bodies_.pop_back();
+  }
 }
 
 void ClickHouseServingStore::insert_chunked(const char* table, bool force) {
   if (body_.empty()) return;
   if (!force && body_.size() < client_.options().max_request_bytes) return;
-  // Clear before sending: if the request throws, the next call starts from an empty buffer.
-  std::string body;
-  body.swap(body_);
-  insert(table, body);
-  body.clear();
-  body_.swap(body);
+  insert(table);
 }
 
-// Each write_* builds JSONEachRow lines into body_, sending whenever it passes
-// max_request_bytes and once at the end. All rows of one call share a version: they are one
+// Each write_* encodes its rows into body_, sending whenever it passes max_request_bytes and
+// once at the end. All rows of one call share a version: they are one
 // upsert.
 void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
   if (posts.empty()) return;
@@ -767,6 +861,8 @@ void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
 }
 
 void ClickHouseServingStore::delete_alerts(EventTime since, EventTime until) {
+  // Every accepted alert insert must be in a part before the mutation, or it would survive it.
+  flush();
   // A mutation: it applies to the parts that exist when it is created, so the inserts that
   // follow it are kept (18.16 runs it in the background; readers see it once it is done).
   const std::string ms = "(toInt64(ts) * 1000 + ts_ms)";

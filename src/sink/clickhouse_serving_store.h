@@ -1,8 +1,13 @@
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/result.h"
@@ -31,12 +36,25 @@ namespace stockpulse {
 // the next start); the table `schema_version` holds one row per applied version; a database of
 // a newer version than this binary is refused.
 //
+// Inserts in flight: with options().inflight_inserts = N > 0, write_* encodes its rows and hands
+// the request to one of N sender threads (each with its own connection), returning while up to N
+// inserts are outstanding, so the next batch is encoded while the server takes the last ones.
+// An insert that fails is kept (its encoded rows, with their version) and sent again, before
+// anything else, by the next write_*, delete_alerts or flush; if that fails too, the call throws
+// and its own batch is not taken. So every batch a write_* accepted is either acknowledged or
+// still held, and flush() returns only when all of them are acknowledged. Reads (query,
+// select_*) first wait for outstanding inserts, so they see every accepted write that succeeded.
+// The destructor waits for outstanding inserts and tries failed ones once more; rows it still
+// cannot send are reported on stderr (flush() first to be sure).
+//
 // Failures: a request that fails (server down, timeout, HTTP error) throws std::runtime_error
-// from write_*, with the batch not (or partly) written. Retrying the same batch is harmless
-// (upserts), which is what BufferedServingStore does; open_serving_store wraps this store in one.
+// from write_* (or, in flight, from the next write_* / flush), with the batch not (or partly)
+// written. Retrying is harmless (upserts), which is what BufferedServingStore does;
+// open_serving_store wraps this store in one.
 //
 // Lifecycle: the constructor connects, creates the database and migrates, throwing
-// std::runtime_error if it cannot. Thread-safety: not thread-safe; one writer thread.
+// std::runtime_error if it cannot, then starts the sender threads. Thread-safety: not
+// thread-safe; one writer thread (the sender threads are internal).
 class ClickHouseServingStore final : public ServingStore {
  public:
   static constexpr int kSchemaVersion = 1;
@@ -53,8 +71,8 @@ class ClickHouseServingStore final : public ServingStore {
   void write_fear_greed(std::span<const FearGreedRow> rows) override;
   void write_correlations(std::span<const CorrelationRow> rows) override;
   void delete_alerts(EventTime since, EventTime until) override;
-  // Every write is acknowledged by ClickHouse when write_* returns; nothing to do.
-  void flush() override {}
+  // Waits for every insert in flight and re-sends failed ones; throws if any cannot be sent.
+  void flush() override;
 
   // Runs one statement in the store's database; the body of the answer (e.g. TabSeparated
   // rows) or the error text (naming the server, never the password).
@@ -73,11 +91,23 @@ class ClickHouseServingStore final : public ServingStore {
   const ClickHouseOptions& options() const { return client_.options(); }
   // The format inserts use: options().insert_format, except RowBinary on a server not in UTC.
   ClickHouseInsertFormat insert_format() const { return format_; }
-  uint64_t requests_sent() const { return client_.requests_sent(); }
+  uint64_t requests_sent() const { return client_.requests_sent() + sender_requests_.load(); }
 
  private:
-  // Sends body (rows in options_.insert_format) as INSERT INTO table; throws on failure.
-  void insert(const char* table, std::string_view body);
+  struct PendingInsert {
+    const char* table;
+    std::string sql;   // INSERT INTO ... FORMAT ...
+    std::string body;  // the encoded rows
+  };
+
+  // Sends body_ (rows in format_) as INSERT INTO table: now, or through a sender thread.
+  void insert(const char* table);
+  std::string insert_sql(const char* table) const;
+  void sender_loop();
+  // Waits until no insert is queued or being sent.
+  void wait_idle();
+  // Sends failed inserts again, in this thread; throws (keeping them) if one fails again.
+  void resend_failed();
   // Starts the rows of one write_* call.
   void begin_batch();
   // Flushes body_ when it is large enough (or always with force).
@@ -86,11 +116,22 @@ class ClickHouseServingStore final : public ServingStore {
   void migrate();
   [[noreturn]] void fail(const std::string& what) const;
 
-  ClickHouseClient client_;
+  ClickHouseClient client_;  // migrations, reads, synchronous and re-sent inserts
   ClickHouseInsertFormat format_;
   std::string body_;                  // reused buffer of rows
   std::vector<const char*> columns_;  // RowBinary/TabSeparated: body_'s columns, in order
   uint64_t last_version_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // senders: a queued insert, or stopping
+  std::condition_variable done_cv_;  // writer: an insert finished
+  std::deque<PendingInsert> queue_;  // accepted, waiting for a sender
+  size_t sending_ = 0;               // being sent by a sender
+  std::vector<PendingInsert> failed_;
+  std::vector<std::string> spare_bodies_;  // sent bodies, reused (no reallocation per batch)
+  bool stopping_ = false;
+  std::atomic<uint64_t> sender_requests_{0};
+  std::vector<std::thread> senders_;
 };
 
 }  // namespace stockpulse

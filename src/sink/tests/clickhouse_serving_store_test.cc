@@ -397,7 +397,9 @@ TEST_F(ClickHouseTest, LargeBatchIsSplitIntoSeveralRequests) {
 }
 
 TEST_F(ClickHouseTest, DirectStoreReportsAnOutageAsAnError) {
-  ClickHouseServingStore store(options());
+  ClickHouseOptions o = options();
+  o.inflight_inserts = 0;  // each write_* waits for its insert
+  ClickHouseServingStore store(o);
   server_->stop(SIGKILL);
   std::vector<Bar> bars = {make_bar("AAPL", kT0, 1)};
   try {
@@ -407,6 +409,41 @@ TEST_F(ClickHouseTest, DirectStoreReportsAnOutageAsAnError) {
     EXPECT_NE(std::string(e.what()).find("market_data"), std::string::npos) << e.what();
   }
   ASSERT_FALSE(server_->start().has_value());
+}
+
+// With inserts in flight, write_* returns before the server has the rows: a failed insert must
+// surface from flush() and the next write_*, be kept, and be sent once the server is back.
+TEST_F(ClickHouseTest, InsertsInFlightSurfaceFailuresAndLoseNothing) {
+  ClickHouseOptions o = options();
+  o.inflight_inserts = 2;
+  ClickHouseServingStore store(o);
+  std::vector<Bar> a = {make_bar("AAPL", kT0, 1), make_bar("MSFT", kT0, 2)};
+  std::vector<Bar> b = {make_bar("AAPL", kT0 + 60000, 3)};
+  std::vector<Bar> c = {make_bar("NVDA", kT0, 4), make_bar("AAPL", kT0, 5)};  // AAPL@kT0 again
+  store.write_bars(a);
+  store.flush();
+  server_->stop(SIGKILL);
+  EXPECT_NO_THROW(store.write_bars(b));  // accepted: sent in the background
+  try {
+    store.flush();
+    FAIL() << "flush must report the insert that could not be sent";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("market_data"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(store.write_bars(c), std::runtime_error);  // b first, which fails again
+  ASSERT_FALSE(server_->start().has_value());
+  store.write_bars(c);  // sends b, then c
+  store.flush();
+  Rows rows = table(store, "market_data");
+  ASSERT_EQ(rows.size(), 4u) << "a batch is missing or doubled";
+  EXPECT_EQ(rows[0][0], "AAPL");
+  EXPECT_EQ(rows[0][1], "2024-05-01T14:30:05.123Z");
+  EXPECT_DOUBLE_EQ(std::stod(rows[0][5]), 5);  // c's newer value won
+  EXPECT_EQ(rows[1][1], "2024-05-01T14:31:05.123Z");
+  EXPECT_DOUBLE_EQ(std::stod(rows[1][5]), 3);  // b, sent after the restart
+  EXPECT_EQ(rows[2][0], "MSFT");
+  EXPECT_EQ(rows[3][0], "NVDA");
+  EXPECT_DOUBLE_EQ(std::stod(rows[3][5]), 4);
 }
 
 TEST_F(ClickHouseTest, OpenServingStoreUnreachableIsAStartUpError) {
