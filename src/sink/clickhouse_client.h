@@ -30,6 +30,14 @@ struct ClickHouseOptions {
   int64_t request_timeout_ms = 30000;
   // A write_* batch is sent in requests of at most this many bytes.
   size_t max_request_bytes = 16u << 20;
+  // With min_insert_bytes > 0 a serving store holds each table's rows until they reach that
+  // many bytes (or a flush, a read, or max_insert_delay_ms at the next write_*), so inserts are
+  // large: ClickHouse writes a part (a file per column) per insert and merges parts in the
+  // background. 0 (the default): every write_* is one insert. Off by default because held rows
+  // reach the server only at the next write_* or flush(): behind BufferedServingStore an outage
+  // would then show only at the next checkpoint.
+  size_t min_insert_bytes = 0;
+  int64_t max_insert_delay_ms = 1000;
   // Inserts a serving store may have outstanding (each on its own connection and thread) when
   // write_* returns; flush() waits for them. 0: write_* returns once its rows are acknowledged.
   int inflight_inserts = 2;

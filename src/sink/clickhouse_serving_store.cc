@@ -481,21 +481,25 @@ ClickHouseServingStore::ClickHouseServingStore(ClickHouseOptions options)
 }
 
 ClickHouseServingStore::~ClickHouseServingStore() {
+  std::string error;
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
   {
     std::lock_guard lock(mu_);
-    stopping_ = true;  // senders finish the queue first
+    stopping_ = true;  // the queue is empty: flush waited for it
   }
   work_cv_.notify_all();
   for (std::thread& t : senders_) t.join();
-  try {
-    resend_failed();
-  } catch (const std::exception& e) {
+  if (!failed_.empty()) {
     size_t bytes = 0;
     for (const PendingInsert& f : failed_) bytes += f.body.size();
     fmt::print(stderr,
                "error: serving store '{}': {} insert(s) ({} bytes of rows) could not be written "
                "before closing: {}\n",
-               client_.where(), failed_.size(), bytes, e.what());
+               client_.where(), failed_.size(), bytes, error);
   }
 }
 
@@ -550,6 +554,7 @@ void ClickHouseServingStore::resend_failed() {
 }
 
 void ClickHouseServingStore::flush() {
+  send_pending();
   wait_idle();
   resend_failed();
 }
@@ -559,7 +564,12 @@ void ClickHouseServingStore::fail(const std::string& what) const {
 }
 
 Result<std::string, std::string> ClickHouseServingStore::query(std::string_view sql) {
-  wait_idle();  // read your writes
+  // Read your writes: what was accepted is sent first.
+  try {
+    flush();
+  } catch (const std::runtime_error& e) {
+    return Err{std::string(e.what())};
+  }
   auto r = client_.execute(sql);
   if (!r.ok()) return Err{r.error().message};
   return std::move(r.value());
@@ -567,7 +577,11 @@ Result<std::string, std::string> ClickHouseServingStore::query(std::string_view 
 
 Result<std::vector<std::vector<std::string>>, std::string> ClickHouseServingStore::select_rows(
     std::string_view sql) {
-  wait_idle();  // read your writes
+  try {
+    flush();  // read your writes
+  } catch (const std::runtime_error& e) {
+    return Err{std::string(e.what())};
+  }
   auto r = client_.select(sql);
   if (!r.ok()) return Err{r.error().message};
   std::vector<std::vector<std::string>> rows;
@@ -660,25 +674,26 @@ uint64_t ClickHouseServingStore::next_version() {
   return last_version_;
 }
 
-void ClickHouseServingStore::begin_batch() {
+void ClickHouseServingStore::begin_batch(const char* table) {
   // An earlier insert that failed goes first; if it fails again this batch is not taken.
-  if (!senders_.empty()) resend_failed();
-  body_.clear();
-  columns_.clear();
+  resend_failed();
+  rows_ = &pending_[table];
+  if (rows_->body.empty()) rows_->since = std::chrono::steady_clock::now();
 }
 
-std::string ClickHouseServingStore::insert_sql(const char* table) const {
+std::string ClickHouseServingStore::insert_sql(const char* table,
+                                               const std::vector<const char*>& columns) const {
   if (format_ == ClickHouseInsertFormat::kJsonEachRow) {
     return fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
   }
   // Values carry no names: the INSERT lists the columns in the order the rows were written.
   std::string sql = fmt::format("INSERT INTO `{}` (", table);
   const char* previous = "";
-  for (size_t i = 0; i < columns_.size(); ++i) {
+  for (size_t i = 0; i < columns.size(); ++i) {
     if (i) sql += ", ";
-    if (columns_[i]) {
-      fmt::format_to(std::back_inserter(sql), "`{}`", columns_[i]);
-      previous = columns_[i];
+    if (columns[i]) {
+      fmt::format_to(std::back_inserter(sql), "`{}`", columns[i]);
+      previous = columns[i];
     } else {
       fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
     }
@@ -688,46 +703,69 @@ std::string ClickHouseServingStore::insert_sql(const char* table) const {
   return sql;
 }
 
-void ClickHouseServingStore::insert(const char* table) {
-  if (body_.empty()) return;
+void ClickHouseServingStore::send(const char* table, TableRows& rows) {
+  if (rows.body.empty()) return;
+  PendingInsert job{table, insert_sql(table, rows.columns), std::move(rows.body)};
+  rows.body.clear();
+  rows.columns.clear();
   if (senders_.empty()) {
-    auto r = client_.insert(insert_sql(table), body_, kInsertSettings);
-    // Clear first: if this throws, the next call starts from an empty buffer.
-    body_.clear();
-    if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error().message));
-    return;
+    auto r = client_.insert(job.sql, job.body, kInsertSettings);
+    if (r.ok()) {
+      rows.body.swap(job.body);  // reuse the buffer
+      rows.body.clear();
+      return;
+    }
+    // Kept like a failed insert in flight: it may hold rows of earlier, accepted calls.
+    {
+      std::lock_guard lock(mu_);
+      failed_.push_back(std::move(job));
+    }
+    fail(fmt::format("insert into {} failed: {}", table, r.error().message));
   }
-  PendingInsert job{table, insert_sql(table), std::move(body_)};
   std::unique_lock lock(mu_);
   // At most inflight_inserts outstanding: wait for a sender to be free.
   done_cv_.wait(lock, [&] { return queue_.size() + sending_ < senders_.size(); });
   queue_.push_back(std::move(job));
   work_cv_.notify_one();
-  body_.clear();
   if (!spare_bodies_.empty()) {
-    body_ = std::move(spare_bodies_.back());
+    rows.body = std::move(spare_bodies_.back());
     spare_bodies_.pop_back();
   }
 }
 
-void ClickHouseServingStore::insert_chunked(const char* table, bool force) {
-  if (body_.empty()) return;
-  if (!force && body_.size() < client_.options().max_request_bytes) return;
-  insert(table);
+void ClickHouseServingStore::send_if_full(const char* table) {
+  if (rows_->body.size() >= client_.options().max_request_bytes) send(table, *rows_);
 }
 
-// Each write_* encodes its rows into body_, sending whenever it passes max_request_bytes and
-// once at the end. All rows of one call share a version: they are one
-// upsert.
+void ClickHouseServingStore::end_batch(const char* table) {
+  const ClickHouseOptions& o = client_.options();
+  if (rows_->body.size() >= o.min_insert_bytes) send(table, *rows_);
+  // Rows of any table held longer than max_insert_delay_ms go now.
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [name, rows] : pending_) {
+    if (!rows.body.empty() &&
+        now - rows.since >= std::chrono::milliseconds(o.max_insert_delay_ms)) {
+      send(name.c_str(), rows);
+    }
+  }
+}
+
+void ClickHouseServingStore::send_pending() {
+  for (auto& [name, rows] : pending_) send(name.c_str(), rows);
+}
+
+// Each write_* encodes its rows into its table's pending rows, sending whenever they pass
+// max_request_bytes, and at the end once they pass min_insert_bytes (see end_batch). All rows of
+// one call share a version: they are one upsert.
 void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
   if (posts.empty()) return;
-  begin_batch();
+  begin_batch("tweets");
   const uint64_t v = next_version();
   for (const ScoredPost& sp : posts) {
     const Post& p = sp.post;
     const char* label = label_name(label_of(sp.overall.compound));
     auto row = [&](std::string_view symbol, const SentimentScores* ticker) {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", symbol)
           .time("created_at", p.created_at)
           .str("id", p.id)
@@ -750,18 +788,18 @@ void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
     } else {
       for (const TickerSentiment& t : sp.tickers) row(t.symbol, &t.scores);
     }
-    insert_chunked("tweets", false);
+    send_if_full("tweets");
   }
-  insert_chunked("tweets", true);
+  end_batch("tweets");
 }
 
 void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
   if (bars.empty()) return;
-  begin_batch();
+  begin_batch("market_data");
   const uint64_t v = next_version();
   for (const Bar& b : bars) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", b.symbol)
           .time("ts", b.ts)
           .num("open", b.open)
@@ -776,18 +814,18 @@ void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
         w.integer("trade_count", b.trade_count, /*nullable=*/true);
       }
     }
-    insert_chunked("market_data", false);
+    send_if_full("market_data");
   }
-  insert_chunked("market_data", true);
+  end_batch("market_data");
 }
 
 void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWindowRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("topic_sentiment_avg");
   const uint64_t v = next_version();
   for (const SentimentWindowRow& r : rows) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -803,18 +841,18 @@ void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWi
           .str("histogram", histogram_json(r.histogram))
           .flag("is_final", r.is_final);
     }
-    insert_chunked("topic_sentiment_avg", false);
+    send_if_full("topic_sentiment_avg");
   }
-  insert_chunked("topic_sentiment_avg", true);
+  end_batch("topic_sentiment_avg");
 }
 
 void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("stock_trends");
   const uint64_t v = next_version();
   for (const MarketWindowRow& r : rows) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -837,27 +875,27 @@ void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRo
           .str("trend_signal", trend_signal_name(r.trend_signal))
           .flag("is_final", r.is_final);
     }
-    insert_chunked("stock_trends", false);
+    send_if_full("stock_trends");
   }
-  insert_chunked("stock_trends", true);
+  end_batch("stock_trends");
 }
 
 void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("alerts");
   const uint64_t v = next_version();
   for (const AlertRow& r : rows) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .str("kind", r.kind)
           .str("message", r.message)
           .nullable("value", r.value);
     }
-    insert_chunked("alerts", false);
+    send_if_full("alerts");
   }
-  insert_chunked("alerts", true);
+  end_batch("alerts");
 }
 
 void ClickHouseServingStore::delete_alerts(EventTime since, EventTime until) {
@@ -873,11 +911,11 @@ void ClickHouseServingStore::delete_alerts(EventTime since, EventTime until) {
 
 void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("indicators");
   const uint64_t v = next_version();
   for (const IndicatorRow& r : rows) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .num("close", r.close)
@@ -885,18 +923,18 @@ void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows
           .nullable("ema_20", r.ema_20)
           .nullable("sma_50", r.sma_50);
     }
-    insert_chunked("indicators", false);
+    send_if_full("indicators");
   }
-  insert_chunked("indicators", true);
+  end_batch("indicators");
 }
 
 void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("fear_greed");
   const uint64_t v = next_version();
   for (const FearGreedRow& r : rows) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("score", r.score)
@@ -907,18 +945,18 @@ void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows
           .nullable("volatility", r.volatility)
           .nullable("volume", r.volume);
     }
-    insert_chunked("fear_greed", false);
+    send_if_full("fear_greed");
   }
-  insert_chunked("fear_greed", true);
+  end_batch("fear_greed");
 }
 
 void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("sentiment_correlation");
   const uint64_t v = next_version();
   for (const CorrelationRow& r : rows) {
     {
-      RowWriter w(body_, v, format_, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("r_lag0", r.r_lag0)
@@ -927,9 +965,9 @@ void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> 
           .nullable("best_r", r.best_r)
           .integer("pairs_best", r.pairs_best);
     }
-    insert_chunked("sentiment_correlation", false);
+    send_if_full("sentiment_correlation");
   }
-  insert_chunked("sentiment_correlation", true);
+  end_batch("sentiment_correlation");
 }
 
 }  // namespace stockpulse

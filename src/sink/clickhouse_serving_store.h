@@ -1,9 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -94,32 +96,39 @@ class ClickHouseServingStore final : public ServingStore {
   uint64_t requests_sent() const { return client_.requests_sent() + sender_requests_.load(); }
 
  private:
+  struct TableRows {
+    std::string body;                  // encoded rows not sent yet
+    std::vector<const char*> columns;  // RowBinary/TabSeparated: body's columns, in order
+    std::chrono::steady_clock::time_point since;  // when body's first row was added
+  };
   struct PendingInsert {
     const char* table;
     std::string sql;   // INSERT INTO ... FORMAT ...
     std::string body;  // the encoded rows
   };
 
-  // Sends body_ (rows in format_) as INSERT INTO table: now, or through a sender thread.
-  void insert(const char* table);
-  std::string insert_sql(const char* table) const;
+  // Sends rows as one INSERT INTO table: now, or through a sender thread.
+  void send(const char* table, TableRows& rows);
+  std::string insert_sql(const char* table, const std::vector<const char*>& columns) const;
+  void send_if_full(const char* table);
+  void send_pending();
   void sender_loop();
   // Waits until no insert is queued or being sent.
   void wait_idle();
   // Sends failed inserts again, in this thread; throws (keeping them) if one fails again.
   void resend_failed();
-  // Starts the rows of one write_* call.
-  void begin_batch();
-  // Flushes body_ when it is large enough (or always with force).
-  void insert_chunked(const char* table, bool force);
+  // Starts the rows of one write_* call into table's pending rows (rows_).
+  void begin_batch(const char* table);
+  // Ends it: sends what is due (min_insert_bytes, max_insert_delay_ms).
+  void end_batch(const char* table);
   uint64_t next_version();
   void migrate();
   [[noreturn]] void fail(const std::string& what) const;
 
   ClickHouseClient client_;  // migrations, reads, synchronous and re-sent inserts
   ClickHouseInsertFormat format_;
-  std::string body_;                  // reused buffer of rows
-  std::vector<const char*> columns_;  // RowBinary/TabSeparated: body_'s columns, in order
+  std::map<std::string, TableRows, std::less<>> pending_;  // table -> rows not sent yet
+  TableRows* rows_ = nullptr;  // the table of the write_* call in progress
   uint64_t last_version_ = 0;
 
   std::mutex mu_;

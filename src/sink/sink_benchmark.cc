@@ -227,13 +227,14 @@ class BenchClickHouse {
   std::unique_ptr<ClickHouseServingStore> store(
       const std::string& database,
       ClickHouseInsertFormat format = ClickHouseInsertFormat::kRowBinary,
-      int inflight_inserts = ClickHouseOptions{}.inflight_inserts) {
+      int inflight_inserts = ClickHouseOptions{}.inflight_inserts, size_t min_insert_bytes = 0) {
     if (error_) return nullptr;
     ClickHouseOptions o;
     o.port = server_->http_port();
     o.database = database;
     o.insert_format = format;
     o.inflight_inserts = inflight_inserts;
+    o.min_insert_bytes = min_insert_bytes;
     auto s = std::make_unique<ClickHouseServingStore>(o);
     // Fresh tables each time, so runs and benchmarks do not see each other's rows.
     for (const char* t : {"tweets", "topic_sentiment_avg", "stock_trends"}) {
@@ -263,13 +264,14 @@ class BenchClickHouse {
 // 2048 is the pipeline's batch_size default; 50,000 is BufferedServingStore's merge_rows, the
 // batch a backlog is sent in. fmt is the insert format on the same rows: 0 RowBinary (the
 // default), 1 TabSeparated, 2 JSONEachRow. inflight: inserts outstanding while the next batch is
-// encoded (0: each write waits for its insert); the last iteration flushes, so every insert is
-// acknowledged inside the timed loop.
+// encoded (0: each write waits for its insert). hold_KiB: min_insert_bytes / 1024 (0: one
+// insert per write; else rows are held and sent together). The last iteration flushes, so every
+// insert is acknowledged inside the timed loop.
 void BM_ClickHouseWritePosts(benchmark::State& state) {
   const auto batch = static_cast<size_t>(state.range(0));
-  auto store = BenchClickHouse::get().store("bench_posts",
-                                            static_cast<ClickHouseInsertFormat>(state.range(1)),
-                                            static_cast<int>(state.range(2)));
+  auto store = BenchClickHouse::get().store(
+      "bench_posts", static_cast<ClickHouseInsertFormat>(state.range(1)),
+      static_cast<int>(state.range(2)), static_cast<size_t>(state.range(3)) << 10);
   if (!store) {
     state.SkipWithError(("no clickhouse-server: " + *BenchClickHouse::get().error()).c_str());
     return;
@@ -303,17 +305,18 @@ void BM_ClickHouseWritePosts(benchmark::State& state) {
   state.counters["requests"] = static_cast<double>(store->requests_sent() - requests);
 }
 BENCHMARK(BM_ClickHouseWritePosts)
-    ->ArgNames({"batch", "fmt", "inflight"})
-    ->Args({2048, 0, 2})
-    ->Args({4096, 0, 2})
-    ->Args({16384, 0, 2})
-    ->Args({50000, 0, 2})
-    ->Args({2048, 0, 0})
-    ->Args({4096, 0, 0})
-    ->Args({16384, 0, 0})
-    ->Args({4096, 1, 0})
-    ->Args({16384, 1, 0})
-    ->Args({4096, 2, 0})
+    ->ArgNames({"batch", "fmt", "inflight", "hold_KiB"})
+    ->Args({2048, 0, 2, 0})
+    ->Args({4096, 0, 2, 0})
+    ->Args({16384, 0, 2, 0})
+    ->Args({50000, 0, 2, 0})
+    ->Args({2048, 0, 0, 0})
+    ->Args({16384, 0, 0, 0})
+    ->Args({2048, 1, 0, 0})
+    ->Args({16384, 1, 0, 0})
+    ->Args({4096, 2, 0, 0})
+    ->Args({2048, 0, 2, 4096})
+    ->Args({4096, 0, 2, 4096})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

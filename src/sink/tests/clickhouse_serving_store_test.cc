@@ -399,6 +399,7 @@ TEST_F(ClickHouseTest, LargeBatchIsSplitIntoSeveralRequests) {
 TEST_F(ClickHouseTest, DirectStoreReportsAnOutageAsAnError) {
   ClickHouseOptions o = options();
   o.inflight_inserts = 0;  // each write_* waits for its insert
+  o.min_insert_bytes = 0;
   ClickHouseServingStore store(o);
   server_->stop(SIGKILL);
   std::vector<Bar> bars = {make_bar("AAPL", kT0, 1)};
@@ -416,6 +417,7 @@ TEST_F(ClickHouseTest, DirectStoreReportsAnOutageAsAnError) {
 TEST_F(ClickHouseTest, InsertsInFlightSurfaceFailuresAndLoseNothing) {
   ClickHouseOptions o = options();
   o.inflight_inserts = 2;
+  o.min_insert_bytes = 0;  // every write_* is an insert of its own
   ClickHouseServingStore store(o);
   std::vector<Bar> a = {make_bar("AAPL", kT0, 1), make_bar("MSFT", kT0, 2)};
   std::vector<Bar> b = {make_bar("AAPL", kT0 + 60000, 3)};
@@ -444,6 +446,50 @@ TEST_F(ClickHouseTest, InsertsInFlightSurfaceFailuresAndLoseNothing) {
   EXPECT_EQ(rows[2][0], "MSFT");
   EXPECT_EQ(rows[3][0], "NVDA");
   EXPECT_DOUBLE_EQ(std::stod(rows[3][5]), 4);
+}
+
+// Small write_* calls are held per table and sent as one insert when flushed (or read), so
+// ClickHouse makes one part instead of one per call; nothing is sent twice or lost.
+TEST_F(ClickHouseTest, SmallWritesAreSentTogetherOnFlush) {
+  ClickHouseOptions o = options();
+  o.min_insert_bytes = 4u << 20;
+  ClickHouseServingStore store(o);
+  const uint64_t before = store.requests_sent();
+  for (int i = 0; i < 10; ++i) {
+    std::vector<Bar> bars = {make_bar("AAPL", kT0 + i * 60000, i)};
+    store.write_bars(bars);
+    store.write_posts(
+        std::vector<ScoredPost>{make_post("p" + std::to_string(i), kT0 + i, 0.1, {{"AAPL", 0.2}})});
+  }
+  EXPECT_EQ(store.requests_sent(), before) << "held until flushed";
+  store.flush();
+  EXPECT_EQ(store.requests_sent() - before, 2u) << "one insert per table";
+  EXPECT_EQ(table(store, "market_data").size(), 10u);
+  EXPECT_EQ(table(store, "tweets").size(), 10u);
+  auto parts = store.select_rows(
+      "SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = "
+      "'market_data' AND active");
+  ASSERT_TRUE(parts.ok()) << parts.error();
+  EXPECT_EQ(parts.value()[0][0], "1");
+  // A read sends what is held first (read your writes).
+  std::vector<Bar> more = {make_bar("MSFT", kT0, 7)};
+  store.write_bars(more);
+  EXPECT_EQ(table(store, "market_data").size(), 11u);
+}
+
+// Rows held for longer than max_insert_delay_ms go with the next write_*, whatever its table.
+TEST_F(ClickHouseTest, HeldRowsGoAfterTheMaximumDelay) {
+  ClickHouseOptions o = options();
+  o.min_insert_bytes = 4u << 20;
+  o.max_insert_delay_ms = 50;
+  ClickHouseServingStore store(o);
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 1)};
+  store.write_bars(bars);
+  const uint64_t before = store.requests_sent();
+  std::this_thread::sleep_for(100ms);
+  store.write_posts(std::vector<ScoredPost>{make_post("p", kT0, 0.1, {{"AAPL", 0.2}})});
+  std::this_thread::sleep_for(300ms);  // the sender picks it up
+  EXPECT_EQ(store.requests_sent() - before, 1u) << "market_data went; tweets is still held";
 }
 
 TEST_F(ClickHouseTest, OpenServingStoreUnreachableIsAStartUpError) {
