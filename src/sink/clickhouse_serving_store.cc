@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -761,12 +762,34 @@ void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
   if (posts.empty()) return;
   begin_batch("tweets");
   const uint64_t v = next_version();
+  // One row per post and ticker, in the table's ORDER BY (symbol, created_at, id): the server
+  // then finds the block already sorted and does not sort it (the largest user-space cost of an
+  // insert in the profile). Strings compare as bytes, as ClickHouse compares them.
+  struct Row {
+    std::string_view symbol;
+    const ScoredPost* post;
+    const SentimentScores* ticker;  // nullptr: a post without tickers
+  };
+  std::vector<Row> order;
+  order.reserve(posts.size() * 2);
   for (const ScoredPost& sp : posts) {
+    if (sp.tickers.empty()) order.push_back({"", &sp, nullptr});
+    for (const TickerSentiment& t : sp.tickers) order.push_back({t.symbol, &sp, &t.scores});
+  }
+  // Stable: of two rows with one key (a post given twice), the later still wins.
+  std::stable_sort(order.begin(), order.end(), [](const Row& a, const Row& b) {
+    if (const int c = a.symbol.compare(b.symbol); c != 0) return c < 0;
+    const int64_t ta = a.post->post.created_at.value();
+    const int64_t tb = b.post->post.created_at.value();
+    if (ta != tb) return ta < tb;
+    return a.post->post.id < b.post->post.id;
+  });
+  for (const Row& r : order) {
+    const ScoredPost& sp = *r.post;
     const Post& p = sp.post;
-    const char* label = label_name(label_of(sp.overall.compound));
-    auto row = [&](std::string_view symbol, const SentimentScores* ticker) {
+    {
       RowWriter w(rows_->body, v, format_, rows_->columns);
-      w.str("symbol", symbol)
+      w.str("symbol", r.symbol)
           .time("created_at", p.created_at)
           .str("id", p.id)
           .str("text", p.text)
@@ -776,17 +799,12 @@ void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
           .num("pos", sp.overall.pos)
           .num("neu", sp.overall.neu)
           .num("neg", sp.overall.neg)
-          .str("label", label);
-      if (ticker) {
-        w.nullable("ticker_compound", ticker->compound);
+          .str("label", label_name(label_of(sp.overall.compound)));
+      if (r.ticker) {
+        w.nullable("ticker_compound", r.ticker->compound);
       } else {
         w.null("ticker_compound");
       }
-    };
-    if (sp.tickers.empty()) {
-      row("", nullptr);
-    } else {
-      for (const TickerSentiment& t : sp.tickers) row(t.symbol, &t.scores);
     }
     send_if_full("tweets");
   }

@@ -492,6 +492,35 @@ TEST_F(ClickHouseTest, HeldRowsGoAfterTheMaximumDelay) {
   EXPECT_EQ(store.requests_sent() - before, 1u) << "market_data went; tweets is still held";
 }
 
+// write_posts sends rows in the table's ORDER BY, so the server need not sort the block.
+TEST_F(ClickHouseTest, PostsArriveAlreadySorted) {
+  ClickHouseServingStore store(options());
+  auto sorted_blocks = [&] {
+    auto r = store.select_rows(
+        "SELECT sum(value) FROM system.events WHERE event = "
+        "'MergeTreeDataWriterBlocksAlreadySorted'");
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+    return r.ok() && !r.value().empty() && r.value()[0][0] != "\\N" ? std::stoll(r.value()[0][0])
+                                                                    : -1;
+  };
+  const int64_t before = sorted_blocks();
+  // Out of order on every key column: symbol, time, id.
+  std::vector<ScoredPost> posts = {make_post("b", kT0 + 5, 0.1, {{"TSLA", 0.1}, {"AAPL", 0.2}}),
+                                   make_post("a", kT0 + 5, 0.1, {{"AAPL", 0.3}}),
+                                   make_post("c", kT0, 0.1, {{"TSLA", 0.4}}),
+                                   make_post("d", kT0, 0.1, {})};
+  store.write_posts(posts);
+  store.flush();
+  EXPECT_EQ(sorted_blocks(), before + 1);
+  Rows rows = table(store, "tweets");
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0][2], "d");
+  EXPECT_EQ(rows[1][2], "a");
+  EXPECT_EQ(rows[2][2], "b");
+  EXPECT_EQ(rows[3][2], "c");
+  EXPECT_EQ(rows[4][2], "b");
+}
+
 TEST_F(ClickHouseTest, OpenServingStoreUnreachableIsAStartUpError) {
   const int port = testing::free_port();
   EXPECT_THROW(open_serving_store("clickhouse://127.0.0.1:" + std::to_string(port) + "/x"),
