@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
@@ -57,58 +56,6 @@ std::string before(std::string_view col, EventTime t) {
   if (t.value() >= kMaxDateTimeMillis) return "1";
   const std::string dt = date_time(t);
   return fmt::format("(`{0}` < {1} OR (`{0}` = {1} AND `{0}_ms` < {2}))", col, dt, millis_of(t));
-}
-
-// Undoes TabSeparated escaping of one field.
-std::string tsv_unescape(std::string_view f) {
-  std::string out;
-  out.reserve(f.size());
-  for (size_t i = 0; i < f.size(); ++i) {
-    if (f[i] != '\\' || i + 1 == f.size()) {
-      out += f[i];
-      continue;
-    }
-    switch (const char e = f[++i]) {
-      case 't':
-        out += '\t';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case '0':
-        out += '\0';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      default:
-        out += e;
-    }
-  }
-  return out;
-}
-
-std::vector<std::optional<std::string>> tsv_fields(std::string_view line) {
-  std::vector<std::optional<std::string>> fields;
-  for (;;) {
-    const size_t tab = line.find('\t');
-    const std::string_view f = line.substr(0, tab);
-    // NULL is the bare field \N; a string holding \N arrives as \\N.
-    if (f == "\\N") {
-      fields.emplace_back(std::nullopt);
-    } else {
-      fields.emplace_back(tsv_unescape(f));
-    }
-    if (tab == std::string_view::npos) break;
-    line.remove_prefix(tab + 1);
-  }
-  return fields;
 }
 
 std::string_view strip_nullable(std::string_view type) {
@@ -250,28 +197,22 @@ std::string key_text(const std::vector<std::string>& keys) {
 
 ClickHouseServingReader::ClickHouseServingReader(const std::string& url)
     : ClickHouseServingReader([&url] {
+        // Without a user in the URL, credentials come from the environment (from_url).
         ClickHouseOptions o = ClickHouseOptions::from_url(url);
-        // Credentials stay out of command lines and process lists: the environment supplies
-        // them unless the URL names a user.
-        if (o.user.empty()) {
-          if (const char* user = std::getenv("CLICKHOUSE_USER")) o.user = user;
-          if (const char* password = std::getenv("CLICKHOUSE_PASSWORD")) o.password = password;
-        }
         o.request_timeout_ms = 10000;
         return o;
       }()) {}
 
 ClickHouseServingReader::ClickHouseServingReader(ClickHouseOptions options)
-    : options_(std::move(options)) {
-  where_ = fmt::format("clickhouse://{}:{}/{}", options_.host, options_.port, options_.database);
+    : client_(std::move(options)) {
+  const std::string& where = client_.where();
   // No ORDER BY: system.columns lists each table's columns in table order, and a sort need not
   // keep that order.
-  auto columns =
-      select("SELECT table, name FROM system.columns WHERE database = " + quote(options_.database) +
-             " AND name != 'version'");
+  auto columns = select("SELECT table, name FROM system.columns WHERE database = " +
+                        quote(client_.options().database) + " AND name != 'version'");
   if (!columns) {
     throw std::runtime_error(
-        fmt::format("serving store '{}': cannot read it: {}", where_, columns.error().message));
+        fmt::format("serving store '{}': cannot read it: {}", where, columns.error().message));
   }
   for (const auto& row : columns.value().rows) {
     if (row.size() == 2 && row[0] && row[1]) columns_[*row[0]].push_back(*row[1]);
@@ -281,74 +222,46 @@ ClickHouseServingReader::ClickHouseServingReader(ClickHouseOptions options)
       throw std::runtime_error(fmt::format(
           "serving store '{}': no table `{}` (is it a stockpulse serving store? `stockpulse run "
           "--serving {}` makes one)",
-          where_, table, where_));
+          where, table, where));
     }
   }
   for (auto& [table, names] : columns_) {
     if (table == "schema_version") continue;
     if (names.empty() || names.front() != "symbol") {
-      throw std::runtime_error(fmt::format(
-          "serving store '{}': table `{}` does not start with `symbol`", where_, table));
+      throw std::runtime_error(
+          fmt::format("serving store '{}': table `{}` does not start with `symbol`", where, table));
     }
   }
 }
 
 ClickHouseServingReader::~ClickHouseServingReader() = default;
 
+namespace {
+
+ReadError read_error(const ClickHouseError& e) {
+  // Unreachable, timed out or overloaded: the store may come back, so the client should retry
+  // (503).
+  const bool retry = e.kind == ClickHouseErrorKind::kUnreachable ||
+                     (e.kind == ClickHouseErrorKind::kServer && e.http_status == 503);
+  return ReadError{retry ? ReadErrorCode::kUnavailable : ReadErrorCode::kInternal,
+                   "serving store " + e.message};
+}
+
+}  // namespace
+
 Result<std::string, ReadError> ClickHouseServingReader::send(const std::string& sql) {
-  HttpRequest req;
-  req.method = "POST";
-  req.url = fmt::format("http://{}:{}/?database={}", options_.host, options_.port,
-                        HttpClient::url_encode(options_.database));
-  req.body = sql;
-  req.user = options_.user;
-  req.password = options_.password;
-  req.connect_timeout_ms = options_.connect_timeout_ms;
-  req.timeout_ms = options_.request_timeout_ms;
-  req.headers.push_back("Content-Type: text/plain; charset=UTF-8");
   std::lock_guard lock(mutex_);
-  auto r = http_.send(req);
-  // Unreachable or timed out: the store may come back, so the client should retry (503).
-  if (!r.ok()) {
-    return Err(ReadError{ReadErrorCode::kUnavailable,
-                         fmt::format("serving store {}: {}", where_, r.error())});
-  }
-  if (r.value().status != 200) {
-    std::string body = r.value().body;
-    while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
-    const ReadErrorCode code =
-        r.value().status == 503 ? ReadErrorCode::kUnavailable : ReadErrorCode::kInternal;
-    return Err(ReadError{
-        code, fmt::format("serving store {}: HTTP {}: {}", where_, r.value().status, body)});
-  }
-  return std::move(r.value().body);
+  auto r = client_.execute(sql);
+  if (!r.ok()) return Err(read_error(r.error()));
+  return std::move(r.value());
 }
 
 Result<ClickHouseServingReader::Answer, ReadError> ClickHouseServingReader::select(
     const std::string& sql) {
-  auto body = send(sql + " FORMAT TabSeparatedWithNamesAndTypes");
-  if (!body) return Err(body.error());
-  Answer a;
-  std::string_view text = body.value();
-  for (int line_no = 0; !text.empty(); ++line_no) {
-    size_t nl = text.find('\n');
-    if (nl == std::string_view::npos) nl = text.size();
-    const std::string_view line = text.substr(0, nl);
-    text.remove_prefix(std::min(nl + 1, text.size()));
-    auto fields = tsv_fields(line);
-    if (line_no < 2) {
-      auto& into = line_no == 0 ? a.names : a.types;
-      for (auto& f : fields) into.push_back(f ? std::move(*f) : std::string());
-      continue;
-    }
-    if (fields.size() != a.names.size()) {
-      return Err(ReadError{ReadErrorCode::kInternal,
-                           fmt::format("serving store {}: a row of {} fields for {} columns",
-                                       where_, fields.size(), a.names.size())});
-    }
-    a.rows.push_back(std::move(fields));
-  }
-  return a;
+  std::lock_guard lock(mutex_);
+  auto r = client_.select(sql, /*with_names=*/true);
+  if (!r.ok()) return Err(read_error(r.error()));
+  return std::move(r.value());
 }
 
 std::string ClickHouseServingReader::select_list(RowSet set) const {
@@ -536,7 +449,7 @@ Result<std::string, ReadError> ClickHouseServingReader::change_token() {
   return send(
       fmt::format("SELECT table, max(max_block_number), count(), sum(rows) FROM system.parts WHERE "
                   "database = {} AND active GROUP BY table ORDER BY table FORMAT TabSeparated",
-                  quote(options_.database)));
+                  quote(client_.options().database)));
 }
 
 Result<std::vector<LatestRow>, ReadError> ClickHouseServingReader::latest_windows(

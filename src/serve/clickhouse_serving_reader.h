@@ -6,8 +6,7 @@
 #include <vector>
 
 #include "serve/serving_reader.h"
-#include "sink/clickhouse_serving_store.h"
-#include "sink/http_client.h"
+#include "sink/clickhouse_client.h"
 
 namespace stockpulse {
 
@@ -27,7 +26,7 @@ namespace stockpulse {
 // Lifecycle: the constructor checks the server answers and reads the tables' columns from
 // system.columns, throwing std::runtime_error (naming the URL, never the password) when it is
 // unreachable or the serving tables are missing (`indicators`, `fear_greed` are optional).
-// Thread-safety: thread-safe; one HTTP connection (kept alive) serialised by a mutex.
+// Thread-safety: thread-safe; one ClickHouseClient (one kept-alive connection) behind a mutex.
 class ClickHouseServingReader final : public ServingReader {
  public:
   // "clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB"; without credentials in the URL the
@@ -44,11 +43,7 @@ class ClickHouseServingReader final : public ServingReader {
                                                          int limit) override;
 
   // A parsed TabSeparatedWithNamesAndTypes answer; a NULL field is nullopt.
-  struct Answer {
-    std::vector<std::string> names;
-    std::vector<std::string> types;
-    std::vector<std::vector<std::optional<std::string>>> rows;
-  };
+  using Answer = ClickHouseRows;
 
  protected:
   Result<std::vector<std::string>, ReadError> symbol_names() override;
@@ -81,10 +76,8 @@ class ClickHouseServingReader final : public ServingReader {
   std::string select_list(RowSet set) const;
   bool has_table(const std::string& table) const { return columns_.count(table) > 0; }
 
-  ClickHouseOptions options_;
-  std::string where_;  // "clickhouse://HOST:PORT/DB" for messages
   std::mutex mutex_;
-  HttpClient http_;
+  ClickHouseClient client_;                                  // guarded by mutex_
   std::map<std::string, std::vector<std::string>> columns_;  // table -> column names, in order
 };
 

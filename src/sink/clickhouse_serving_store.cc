@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 #include "common/time_format.h"
 
@@ -36,6 +37,10 @@ struct TableSpec {
 };
 
 using enum ColumnType;
+
+// best_effort and skipping unknown fields matter to the text formats only; harmless else.
+constexpr std::string_view kInsertSettings =
+    "&date_time_input_format=best_effort&input_format_skip_unknown_fields=1";
 
 // The same tables, columns and keys as the SQLite store (its migrations v1-v3).
 const std::vector<TableSpec>& table_specs() {
@@ -258,71 +263,156 @@ void tsv_string(std::string& out, std::string_view s) {
   out.append(s.data() + start, s.size() - start);
 }
 
-// Writes one row in either insert format. JSONEachRow names every field; TabSeparated writes
-// values only, in call order, and the first row of a batch records the column names (into
-// `columns`, when given) so the INSERT names its columns in exactly the order written.
+// Appends v's bytes, least significant first: RowBinary's fixed-width little-endian numbers.
+template <class T>
+void put_le(std::string& out, T v) {
+  static_assert(std::is_integral_v<T>);
+  char bytes[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    bytes[i] = static_cast<char>(static_cast<std::make_unsigned_t<T>>(v) >> (8 * i));
+  }
+  out.append(bytes, sizeof(T));
+}
+
+void put_double(std::string& out, double v) {
+  put_le(out, std::bit_cast<uint64_t>(v));
+}
+
+// RowBinary String: the length as an unsigned LEB128 varint, then the bytes.
+void put_string(std::string& out, std::string_view s) {
+  uint64_t n = s.size();
+  while (n >= 0x80) {
+    out += static_cast<char>((n & 0x7f) | 0x80);
+    n >>= 7;
+  }
+  out += static_cast<char>(n);
+  out.append(s);
+}
+
+// Writes one row in the insert format. JSONEachRow names every field; RowBinary and
+// TabSeparated write values only, in call order, and the first row of a batch records the
+// column names (into `columns`) so the INSERT names its columns in exactly the order written.
+// RowBinary: Float64/Int64/UInt8/UInt16/UInt64 as their little-endian bytes, DateTime as UInt32
+// Unix seconds, Nullable(T) as a byte (1: NULL) followed by T unless NULL.
 class RowWriter {
  public:
   RowWriter(std::string& out, uint64_t version, ClickHouseInsertFormat format,
             std::vector<const char*>& columns)
       : out_(out),
         version_(version),
-        json_(format == ClickHouseInsertFormat::kJsonEachRow),
-        columns_(columns.empty() && !json_ ? &columns : nullptr) {
-    if (json_) out_ += '{';
+        format_(format),
+        columns_(columns.empty() && format != kJson ? &columns : nullptr) {
+    if (format_ == kJson) out_ += '{';
   }
   ~RowWriter() {
-    if (json_) {
-      fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_);
-    } else {
-      if (columns_) columns_->push_back("version");
-      fmt::format_to(std::back_inserter(out_), "\t{}\n", version_);
+    switch (format_) {
+      case kJson:
+        fmt::format_to(std::back_inserter(out_), ",\"version\":{}}}\n", version_);
+        break;
+      case kTsv:
+        if (columns_) columns_->push_back("version");
+        fmt::format_to(std::back_inserter(out_), "\t{}\n", version_);
+        break;
+      case kBinary:
+        if (columns_) columns_->push_back("version");
+        put_le(out_, version_);
+        break;
     }
   }
   RowWriter(const RowWriter&) = delete;
   RowWriter& operator=(const RowWriter&) = delete;
   RowWriter& str(const char* name, std::string_view v) {
     key(name);
-    if (json_) {
-      json_string(out_, v);
-    } else {
-      tsv_string(out_, v);
+    switch (format_) {
+      case kJson:
+        json_string(out_, v);
+        break;
+      case kTsv:
+        tsv_string(out_, v);
+        break;
+      case kBinary:
+        put_string(out_, v);
+        break;
     }
     return *this;
   }
   RowWriter& num(const char* name, double v) {
     key(name);
-    // Shortest round-trip form; ClickHouse parses nan/inf without quotes in both formats.
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (format_ == kBinary) {
+      put_double(out_, v);
+    } else {
+      // Shortest round-trip form; ClickHouse parses nan/inf without quotes in both formats.
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
     return *this;
   }
   RowWriter& nullable(const char* name, double v) {
     if (std::isnan(v)) return null(name);
     key(name);
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (format_ == kBinary) {
+      out_ += '\0';
+      put_double(out_, v);
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
     return *this;
   }
-  RowWriter& integer(const char* name, int64_t v) {
+  // Int64 columns, and with nullable a Nullable(Int64) column's value.
+  RowWriter& integer(const char* name, int64_t v, bool nullable = false) {
     key(name);
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (format_ == kBinary) {
+      if (nullable) out_ += '\0';
+      put_le(out_, v);
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}", v);
+    }
+    return *this;
+  }
+  // A UInt8 column (is_final).
+  RowWriter& flag(const char* name, bool v) {
+    key(name);
+    if (format_ == kBinary) {
+      out_ += static_cast<char>(v ? 1 : 0);
+    } else {
+      out_ += v ? '1' : '0';
+    }
     return *this;
   }
   RowWriter& null(const char* name) {
     key(name);
-    out_ += json_ ? "null" : "\\N";
+    switch (format_) {
+      case kJson:
+        out_ += "null";
+        break;
+      case kTsv:
+        out_ += "\\N";
+        break;
+      case kBinary:
+        out_ += '\1';
+        break;
+    }
     return *this;
   }
-  // "2024-05-01 14:30:05" and the milliseconds in X_ms: the plain DateTime text form, read the
-  // same way by every ClickHouse version.
+  // The seconds in X and the milliseconds in X_ms. Text formats: "2024-05-01 14:30:05", the
+  // plain DateTime text form, read the same way by every ClickHouse version.
   RowWriter& time(const char* name, EventTime t) {
-    const CivilTime c = civil_from_millis(t.value());
     key(name);
-    if (json_) {
+    if (format_ == kBinary) {
+      if (columns_) columns_->push_back(nullptr);  // "<previous>_ms", named by insert()
+      // Floor division, so the milliseconds are 0..999 as in the text forms.
+      int64_t millis = t.value() % 1000;
+      if (millis < 0) millis += 1000;
+      put_le(out_, static_cast<uint32_t>((t.value() - millis) / 1000));
+      put_le(out_, static_cast<uint16_t>(millis));
+      return *this;
+    }
+    const CivilTime c = civil_from_millis(t.value());
+    if (format_ == kJson) {
       fmt::format_to(std::back_inserter(out_),
                      "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}\",\"{}_ms\":{}", c.year, c.month, c.day,
                      c.hour, c.minute, c.second, name, c.millis);
     } else {
-      if (columns_) columns_->push_back(nullptr);  // "<previous>_ms", named by insert()
+      if (columns_) columns_->push_back(nullptr);
       fmt::format_to(std::back_inserter(out_), "{:04}-{:02}-{:02} {:02}:{:02}:{:02}\t{}", c.year,
                      c.month, c.day, c.hour, c.minute, c.second, c.millis);
     }
@@ -330,21 +420,31 @@ class RowWriter {
   }
 
  private:
+  static constexpr auto kJson = ClickHouseInsertFormat::kJsonEachRow;
+  static constexpr auto kTsv = ClickHouseInsertFormat::kTabSeparated;
+  static constexpr auto kBinary = ClickHouseInsertFormat::kRowBinary;
+
   void key(const char* name) {
-    if (json_) {
-      if (!first_) out_ += ',';
-      out_ += '"';
-      out_ += name;
-      out_ += "\":";
-    } else {
-      if (!first_) out_ += '\t';
-      if (columns_) columns_->push_back(name);
+    switch (format_) {
+      case kJson:
+        if (!first_) out_ += ',';
+        out_ += '"';
+        out_ += name;
+        out_ += "\":";
+        break;
+      case kTsv:
+        if (!first_) out_ += '\t';
+        if (columns_) columns_->push_back(name);
+        break;
+      case kBinary:
+        if (columns_) columns_->push_back(name);
+        break;
     }
     first_ = false;
   }
   std::string& out_;
   uint64_t version_;
-  bool json_;
+  ClickHouseInsertFormat format_;
   std::vector<const char*>* columns_;  // null: not recording
   bool first_ = true;
 };
@@ -359,165 +459,138 @@ std::string histogram_json(const std::array<int64_t, kSentimentHistogramBuckets>
   return out;
 }
 
-// Undoes TabSeparated escaping of one field.
-std::string tsv_unescape(std::string_view f) {
-  std::string out;
-  out.reserve(f.size());
-  for (size_t i = 0; i < f.size(); ++i) {
-    if (f[i] != '\\' || i + 1 == f.size()) {
-      out += f[i];
-      continue;
-    }
-    const char e = f[++i];
-    switch (e) {
-      case 't':
-        out += '\t';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case '0':
-        out += '\0';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'N':
-        out += "\\N";  // NULL stays recognisable
-        break;
-      default:
-        out += e;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
-ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
-  constexpr std::string_view kScheme = "clickhouse://";
-  std::string_view u(url);
-  // The message shows the URL without any inline password.
-  std::string shown = url;
-  if (const size_t at = shown.find('@'); at != std::string::npos) {
-    const size_t colon = shown.find(':', kScheme.size());
-    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
-  }
-  auto bad = [&shown](const char* why) {
-    return std::runtime_error("serving store URL '" + shown + "': " + why +
-                              " (expected clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB)");
-  };
-  if (!u.starts_with(kScheme)) throw bad("not a clickhouse:// URL");
-  u.remove_prefix(kScheme.size());
-  ClickHouseOptions o;
-  const size_t at = u.find('@');
-  if (at != std::string_view::npos) {
-    std::string_view cred = u.substr(0, at);
-    const size_t colon = cred.find(':');
-    o.user = std::string(cred.substr(0, colon));
-    if (colon != std::string_view::npos) o.password = std::string(cred.substr(colon + 1));
-    u.remove_prefix(at + 1);
-  } else {
-    // No credentials in the URL: the environment's, as `serve` reads them.
-    if (const char* user = std::getenv("CLICKHOUSE_USER")) o.user = user;
-    if (const char* password = std::getenv("CLICKHOUSE_PASSWORD")) o.password = password;
-  }
-  const size_t slash = u.find('/');
-  std::string_view hostport = u.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    std::string_view db = u.substr(slash + 1);
-    if (!db.empty() && db.back() == '/') db.remove_suffix(1);
-    if (!db.empty()) o.database = std::string(db);
-  }
-  for (char c : o.database) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) throw bad("bad database name");
-  }
-  const size_t colon = hostport.rfind(':');
-  if (colon != std::string_view::npos) {
-    std::string_view port = hostport.substr(colon + 1);
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), o.port);
-    if (ec != std::errc() || p != port.data() + port.size() || o.port <= 0 || o.port > 65535) {
-      throw bad("bad port");
-    }
-    hostport = hostport.substr(0, colon);
-  }
-  if (hostport.empty()) throw bad("no host");
-  o.host = std::string(hostport);
-  return o;
-}
-
 ClickHouseServingStore::ClickHouseServingStore(ClickHouseOptions options)
-    : options_(std::move(options)) {
+    : client_(std::move(options)), format_(client_.options().insert_format) {
   migrate();
+  if (format_ == ClickHouseInsertFormat::kRowBinary) {
+    // RowBinary carries Unix seconds; the text forms carry UTC calendar fields that the server
+    // reads in its time zone. Only in UTC are both the same instant (see the class comment).
+    auto tz = client_.select("SELECT timezone()");
+    if (!tz.ok()) fail("cannot read the server's time zone: " + tz.error().message);
+    const auto& rows = tz.value().rows;
+    const std::string zone = rows.empty() || !rows[0][0] ? "" : *rows[0][0];
+    if (zone != "UTC" && zone != "Etc/UTC" && zone != "UCT" && zone != "Etc/UCT" && zone != "GMT" &&
+        zone != "Etc/GMT" && zone != "Universal" && zone != "Zulu") {
+      format_ = ClickHouseInsertFormat::kTabSeparated;
+    }
+  }
+  for (int i = 0; i < client_.options().inflight_inserts; ++i) {
+    senders_.emplace_back([this] { sender_loop(); });
+  }
 }
 
-ClickHouseServingStore::~ClickHouseServingStore() = default;
+ClickHouseServingStore::~ClickHouseServingStore() {
+  std::string error;
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;  // the queue is empty: flush waited for it
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : senders_) t.join();
+  if (!failed_.empty()) {
+    size_t bytes = 0;
+    for (const PendingInsert& f : failed_) bytes += f.body.size();
+    fmt::print(stderr,
+               "error: serving store '{}': {} insert(s) ({} bytes of rows) could not be written "
+               "before closing: {}\n",
+               client_.where(), failed_.size(), bytes, error);
+  }
+}
 
-std::string ClickHouseServingStore::base_url() const {
-  return fmt::format("http://{}:{}/", options_.host, options_.port);
+void ClickHouseServingStore::sender_loop() {
+  ClickHouseClient client(client_.options());
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and nothing left to send
+    PendingInsert job = std::move(queue_.front());
+    queue_.pop_front();
+    ++sending_;
+    lock.unlock();
+    ++sender_requests_;
+    auto r = client.insert(job.sql, job.body, kInsertSettings);
+    lock.lock();
+    --sending_;
+    if (r.ok()) {
+      job.body.clear();
+      spare_bodies_.push_back(std::move(job.body));
+    } else {
+      failed_.push_back(std::move(job));
+    }
+    done_cv_.notify_all();
+  }
+}
+
+void ClickHouseServingStore::wait_idle() {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [&] { return queue_.empty() && sending_ == 0; });
+}
+
+void ClickHouseServingStore::resend_failed() {
+  std::vector<PendingInsert> failed;
+  {
+    std::lock_guard lock(mu_);
+    failed.swap(failed_);
+  }
+  for (size_t i = 0; i < failed.size(); ++i) {
+    auto r = client_.insert(failed[i].sql, failed[i].body, kInsertSettings);
+    if (r.ok()) continue;
+    const std::string table = failed[i].table;
+    {
+      // Keep what is not sent yet, so no accepted row is lost; the next call tries again.
+      std::lock_guard lock(mu_);
+      failed_.insert(failed_.end(), std::make_move_iterator(failed.begin() + i),
+                     std::make_move_iterator(failed.end()));
+    }
+    fail(fmt::format("insert into {} failed (an accepted batch, kept to be sent again): {}", table,
+                     r.error().message));
+  }
+}
+
+void ClickHouseServingStore::flush() {
+  send_pending();
+  wait_idle();
+  resend_failed();
 }
 
 void ClickHouseServingStore::fail(const std::string& what) const {
-  throw std::runtime_error(fmt::format("serving store 'clickhouse://{}:{}/{}': {}", options_.host,
-                                       options_.port, options_.database, what));
+  throw std::runtime_error(fmt::format("serving store '{}': {}", client_.where(), what));
 }
-
-namespace {
-
-Result<std::string, std::string> post(HttpClient& http, const ClickHouseOptions& o,
-                                      const std::string& url, std::string_view body) {
-  HttpRequest req;
-  req.method = "POST";
-  req.url = url;
-  req.body = body;
-  req.user = o.user;
-  req.password = o.password;
-  req.connect_timeout_ms = o.connect_timeout_ms;
-  req.timeout_ms = o.request_timeout_ms;
-  req.headers.push_back("Content-Type: text/plain; charset=UTF-8");
-  auto r = http.send(req);
-  if (!r.ok()) return Err{r.error()};
-  if (r.value().status != 200) {
-    std::string msg = fmt::format("HTTP {}: {}", r.value().status, r.value().body);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return Err{std::move(msg)};
-  }
-  return std::move(r.value().body);
-}
-
-}  // namespace
 
 Result<std::string, std::string> ClickHouseServingStore::query(std::string_view sql) {
-  ++requests_sent_;
-  // Settings travel as URL parameters: `SET` does not persist across HTTP requests.
-  return post(http_, options_, base_url() + "?database=" + options_.database, sql);
+  // Read your writes: what was accepted is sent first.
+  try {
+    flush();
+  } catch (const std::runtime_error& e) {
+    return Err{std::string(e.what())};
+  }
+  auto r = client_.execute(sql);
+  if (!r.ok()) return Err{r.error().message};
+  return std::move(r.value());
 }
 
 Result<std::vector<std::vector<std::string>>, std::string> ClickHouseServingStore::select_rows(
     std::string_view sql) {
-  auto r = query(std::string(sql) + " FORMAT TabSeparated");
-  if (!r.ok()) return Err{r.error()};
+  try {
+    flush();  // read your writes
+  } catch (const std::runtime_error& e) {
+    return Err{std::string(e.what())};
+  }
+  auto r = client_.select(sql);
+  if (!r.ok()) return Err{r.error().message};
   std::vector<std::vector<std::string>> rows;
-  std::string_view text = r.value();
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(std::min(nl + 1, text.size()));
-    std::vector<std::string> row;
-    for (;;) {
-      const size_t tab = line.find('\t');
-      row.push_back(tsv_unescape(line.substr(0, tab)));
-      if (tab == std::string_view::npos) break;
-      line.remove_prefix(tab + 1);
-    }
-    rows.push_back(std::move(row));
+  rows.reserve(r.value().rows.size());
+  for (auto& fields : r.value().rows) {
+    std::vector<std::string>& row = rows.emplace_back();
+    row.reserve(fields.size());
+    for (auto& f : fields) row.push_back(f ? std::move(*f) : std::string("\\N"));
   }
   return rows;
 }
@@ -565,10 +638,10 @@ int ClickHouseServingStore::schema_version() {
 }
 
 void ClickHouseServingStore::migrate() {
-  ++requests_sent_;
-  auto created = post(http_, options_, base_url(),
-                      fmt::format("CREATE DATABASE IF NOT EXISTS `{}`", options_.database));
-  if (!created.ok()) fail("cannot create the database: " + created.error());
+  auto created =
+      client_.execute(fmt::format("CREATE DATABASE IF NOT EXISTS `{}`", client_.options().database),
+                      /*in_database=*/false);
+  if (!created.ok()) fail("cannot create the database: " + created.error().message);
   auto sv = query(
       "CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_at DateTime) "
       "ENGINE = MergeTree ORDER BY version");
@@ -602,65 +675,121 @@ uint64_t ClickHouseServingStore::next_version() {
   return last_version_;
 }
 
-void ClickHouseServingStore::begin_batch() {
-  body_.clear();
-  columns_.clear();
+void ClickHouseServingStore::begin_batch(const char* table) {
+  // An earlier insert that failed goes first; if it fails again this batch is not taken.
+  resend_failed();
+  rows_ = &pending_[table];
+  if (rows_->body.empty()) rows_->since = std::chrono::steady_clock::now();
 }
 
-void ClickHouseServingStore::insert(const char* table, std::string_view body) {
-  if (body.empty()) return;
-  ++requests_sent_;
-  std::string sql;
-  if (options_.insert_format == ClickHouseInsertFormat::kJsonEachRow) {
-    sql = fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
-  } else {
-    // Values carry no names: the INSERT lists the columns in the order the rows were written.
-    sql = fmt::format("INSERT INTO `{}` (", table);
-    const char* previous = "";
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      if (i) sql += ", ";
-      if (columns_[i]) {
-        fmt::format_to(std::back_inserter(sql), "`{}`", columns_[i]);
-        previous = columns_[i];
-      } else {
-        fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
-      }
-    }
-    sql += ") FORMAT TabSeparated";
+std::string ClickHouseServingStore::insert_sql(const char* table,
+                                               const std::vector<const char*>& columns) const {
+  if (format_ == ClickHouseInsertFormat::kJsonEachRow) {
+    return fmt::format("INSERT INTO `{}` FORMAT JSONEachRow", table);
   }
-  const std::string url = base_url() + "?database=" + options_.database +
-                          "&date_time_input_format=best_effort"
-                          "&input_format_skip_unknown_fields=1"
-                          "&query=" +
-                          HttpClient::url_encode(sql);
-  auto r = post(http_, options_, url, body);
-  if (!r.ok()) fail(fmt::format("insert into {} failed: {}", table, r.error()));
+  // Values carry no names: the INSERT lists the columns in the order the rows were written.
+  std::string sql = fmt::format("INSERT INTO `{}` (", table);
+  const char* previous = "";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) sql += ", ";
+    if (columns[i]) {
+      fmt::format_to(std::back_inserter(sql), "`{}`", columns[i]);
+      previous = columns[i];
+    } else {
+      fmt::format_to(std::back_inserter(sql), "`{}_ms`", previous);
+    }
+  }
+  sql += format_ == ClickHouseInsertFormat::kRowBinary ? ") FORMAT RowBinary"
+                                                       : ") FORMAT TabSeparated";
+  return sql;
 }
 
-void ClickHouseServingStore::insert_chunked(const char* table, bool force) {
-  if (body_.empty()) return;
-  if (!force && body_.size() < options_.max_request_bytes) return;
-  // Clear before sending: if the request throws, the next call starts from an empty buffer.
-  std::string body;
-  body.swap(body_);
-  insert(table, body);
-  body.clear();
-  body_.swap(body);
+void ClickHouseServingStore::send(const char* table, TableRows& rows) {
+  if (rows.body.empty()) return;
+  PendingInsert job{table, insert_sql(table, rows.columns), std::move(rows.body)};
+  rows.body.clear();
+  rows.columns.clear();
+  if (senders_.empty()) {
+    auto r = client_.insert(job.sql, job.body, kInsertSettings);
+    if (r.ok()) {
+      rows.body.swap(job.body);  // reuse the buffer
+      rows.body.clear();
+      return;
+    }
+    // Kept like a failed insert in flight: it may hold rows of earlier, accepted calls.
+    {
+      std::lock_guard lock(mu_);
+      failed_.push_back(std::move(job));
+    }
+    fail(fmt::format("insert into {} failed: {}", table, r.error().message));
+  }
+  std::unique_lock lock(mu_);
+  // At most inflight_inserts outstanding: wait for a sender to be free.
+  done_cv_.wait(lock, [&] { return queue_.size() + sending_ < senders_.size(); });
+  queue_.push_back(std::move(job));
+  work_cv_.notify_one();
+  if (!spare_bodies_.empty()) {
+    rows.body = std::move(spare_bodies_.back());
+    spare_bodies_.pop_back();
+  }
 }
 
-// Each write_* builds JSONEachRow lines into body_, sending whenever it passes
-// max_request_bytes and once at the end. All rows of one call share a version: they are one
-// upsert.
+void ClickHouseServingStore::send_if_full(const char* table) {
+  if (rows_->body.size() >= client_.options().max_request_bytes) send(table, *rows_);
+}
+
+void ClickHouseServingStore::end_batch(const char* table) {
+  const ClickHouseOptions& o = client_.options();
+  if (rows_->body.size() >= o.min_insert_bytes) send(table, *rows_);
+  // Rows of any table held longer than max_insert_delay_ms go now.
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [name, rows] : pending_) {
+    if (!rows.body.empty() &&
+        now - rows.since >= std::chrono::milliseconds(o.max_insert_delay_ms)) {
+      send(name.c_str(), rows);
+    }
+  }
+}
+
+void ClickHouseServingStore::send_pending() {
+  for (auto& [name, rows] : pending_) send(name.c_str(), rows);
+}
+
+// Each write_* encodes its rows into its table's pending rows, sending whenever they pass
+// max_request_bytes, and at the end once they pass min_insert_bytes (see end_batch). All rows of
+// one call share a version: they are one upsert.
 void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
   if (posts.empty()) return;
-  begin_batch();
+  begin_batch("tweets");
   const uint64_t v = next_version();
+  // One row per post and ticker, in the table's ORDER BY (symbol, created_at, id): the server
+  // then finds the block already sorted and does not sort it (the largest user-space cost of an
+  // insert in the profile). Strings compare as bytes, as ClickHouse compares them.
+  struct Row {
+    std::string_view symbol;
+    const ScoredPost* post;
+    const SentimentScores* ticker;  // nullptr: a post without tickers
+  };
+  std::vector<Row> order;
+  order.reserve(posts.size() * 2);
   for (const ScoredPost& sp : posts) {
+    if (sp.tickers.empty()) order.push_back({"", &sp, nullptr});
+    for (const TickerSentiment& t : sp.tickers) order.push_back({t.symbol, &sp, &t.scores});
+  }
+  // Stable: of two rows with one key (a post given twice), the later still wins.
+  std::stable_sort(order.begin(), order.end(), [](const Row& a, const Row& b) {
+    if (const int c = a.symbol.compare(b.symbol); c != 0) return c < 0;
+    const int64_t ta = a.post->post.created_at.value();
+    const int64_t tb = b.post->post.created_at.value();
+    if (ta != tb) return ta < tb;
+    return a.post->post.id < b.post->post.id;
+  });
+  for (const Row& r : order) {
+    const ScoredPost& sp = *r.post;
     const Post& p = sp.post;
-    const char* label = label_name(label_of(sp.overall.compound));
-    auto row = [&](std::string_view symbol, const SentimentScores* ticker) {
-      RowWriter w(body_, v, options_.insert_format, columns_);
-      w.str("symbol", symbol)
+    {
+      RowWriter w(rows_->body, v, format_, rows_->columns);
+      w.str("symbol", r.symbol)
           .time("created_at", p.created_at)
           .str("id", p.id)
           .str("text", p.text)
@@ -670,30 +799,25 @@ void ClickHouseServingStore::write_posts(std::span<const ScoredPost> posts) {
           .num("pos", sp.overall.pos)
           .num("neu", sp.overall.neu)
           .num("neg", sp.overall.neg)
-          .str("label", label);
-      if (ticker) {
-        w.nullable("ticker_compound", ticker->compound);
+          .str("label", label_name(label_of(sp.overall.compound)));
+      if (r.ticker) {
+        w.nullable("ticker_compound", r.ticker->compound);
       } else {
         w.null("ticker_compound");
       }
-    };
-    if (sp.tickers.empty()) {
-      row("", nullptr);
-    } else {
-      for (const TickerSentiment& t : sp.tickers) row(t.symbol, &t.scores);
     }
-    insert_chunked("tweets", false);
+    send_if_full("tweets");
   }
-  insert_chunked("tweets", true);
+  end_batch("tweets");
 }
 
 void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
   if (bars.empty()) return;
-  begin_batch();
+  begin_batch("market_data");
   const uint64_t v = next_version();
   for (const Bar& b : bars) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", b.symbol)
           .time("ts", b.ts)
           .num("open", b.open)
@@ -705,21 +829,21 @@ void ClickHouseServingStore::write_bars(std::span<const Bar> bars) {
       if (b.trade_count < 0) {
         w.null("trade_count");
       } else {
-        w.integer("trade_count", b.trade_count);
+        w.integer("trade_count", b.trade_count, /*nullable=*/true);
       }
     }
-    insert_chunked("market_data", false);
+    send_if_full("market_data");
   }
-  insert_chunked("market_data", true);
+  end_batch("market_data");
 }
 
 void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWindowRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("topic_sentiment_avg");
   const uint64_t v = next_version();
   for (const SentimentWindowRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -733,20 +857,20 @@ void ClickHouseServingStore::write_sentiment_windows(std::span<const SentimentWi
           .integer("neutral_count", r.neutral_count)
           .num("bullish_share", r.bullish_share)
           .str("histogram", histogram_json(r.histogram))
-          .integer("is_final", r.is_final ? 1 : 0);
+          .flag("is_final", r.is_final);
     }
-    insert_chunked("topic_sentiment_avg", false);
+    send_if_full("topic_sentiment_avg");
   }
-  insert_chunked("topic_sentiment_avg", true);
+  end_batch("topic_sentiment_avg");
 }
 
 void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("stock_trends");
   const uint64_t v = next_version();
   for (const MarketWindowRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("window_start", r.window_start)
           .time("window_end", r.window_end)
@@ -767,32 +891,34 @@ void ClickHouseServingStore::write_market_windows(std::span<const MarketWindowRo
           .num("avg_pct_change", r.avg_pct_change)
           .num("price_range", r.price_range)
           .str("trend_signal", trend_signal_name(r.trend_signal))
-          .integer("is_final", r.is_final ? 1 : 0);
+          .flag("is_final", r.is_final);
     }
-    insert_chunked("stock_trends", false);
+    send_if_full("stock_trends");
   }
-  insert_chunked("stock_trends", true);
+  end_batch("stock_trends");
 }
 
 void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("alerts");
   const uint64_t v = next_version();
   for (const AlertRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .str("kind", r.kind)
           .str("message", r.message)
           .nullable("value", r.value);
     }
-    insert_chunked("alerts", false);
+    send_if_full("alerts");
   }
-  insert_chunked("alerts", true);
+  end_batch("alerts");
 }
 
 void ClickHouseServingStore::delete_alerts(EventTime since, EventTime until) {
+  // Every accepted alert insert must be in a part before the mutation, or it would survive it.
+  flush();
   // A mutation: it applies to the parts that exist when it is created, so the inserts that
   // follow it are kept (18.16 runs it in the background; readers see it once it is done).
   const std::string ms = "(toInt64(ts) * 1000 + ts_ms)";
@@ -803,11 +929,11 @@ void ClickHouseServingStore::delete_alerts(EventTime since, EventTime until) {
 
 void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("indicators");
   const uint64_t v = next_version();
   for (const IndicatorRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .num("close", r.close)
@@ -815,18 +941,18 @@ void ClickHouseServingStore::write_indicators(std::span<const IndicatorRow> rows
           .nullable("ema_20", r.ema_20)
           .nullable("sma_50", r.sma_50);
     }
-    insert_chunked("indicators", false);
+    send_if_full("indicators");
   }
-  insert_chunked("indicators", true);
+  end_batch("indicators");
 }
 
 void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("fear_greed");
   const uint64_t v = next_version();
   for (const FearGreedRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("score", r.score)
@@ -837,18 +963,18 @@ void ClickHouseServingStore::write_fear_greed(std::span<const FearGreedRow> rows
           .nullable("volatility", r.volatility)
           .nullable("volume", r.volume);
     }
-    insert_chunked("fear_greed", false);
+    send_if_full("fear_greed");
   }
-  insert_chunked("fear_greed", true);
+  end_batch("fear_greed");
 }
 
 void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> rows) {
   if (rows.empty()) return;
-  begin_batch();
+  begin_batch("sentiment_correlation");
   const uint64_t v = next_version();
   for (const CorrelationRow& r : rows) {
     {
-      RowWriter w(body_, v, options_.insert_format, columns_);
+      RowWriter w(rows_->body, v, format_, rows_->columns);
       w.str("symbol", r.symbol)
           .time("ts", r.ts)
           .nullable("r_lag0", r.r_lag0)
@@ -857,9 +983,9 @@ void ClickHouseServingStore::write_correlations(std::span<const CorrelationRow> 
           .nullable("best_r", r.best_r)
           .integer("pairs_best", r.pairs_best);
     }
-    insert_chunked("sentiment_correlation", false);
+    send_if_full("sentiment_correlation");
   }
-  insert_chunked("sentiment_correlation", true);
+  end_batch("sentiment_correlation");
 }
 
 }  // namespace stockpulse

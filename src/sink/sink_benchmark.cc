@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -225,12 +226,15 @@ class BenchClickHouse {
   // A store on a fresh database; nullptr (and the reason in error()) if there is no server.
   std::unique_ptr<ClickHouseServingStore> store(
       const std::string& database,
-      ClickHouseInsertFormat format = ClickHouseInsertFormat::kTabSeparated) {
+      ClickHouseInsertFormat format = ClickHouseInsertFormat::kRowBinary,
+      int inflight_inserts = ClickHouseOptions{}.inflight_inserts, size_t min_insert_bytes = 0) {
     if (error_) return nullptr;
     ClickHouseOptions o;
     o.port = server_->http_port();
     o.database = database;
     o.insert_format = format;
+    o.inflight_inserts = inflight_inserts;
+    o.min_insert_bytes = min_insert_bytes;
     auto s = std::make_unique<ClickHouseServingStore>(o);
     // Fresh tables each time, so runs and benchmarks do not see each other's rows.
     for (const char* t : {"tweets", "topic_sentiment_avg", "stock_trends"}) {
@@ -258,47 +262,67 @@ class BenchClickHouse {
 
 // Posts into ClickHouse (one INSERT per batch; 16 MiB requests at most), new keys every batch.
 // 2048 is the pipeline's batch_size default; 50,000 is BufferedServingStore's merge_rows, the
-// batch a backlog is sent in. tsv:1 is the TabSeparated insert format (the default), tsv:0
-// JSONEachRow (the format before), on the same rows.
+// batch a backlog is sent in. fmt is the insert format on the same rows: 0 RowBinary (the
+// default), 1 TabSeparated, 2 JSONEachRow. inflight: inserts outstanding while the next batch is
+// encoded (0: each write waits for its insert). hold_KiB: min_insert_bytes / 1024 (0: one
+// insert per write; else rows are held and sent together). The last iteration flushes, so every
+// insert is acknowledged inside the timed loop.
 void BM_ClickHouseWritePosts(benchmark::State& state) {
-  auto store = BenchClickHouse::get().store("bench_posts",
-                                            state.range(1) ? ClickHouseInsertFormat::kTabSeparated
-                                                           : ClickHouseInsertFormat::kJsonEachRow);
+  const auto batch = static_cast<size_t>(state.range(0));
+  auto store = BenchClickHouse::get().store(
+      "bench_posts", static_cast<ClickHouseInsertFormat>(state.range(1)),
+      static_cast<int>(state.range(2)), static_cast<size_t>(state.range(3)) << 10);
   if (!store) {
     state.SkipWithError(("no clickhouse-server: " + *BenchClickHouse::get().error()).c_str());
     return;
   }
-  const auto batch = static_cast<size_t>(state.range(0));
-  int64_t offset = 0;
-  int64_t rows = 0;
-  int64_t bytes = 0;
-  const uint64_t requests = store->requests_sent();
-  for (auto _ : state) {
-    // Each batch is built outside the timed region, with fresh offsets (new keys).
-    state.PauseTiming();
-    auto posts = testing::bench_posts(batch, offset, 1714573805123);
-    offset += static_cast<int64_t>(batch);
-    rows += static_cast<int64_t>(testing::ticker_rows(posts));
-    bytes += tweet_row_bytes(posts);
-    state.ResumeTiming();
-    store->write_posts(posts);
+  // Batches are made before the loop, not with timing paused: the senders keep working while
+  // timing is paused, which would hide server time. A ring of ~200,000 posts; each time round,
+  // ids and times move on, so every batch has new keys.
+  constexpr int64_t kStartMs = 1714573805123;
+  const size_t ring = std::max<size_t>(2, 200000 / batch);
+  std::vector<std::vector<ScoredPost>> batches;
+  for (size_t i = 0; i < ring; ++i) {
+    batches.push_back(testing::bench_posts(batch, static_cast<int64_t>(i * batch), kStartMs));
   }
-  report_posts(state, offset, rows, bytes);
+  const auto rows_per_batch = static_cast<int64_t>(testing::ticker_rows(batches[0]));
+  const int64_t bytes_per_batch = tweet_row_bytes(batches[0]);
+  const uint64_t requests = store->requests_sent();
+  int64_t n = 0;
+  for (auto _ : state) {
+    auto& posts = batches[static_cast<size_t>(n) % ring];
+    if (static_cast<size_t>(n) >= ring) {
+      for (size_t j = 0; j < posts.size(); ++j) {
+        const int64_t off = n * static_cast<int64_t>(batch) + static_cast<int64_t>(j);
+        posts[j].post.id = std::to_string(1'000'000'000'000 + off);
+        posts[j].post.created_at = EventTime(kStartMs + off * 100);
+      }
+    }
+    store->write_posts(posts);
+    if (++n == static_cast<int64_t>(state.max_iterations)) store->flush();
+  }
+  report_posts(state, n * static_cast<int64_t>(batch), n * rows_per_batch, n * bytes_per_batch);
   state.counters["requests"] = static_cast<double>(store->requests_sent() - requests);
 }
 BENCHMARK(BM_ClickHouseWritePosts)
-    ->ArgNames({"batch", "tsv"})
-    ->Args({2048, 1})
-    ->Args({4096, 1})
-    ->Args({16384, 1})
-    ->Args({50000, 1})
-    ->Args({4096, 0})
-    ->Args({50000, 0})
+    ->ArgNames({"batch", "fmt", "inflight", "hold_KiB"})
+    ->Args({2048, 0, 2, 0})
+    ->Args({4096, 0, 2, 0})
+    ->Args({16384, 0, 2, 0})
+    ->Args({50000, 0, 2, 0})
+    ->Args({2048, 0, 0, 0})
+    ->Args({16384, 0, 0, 0})
+    ->Args({2048, 1, 0, 0})
+    ->Args({16384, 1, 0, 0})
+    ->Args({4096, 2, 0, 0})
+    ->Args({2048, 0, 2, 4096})
+    ->Args({4096, 0, 2, 4096})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_ClickHouseWriteSentimentWindows(benchmark::State& state) {
-  auto store = BenchClickHouse::get().store("bench_windows");
+  // Synchronous inserts: rows are made with timing paused, when a sender would keep working.
+  auto store = BenchClickHouse::get().store("bench_windows", ClickHouseInsertFormat::kRowBinary, 0);
   if (!store) {
     state.SkipWithError(("no clickhouse-server: " + *BenchClickHouse::get().error()).c_str());
     return;
@@ -322,7 +346,8 @@ BENCHMARK(BM_ClickHouseWriteSentimentWindows)
     ->UseRealTime();
 
 void BM_ClickHouseWriteMarketWindows(benchmark::State& state) {
-  auto store = BenchClickHouse::get().store("bench_windows");
+  // Synchronous inserts: rows are made with timing paused, when a sender would keep working.
+  auto store = BenchClickHouse::get().store("bench_windows", ClickHouseInsertFormat::kRowBinary, 0);
   if (!store) {
     state.SkipWithError(("no clickhouse-server: " + *BenchClickHouse::get().error()).c_str());
     return;

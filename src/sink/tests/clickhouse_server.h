@@ -42,7 +42,9 @@ inline int free_port() {
 // kills it. Thread-safety: none; one test thread.
 class ClickHouseServer {
  public:
-  explicit ClickHouseServer(std::filesystem::path dir) : dir_(std::move(dir)) {
+  // time_zone: the server's <timezone> (what DateTime text means to it).
+  explicit ClickHouseServer(std::filesystem::path dir, const std::string& time_zone = "UTC")
+      : dir_(std::move(dir)) {
     http_port_ = free_port();
     tcp_port_ = free_port();
     while (tcp_port_ == http_port_) tcp_port_ = free_port();
@@ -70,7 +72,7 @@ class ClickHouseServer {
         << "  <users_config>" << (dir_ / "users.xml").string() << "</users_config>\n"
         << "  <default_profile>default</default_profile>\n"
         << "  <default_database>default</default_database>\n"
-        << "  <timezone>UTC</timezone>\n"
+        << "  <timezone>" << time_zone << "</timezone>\n"
         << "  <mark_cache_size>5368709</mark_cache_size>\n"
         << "</yandex>\n";
   }

@@ -192,9 +192,9 @@ TEST_F(ClickHouseTest, WritesPostsOneRowPerTicker) {
   EXPECT_EQ(ClickHouseServingStore::table_columns("tweets").size(), rows[0].size());
 }
 
-// TabSeparated (the default) and JSONEachRow must store exactly the same values: every table's
-// rows written through both formats into two databases read back equal, with the characters
-// each format escapes, a literal "\N", NaN as NULL and unknown trade counts as NULL.
+// RowBinary (the default), TabSeparated and JSONEachRow must store exactly the same values: every
+// table's rows written through each format into its own database read back equal, with the
+// characters each format escapes, a literal "\N", NaN as NULL and unknown trade counts as NULL.
 TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
   std::vector<ScoredPost> posts = {
       make_post("p1", kT0, 0.6, {{"NVDA", 0.7}, {"INTC", std::nan("")}}),
@@ -231,12 +231,15 @@ TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
   alert.value = std::nan("");
 
   std::vector<std::map<std::string, Rows>> stored;
-  for (auto format :
-       {ClickHouseInsertFormat::kTabSeparated, ClickHouseInsertFormat::kJsonEachRow}) {
+  for (auto format : {ClickHouseInsertFormat::kRowBinary, ClickHouseInsertFormat::kTabSeparated,
+                      ClickHouseInsertFormat::kJsonEachRow}) {
     ClickHouseOptions o = options();
-    o.database += format == ClickHouseInsertFormat::kJsonEachRow ? "_json" : "_tsv";
+    o.database += format == ClickHouseInsertFormat::kJsonEachRow ? "_json"
+                  : format == ClickHouseInsertFormat::kRowBinary ? "_binary"
+                                                                 : "_tsv";
     o.insert_format = format;
     ClickHouseServingStore store(o);
+    EXPECT_EQ(store.insert_format(), format);  // the test server runs in UTC
     store.write_posts(posts);
     store.write_bars(bars);
     store.write_sentiment_windows(std::span(&sw, 1));
@@ -259,10 +262,31 @@ TEST_F(ClickHouseTest, BothInsertFormatsStoreTheSameRows) {
   EXPECT_EQ(stored[0]["market_data"][1][8], "42");
   ASSERT_EQ(stored[0]["alerts"].size(), 1u);
   EXPECT_EQ(stored[0]["alerts"][0][3], alert.message);
+  EXPECT_EQ(stored[0]["tweets"][0][1], "2024-05-01T14:30:05.124Z");  // p2's time, both parts
   for (const auto& [name, rows] : stored[0]) {
-    EXPECT_EQ(rows, stored[1][name]) << "table " << name << " differs between the formats";
     EXPECT_FALSE(rows.empty()) << name;
+    for (size_t f = 1; f < stored.size(); ++f) {
+      EXPECT_EQ(rows, stored[f][name])
+          << "table " << name << " differs between formats 0 and " << f;
+    }
   }
+}
+
+// RowBinary carries Unix seconds, the text forms UTC calendar fields read in the server's zone:
+// on a server outside UTC the store must write text, so times read back as written.
+TEST(ClickHouseTimeZoneTest, ServerOutsideUtcGetsTextInsertsAndTheSameTimes) {
+  testing::TempDir dir;
+  testing::ClickHouseServer berlin(dir.path() / "clickhouse", "Europe/Berlin");
+  auto e = berlin.start();
+  ASSERT_FALSE(e.has_value()) << *e;
+  ClickHouseServingStore store(ClickHouseOptions::from_url(berlin.url("sp_berlin")));
+  EXPECT_EQ(store.insert_format(), ClickHouseInsertFormat::kTabSeparated);
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 190.5)};
+  store.write_bars(bars);
+  auto rows = store.select_table("market_data");
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows.value().size(), 1u);
+  EXPECT_EQ(rows.value()[0][1], "2024-05-01T14:30:05.123Z");
 }
 
 TEST_F(ClickHouseTest, UpsertsKeepTheNewestRowPerKey) {
@@ -373,7 +397,10 @@ TEST_F(ClickHouseTest, LargeBatchIsSplitIntoSeveralRequests) {
 }
 
 TEST_F(ClickHouseTest, DirectStoreReportsAnOutageAsAnError) {
-  ClickHouseServingStore store(options());
+  ClickHouseOptions o = options();
+  o.inflight_inserts = 0;  // each write_* waits for its insert
+  o.min_insert_bytes = 0;
+  ClickHouseServingStore store(o);
   server_->stop(SIGKILL);
   std::vector<Bar> bars = {make_bar("AAPL", kT0, 1)};
   try {
@@ -383,6 +410,95 @@ TEST_F(ClickHouseTest, DirectStoreReportsAnOutageAsAnError) {
     EXPECT_NE(std::string(e.what()).find("market_data"), std::string::npos) << e.what();
   }
   ASSERT_FALSE(server_->start().has_value());
+}
+
+// With inserts in flight, write_* returns before the server has the rows: a failed insert must
+// surface from flush() and the next write_*, be kept, and be sent once the server is back.
+TEST_F(ClickHouseTest, InsertsInFlightSurfaceFailuresAndLoseNothing) {
+  ClickHouseOptions o = options();
+  o.inflight_inserts = 2;
+  o.min_insert_bytes = 0;  // every write_* is an insert of its own
+  ClickHouseServingStore store(o);
+  std::vector<Bar> a = {make_bar("AAPL", kT0, 1), make_bar("MSFT", kT0, 2)};
+  std::vector<Bar> b = {make_bar("AAPL", kT0 + 60000, 3)};
+  std::vector<Bar> c = {make_bar("NVDA", kT0, 4), make_bar("AAPL", kT0, 5)};  // AAPL@kT0 again
+  store.write_bars(a);
+  store.flush();
+  server_->stop(SIGKILL);
+  EXPECT_NO_THROW(store.write_bars(b));  // accepted: sent in the background
+  try {
+    store.flush();
+    FAIL() << "flush must report the insert that could not be sent";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("market_data"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(store.write_bars(c), std::runtime_error);  // b first, which fails again
+  ASSERT_FALSE(server_->start().has_value());
+  store.write_bars(c);  // sends b, then c
+  store.flush();
+  Rows rows = table(store, "market_data");
+  ASSERT_EQ(rows.size(), 4u) << "a batch is missing or doubled";
+  EXPECT_EQ(rows[0][0], "AAPL");
+  EXPECT_EQ(rows[0][1], "2024-05-01T14:30:05.123Z");
+  EXPECT_DOUBLE_EQ(std::stod(rows[0][5]), 5);  // c's newer value won
+  EXPECT_EQ(rows[1][1], "2024-05-01T14:31:05.123Z");
+  EXPECT_DOUBLE_EQ(std::stod(rows[1][5]), 3);  // b, sent after the restart
+  EXPECT_EQ(rows[2][0], "MSFT");
+  EXPECT_EQ(rows[3][0], "NVDA");
+  EXPECT_DOUBLE_EQ(std::stod(rows[3][5]), 4);
+}
+
+// Small write_* calls are held per table and sent as one insert when flushed (or read), so
+// ClickHouse makes one part instead of one per call; nothing is sent twice or lost.
+TEST_F(ClickHouseTest, SmallWritesAreSentTogetherOnFlush) {
+  ClickHouseOptions o = options();
+  o.min_insert_bytes = 4u << 20;
+  ClickHouseServingStore store(o);
+  const uint64_t before = store.requests_sent();
+  for (int i = 0; i < 10; ++i) {
+    std::vector<Bar> bars = {make_bar("AAPL", kT0 + i * 60000, i)};
+    store.write_bars(bars);
+    store.write_posts(
+        std::vector<ScoredPost>{make_post("p" + std::to_string(i), kT0 + i, 0.1, {{"AAPL", 0.2}})});
+  }
+  EXPECT_EQ(store.requests_sent(), before) << "held until flushed";
+  store.flush();
+  EXPECT_EQ(store.requests_sent() - before, 2u) << "one insert per table";
+  EXPECT_EQ(table(store, "market_data").size(), 10u);
+  EXPECT_EQ(table(store, "tweets").size(), 10u);
+  auto parts = store.select_rows(
+      "SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = "
+      "'market_data' AND active");
+  ASSERT_TRUE(parts.ok()) << parts.error();
+  EXPECT_EQ(parts.value()[0][0], "1");
+  // A read sends what is held first (read your writes).
+  std::vector<Bar> more = {make_bar("MSFT", kT0, 7)};
+  store.write_bars(more);
+  EXPECT_EQ(table(store, "market_data").size(), 11u);
+}
+
+// Rows held for longer than max_insert_delay_ms go with the next write_*, whatever its table.
+TEST_F(ClickHouseTest, HeldRowsGoAfterTheMaximumDelay) {
+  ClickHouseOptions o = options();
+  o.min_insert_bytes = 4u << 20;
+  o.max_insert_delay_ms = 50;
+  ClickHouseServingStore store(o);
+  ClickHouseClient observer(o);  // counts rows on the server without flushing the store
+  auto count = [&](const char* t) {
+    auto r = observer.select(std::string("SELECT count() FROM ") + t);
+    return r.ok() && r.value().rows.size() == 1 ? r.value().rows[0][0].value_or("") : "error";
+  };
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 1)};
+  store.write_bars(bars);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(count("market_data"), "0") << "held: nothing was due yet";
+  store.write_posts(std::vector<ScoredPost>{make_post("p", kT0, 0.1, {{"AAPL", 0.2}})});
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (count("market_data") != "1" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(count("market_data"), "1") << "older than the delay: sent by the next write";
+  EXPECT_EQ(count("tweets"), "0") << "the new rows are still held";
 }
 
 TEST_F(ClickHouseTest, OpenServingStoreUnreachableIsAStartUpError) {
