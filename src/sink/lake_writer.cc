@@ -11,6 +11,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "sink/duckdb_session.h"
+
 namespace stockpulse {
 namespace fs = std::filesystem;
 
@@ -135,38 +137,6 @@ bool parse_offset_file(std::string_view name, int32_t& partition, int64_t& first
 
 }  // namespace
 
-// The in-memory DuckDB that stages rows and writes the Parquet files.
-struct LakeWriter::Db {
-  duckdb_database db = nullptr;
-  duckdb_connection conn = nullptr;
-
-  Db() {
-    if (duckdb_open(nullptr, &db) != DuckDBSuccess) {
-      throw std::runtime_error("lake: cannot open an in-memory DuckDB");
-    }
-    if (duckdb_connect(db, &conn) != DuckDBSuccess) {
-      duckdb_close(&db);
-      throw std::runtime_error("lake: cannot connect to the in-memory DuckDB");
-    }
-  }
-  ~Db() {
-    duckdb_disconnect(&conn);
-    duckdb_close(&db);
-  }
-  // Empty on success, DuckDB's message otherwise.
-  std::string query(const std::string& sql) {
-    duckdb_result r;
-    std::string error;
-    if (duckdb_query(conn, sql.c_str(), &r) != DuckDBSuccess) {
-      const char* e = duckdb_result_error(&r);
-      error = e ? e : "unknown DuckDB error";
-      if (error.empty()) error = "unknown DuckDB error";
-    }
-    duckdb_destroy_result(&r);
-    return error;
-  }
-};
-
 // Rows waiting for one file.
 struct LakeWriter::Staging {
   StagingKey key;
@@ -192,7 +162,7 @@ struct LakeWriter::Staging {
 LakeWriter::LakeWriter(LakeOptions options)
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &system_clock_),
-      db_(std::make_unique<Db>()) {
+      db_(std::make_unique<DuckDbSession>("lake")) {
   if (options_.root.empty()) throw std::runtime_error("lake: empty root folder");
   std::error_code ec;
   fs::create_directories(options_.root, ec);
@@ -203,7 +173,8 @@ LakeWriter::LakeWriter(LakeOptions options)
   // One thread by default: the writer runs on its own pipeline thread on a small machine, and
   // DuckDB's idle workers spinning for tasks cost more than a parallel Parquet encode gains.
   const int threads = options_.duckdb_threads > 0 ? options_.duckdb_threads : 1;
-  if (std::string error = db_->query("SET threads = " + std::to_string(threads)); !error.empty()) {
+  if (std::string error = db_->execute("SET threads = " + std::to_string(threads));
+      !error.empty()) {
     throw std::runtime_error("lake: cannot configure DuckDB: " + error);
   }
 }
@@ -244,7 +215,7 @@ LakeWriter::Staging& LakeWriter::staging_for(Table table, EventTime t, int32_t p
     s->name = "stage_" + std::to_string(next_staging_id_++);
     s->opened_at_ms = clock_->now().value();
     const std::string error =
-        db_->query("CREATE TABLE " + s->name + " (" + spec(table).columns + ")");
+        db_->execute("CREATE TABLE " + s->name + " (" + spec(table).columns + ")");
     if (!error.empty()) {
       // Creating a table in an in-memory database fails only when DuckDB is out of memory or
       // broken: nothing sensible can continue.
@@ -254,7 +225,8 @@ LakeWriter::Staging& LakeWriter::staging_for(Table table, EventTime t, int32_t p
   }
   Staging& s = *it->second;
   if (!s.appender) {
-    if (duckdb_appender_create(db_->conn, nullptr, s.name.c_str(), &s.appender) != DuckDBSuccess) {
+    if (duckdb_appender_create(db_->connection(), nullptr, s.name.c_str(), &s.appender) !=
+        DuckDBSuccess) {
       const char* e = duckdb_appender_error(s.appender);
       throw std::runtime_error(std::string("lake: cannot create appender: ") + (e ? e : "?"));
     }
@@ -478,7 +450,7 @@ bool LakeWriter::roll(Staging& s) {
     duckdb_appender_destroy(&s.appender);
   }
   if (s.rows == 0) {
-    db_->query("DROP TABLE " + s.name);
+    (void)db_->execute("DROP TABLE " + s.name);
     stagings_.erase(s.key);
     return true;
   }
@@ -505,7 +477,7 @@ bool LakeWriter::roll(Staging& s) {
   const std::string copy = fmt::format(
       "COPY (SELECT {} FROM {}) TO {} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE {})",
       spec(s.table).select, s.name, sql_quote(tmp.string()), options_.row_group_size);
-  if (std::string error = db_->query(copy); !error.empty()) {
+  if (std::string error = db_->execute(copy); !error.empty()) {
     fs::remove(tmp, ec);
     record_error("lake: writing '" + target.string() + "' failed: " + error);
     return false;  // rows stay staged; the next maybe_roll() retries
@@ -532,7 +504,7 @@ bool LakeWriter::roll(Staging& s) {
   } else {
     archived_[s.key].emplace_back(s.first, s.last);
   }
-  db_->query("DROP TABLE " + s.name);
+  (void)db_->execute("DROP TABLE " + s.name);
   stagings_.erase(s.key);  // s is gone from here on
   return true;
 }

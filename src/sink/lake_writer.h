@@ -17,6 +17,8 @@
 
 namespace stockpulse {
 
+class DuckDbSession;
+
 struct LakeOptions {
   std::string root;                             // the lake folder; created if missing
   uint64_t roll_bytes = 128ull << 20;           // roll a file at this much staged data
@@ -88,7 +90,6 @@ class LakeWriter {
   // (table, hour since epoch of the event time, input partition or -1 for windows)
   using StagingKey = std::tuple<Table, int64_t, int32_t>;
   struct Staging;
-  struct Db;
 
   Staging& staging_for(Table table, EventTime t, int32_t partition);
   // True when (partition, offset) is already inside a lake file of that folder.
@@ -102,7 +103,7 @@ class LakeWriter {
   LakeOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<DuckDbSession> db_;
   std::map<StagingKey, std::unique_ptr<Staging>> stagings_;
   // Offset ranges already in the lake, per (table, hour, partition); loaded from the folder the
   // first time a key is seen, extended as files are written.
