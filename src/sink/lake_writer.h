@@ -80,6 +80,8 @@ class LakeWriter {
   // Posts and bars not staged because a lake file already holds their (partition, offset).
   uint64_t rows_skipped() const { return rows_skipped_; }
   uint64_t write_errors() const { return write_errors_; }
+  // Text values written with their invalid UTF-8 replaced by U+FFFD.
+  uint64_t values_repaired() const { return values_repaired_; }
   const std::string& last_error() const { return last_error_; }
   // Estimated bytes staged and not yet written.
   uint64_t staged_bytes() const;
@@ -90,6 +92,7 @@ class LakeWriter {
   // (table, hour since epoch of the event time, input partition or -1 for windows)
   using StagingKey = std::tuple<Table, int64_t, int32_t>;
   struct Staging;
+  struct Feed;
 
   Staging& staging_for(Table table, EventTime t, int32_t partition);
   // True when (partition, offset) is already inside a lake file of that folder.
@@ -99,22 +102,25 @@ class LakeWriter {
   bool roll(Staging& s);
   std::string folder(Table table, int64_t hour) const;
   void record_error(std::string message);
+  // Registers lake_staging(), the scan of the staging being written, with the DuckDB connection.
+  void register_scan();
 
   LakeOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
   std::unique_ptr<DuckDbSession> db_;
+  std::unique_ptr<Feed> feed_;
   std::map<StagingKey, std::unique_ptr<Staging>> stagings_;
   // Offset ranges already in the lake, per (table, hour, partition); loaded from the folder the
   // first time a key is seen, extended as files are written.
   std::map<StagingKey, std::vector<std::pair<int64_t, int64_t>>> archived_;
   // Files written per (table, hour) for window tables: the seq of their names.
   std::map<std::pair<Table, int64_t>, int> window_file_seq_;
-  uint64_t next_staging_id_ = 0;
   uint64_t files_written_ = 0;
   uint64_t rows_written_ = 0;
   uint64_t rows_skipped_ = 0;
   uint64_t write_errors_ = 0;
+  uint64_t values_repaired_ = 0;
   std::string last_error_;
   std::string scratch_;
 };
