@@ -2,10 +2,12 @@
 
 #include <duckdb.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -170,21 +172,17 @@ bool parse_offset_file(std::string_view name, int32_t& partition, int64_t& first
 
 namespace {
 
-// One column of staged rows, in the form the scan hands to DuckDB.
-struct StagedColumn {
-  ColumnType type;
-  std::vector<int64_t> ints;    // TIMESTAMP (microseconds), BIGINT, INTEGER
-  std::vector<double> reals;    // DOUBLE
-  std::string bytes;            // VARCHAR: the values back to back, valid UTF-8
-  std::vector<uint64_t> ends;   // VARCHAR: where each value ends in bytes
-  std::vector<uint64_t> nulls;  // rows that are NULL, ascending
-};
-
-struct StagedRows {
-  std::vector<StagedColumn> columns;
-  uint64_t count = 0;
-  uint64_t repaired = 0;  // values whose invalid UTF-8 was replaced
-};
+// Bytes a value of the type takes in a DuckDB vector (VARCHAR: a duckdb_string_t).
+size_t width_of(ColumnType t) {
+  switch (t) {
+    case ColumnType::kVarchar:
+      return sizeof(duckdb_string_t);
+    case ColumnType::kInteger:
+      return sizeof(int32_t);
+    default:
+      return sizeof(int64_t);
+  }
+}
 
 // True when none of the bytes has its high bit set: plain ASCII, valid UTF-8.
 bool is_ascii(std::string_view v) {
@@ -199,13 +197,9 @@ bool is_ascii(std::string_view v) {
   return (high & 0x8080808080808080ull) == 0;
 }
 
-// Appends v, each ill-formed UTF-8 sequence replaced by U+FFFD (DuckDB requires valid UTF-8 in
-// VARCHAR); true when something was replaced.
-bool append_utf8(std::string& out, std::string_view v) {
-  if (is_ascii(v) || utf8_first_invalid(v) == v.size()) {
-    out.append(v);
-    return false;
-  }
+// v with each ill-formed UTF-8 sequence replaced by U+FFFD, into out.
+void repair_utf8(std::string_view v, std::string& out) {
+  out.clear();
   for (size_t i = 0; i < v.size();) {
     const size_t n = utf8_sequence_length(v, i);
     if (n > 0) {
@@ -216,46 +210,174 @@ bool append_utf8(std::string& out, std::string_view v) {
       i += utf8_invalid_length(v, i);
     }
   }
-  return true;
 }
+
+}  // namespace
+
+// Fixed-size blocks kept between stagings, so staging memory is not returned to the system and
+// faulted in again for every file. Blocks are huge-page sized and aligned, and ask for huge
+// pages: one page fault per block instead of 512.
+class LakeWriter::BlockPool {
+ public:
+  static constexpr size_t kBlockBytes = 2 << 20;
+  static constexpr size_t kMaxFree = 128;  // keep at most this much (256 MiB) for reuse
+
+  struct Free {
+    void operator()(std::byte* p) const { std::free(p); }
+  };
+  using Block = std::unique_ptr<std::byte[], Free>;
+
+  Block take() {
+    if (!free_.empty()) {
+      Block b = std::move(free_.back());
+      free_.pop_back();
+      return b;
+    }
+    auto* p = static_cast<std::byte*>(std::aligned_alloc(kBlockBytes, kBlockBytes));
+    if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    madvise(p, kBlockBytes, MADV_HUGEPAGE);  // advice only: without it, small pages
+#endif
+    return Block(p);
+  }
+  void give(Block b) {
+    if (free_.size() < kMaxFree) free_.push_back(std::move(b));
+  }
+
+ private:
+  std::vector<Block> free_;
+};
+
+namespace {
+
+// Memory that lives as long as a staging: carved from pooled blocks, never moved, so the
+// duckdb_string_t values staged can point into it.
+class Arena {
+ public:
+  explicit Arena(LakeWriter::BlockPool& pool) : pool_(pool) {}
+  ~Arena() {
+    for (auto& b : blocks_) pool_.give(std::move(b));
+  }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  std::byte* allocate(size_t n, size_t align) {
+    size_t pad = (align - reinterpret_cast<uintptr_t>(next_) % align) % align;
+    if (next_ == nullptr || pad + n > left_) {
+      if (n > LakeWriter::BlockPool::kBlockBytes / 4) {  // a large value gets its own memory
+        large_.push_back(std::make_unique_for_overwrite<std::byte[]>(n));
+        return large_.back().get();
+      }
+      blocks_.push_back(pool_.take());
+      next_ = blocks_.back().get();
+      left_ = LakeWriter::BlockPool::kBlockBytes;
+      pad = 0;
+    }
+    std::byte* p = next_ + pad;
+    next_ = p + n;
+    left_ -= pad + n;
+    return p;
+  }
+
+ private:
+  LakeWriter::BlockPool& pool_;
+  std::vector<LakeWriter::BlockPool::Block> blocks_;
+  std::vector<std::unique_ptr<std::byte[]>> large_;
+  std::byte* next_ = nullptr;
+  size_t left_ = 0;
+};
+
+// Up to one DuckDB vector's worth of rows, each column laid out as DuckDB's vector holds it, so
+// handing it over is one copy per column and string bytes are never copied.
+struct Segment {
+  std::vector<std::byte*> columns;
+  std::vector<std::vector<uint32_t>> nulls;  // per column, the rows that are NULL
+  idx_t rows = 0;
+};
+
+struct StagedRows {
+  std::span<const ColumnSpec> spec;
+  idx_t segment_rows = 0;
+  std::vector<Segment> segments;
+  uint64_t count = 0;
+  uint64_t repaired = 0;  // values whose invalid UTF-8 was replaced
+};
 
 // Appends one row, column by column in the table's order.
 class RowWriter {
  public:
-  explicit RowWriter(StagedRows& rows) : rows_(rows), column_(rows.columns.data()) {}
-  void text(std::string_view v) {
-    StagedColumn& c = *column_++;
-    if (append_utf8(c.bytes, v)) ++rows_.repaired;
-    c.ends.push_back(c.bytes.size());
+  RowWriter(StagedRows& rows, Arena& arena, std::string& scratch)
+      : rows_(rows), arena_(arena), scratch_(scratch) {
+    if (rows.segments.empty() || rows.segments.back().rows == rows.segment_rows) {
+      Segment& seg = rows.segments.emplace_back();
+      for (const ColumnSpec& c : rows.spec) {
+        seg.columns.push_back(arena.allocate(width_of(c.type) * rows.segment_rows, 16));
+      }
+      seg.nulls.resize(rows.spec.size());
+    }
+    segment_ = &rows.segments.back();
   }
-  void time(EventTime t) { (column_++)->ints.push_back(t.value() * 1000); }
+  void text(std::string_view v) {
+    if (!is_ascii(v) && utf8_first_invalid(v) != v.size()) {
+      repair_utf8(v, scratch_);
+      v = scratch_;
+      ++rows_.repaired;
+    }
+    duckdb_string_t s;
+    std::memset(&s, 0, sizeof(s));
+    s.value.inlined.length = static_cast<uint32_t>(v.size());
+    if (v.size() <= sizeof(s.value.inlined.inlined)) {
+      std::memcpy(s.value.inlined.inlined, v.data(), v.size());
+    } else {
+      auto* bytes = reinterpret_cast<char*>(arena_.allocate(v.size(), 1));
+      std::memcpy(bytes, v.data(), v.size());
+      std::memcpy(s.value.pointer.prefix, v.data(), sizeof(s.value.pointer.prefix));
+      s.value.pointer.ptr = bytes;
+    }
+    put(s);
+  }
+  void time(EventTime t) { put(t.value() * 1000); }
   // NaN is stored as NULL: Parquet readers treat NaN inconsistently, NULL means "no value".
   void real(double v) {
-    StagedColumn& c = *column_++;
-    if (std::isnan(v)) c.nulls.push_back(rows_.count);
-    c.reals.push_back(v);
+    if (std::isnan(v)) set_null();
+    put(v);
   }
-  void integer(int64_t v) { (column_++)->ints.push_back(v); }
+  void integer(int64_t v) { put(v); }
+  void int32(int32_t v) { put(v); }
   void null_integer() {
-    StagedColumn& c = *column_++;
-    c.nulls.push_back(rows_.count);
-    c.ints.push_back(0);
+    set_null();
+    put(int64_t{0});
   }
-  void end() { ++rows_.count; }
+  void end() {
+    ++segment_->rows;
+    ++rows_.count;
+  }
 
  private:
+  template <class T>
+  void put(const T& v) {
+    std::memcpy(segment_->columns[column_++] + segment_->rows * sizeof(T), &v, sizeof(T));
+  }
+  void set_null() { segment_->nulls[column_].push_back(static_cast<uint32_t>(segment_->rows)); }
+
   StagedRows& rows_;
-  StagedColumn* column_;
+  Arena& arena_;
+  std::string& scratch_;
+  Segment* segment_;
+  size_t column_ = 0;
 };
 
 }  // namespace
 
 // Rows waiting for one file.
 struct LakeWriter::Staging {
+  explicit Staging(BlockPool& pool) : arena(pool) {}
+
   StagingKey key;
   Table table;
   int64_t hour;
   int32_t partition;
+  Arena arena;
   StagedRows rows;
   uint64_t bytes = 0;
   int64_t opened_at_ms = 0;
@@ -273,7 +395,7 @@ struct LakeWriter::Staging {
 // duration of its COPY.
 struct LakeWriter::Feed {
   const Staging* staging = nullptr;
-  uint64_t next = 0;  // the next row to hand over
+  size_t next = 0;  // the next segment to hand over
 };
 
 namespace {
@@ -294,39 +416,18 @@ duckdb_type duckdb_type_of(ColumnType t) {
   return DUCKDB_TYPE_INVALID;
 }
 
-// Copies rows [begin, begin + n) of one staged column into a chunk's vector.
-void fill_vector(const StagedColumn& c, uint64_t begin, idx_t n, duckdb_vector v) {
-  switch (c.type) {
-    case ColumnType::kVarchar: {
-      uint64_t start = begin == 0 ? 0 : c.ends[begin - 1];
-      for (idx_t i = 0; i < n; ++i) {
-        const uint64_t end = c.ends[begin + i];
-        duckdb_vector_assign_string_element_len(v, i, c.bytes.data() + start, end - start);
-        start = end;
-      }
-      break;
-    }
-    case ColumnType::kTimestamp:
-    case ColumnType::kBigint:
-      std::memcpy(duckdb_vector_get_data(v), c.ints.data() + begin, n * sizeof(int64_t));
-      break;
-    case ColumnType::kDouble:
-      std::memcpy(duckdb_vector_get_data(v), c.reals.data() + begin, n * sizeof(double));
-      break;
-    case ColumnType::kInteger: {
-      auto* out = static_cast<int32_t*>(duckdb_vector_get_data(v));
-      for (idx_t i = 0; i < n; ++i) out[i] = static_cast<int32_t>(c.ints[begin + i]);
-      break;
+// Hands one segment to DuckDB as a chunk.
+void fill_chunk(const StagedRows& rows, const Segment& seg, duckdb_data_chunk out) {
+  for (size_t c = 0; c < rows.spec.size(); ++c) {
+    duckdb_vector v = duckdb_data_chunk_get_vector(out, c);
+    std::memcpy(duckdb_vector_get_data(v), seg.columns[c], width_of(rows.spec[c].type) * seg.rows);
+    if (!seg.nulls[c].empty()) {
+      duckdb_vector_ensure_validity_writable(v);
+      uint64_t* validity = duckdb_vector_get_validity(v);
+      for (uint32_t row : seg.nulls[c]) duckdb_validity_set_row_invalid(validity, row);
     }
   }
-  auto null = std::lower_bound(c.nulls.begin(), c.nulls.end(), begin);
-  if (null != c.nulls.end() && *null < begin + n) {
-    duckdb_vector_ensure_validity_writable(v);
-    uint64_t* validity = duckdb_vector_get_validity(v);
-    for (; null != c.nulls.end() && *null < begin + n; ++null) {
-      duckdb_validity_set_row_invalid(validity, *null - begin);
-    }
-  }
+  duckdb_data_chunk_set_size(out, seg.rows);
 }
 
 }  // namespace
@@ -354,13 +455,11 @@ void LakeWriter::register_scan() {
   duckdb_table_function_set_function(f, [](duckdb_function_info info, duckdb_data_chunk out) {
     auto* feed = static_cast<Feed*>(duckdb_function_get_extra_info(info));
     const StagedRows& rows = feed->staging->rows;
-    const uint64_t begin = feed->next;
-    const idx_t n = std::min<uint64_t>(rows.count - begin, duckdb_vector_size());
-    for (size_t c = 0; c < rows.columns.size(); ++c) {
-      fill_vector(rows.columns[c], begin, n, duckdb_data_chunk_get_vector(out, c));
+    if (feed->next == rows.segments.size()) {
+      duckdb_data_chunk_set_size(out, 0);  // the end
+      return;
     }
-    duckdb_data_chunk_set_size(out, n);
-    feed->next = begin + n;
+    fill_chunk(rows, rows.segments[feed->next++], out);
   });
   const bool ok = duckdb_register_table_function(db_->connection(), f) == DuckDBSuccess;
   duckdb_destroy_table_function(&f);
@@ -370,6 +469,7 @@ void LakeWriter::register_scan() {
 LakeWriter::LakeWriter(LakeOptions options)
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &system_clock_),
+      pool_(std::make_unique<BlockPool>()),
       db_(std::make_unique<DuckDbSession>("lake")),
       feed_(std::make_unique<Feed>()) {
   if (options_.root.empty()) throw std::runtime_error("lake: empty root folder");
@@ -414,13 +514,14 @@ LakeWriter::Staging& LakeWriter::staging_for(Table table, EventTime t, int32_t p
   const StagingKey key{table, hour_of(t), partition};
   auto it = stagings_.find(key);
   if (it == stagings_.end()) {
-    auto s = std::make_unique<Staging>();
+    auto s = std::make_unique<Staging>(*pool_);
     s->key = key;
     s->table = table;
     s->hour = std::get<1>(key);
     s->partition = partition;
     s->opened_at_ms = clock_->now().value();
-    for (const ColumnSpec& c : spec(table).columns) s->rows.columns.push_back({.type = c.type});
+    s->rows.spec = spec(table).columns;
+    s->rows.segment_rows = duckdb_vector_size();
     it = stagings_.emplace(key, std::move(s)).first;
   }
   return *it->second;
@@ -472,7 +573,7 @@ void LakeWriter::append_posts(std::span<const ScoredPost> posts) {
       ++rows_skipped_;
       continue;
     }
-    RowWriter w(s->rows);
+    RowWriter w(s->rows, s->arena, repair_scratch_);
     w.text(p.id);
     w.time(p.created_at);
     w.text(p.text);
@@ -500,7 +601,7 @@ void LakeWriter::append_posts(std::span<const ScoredPost> posts) {
     }
     scratch_ += '}';
     w.text(scratch_);
-    w.integer(partition);
+    w.int32(partition);
     w.integer(offset);
     w.end();
     s->bytes += 8 * 8 + 7 * kStringOverhead + p.id.size() + p.text.size() + p.user.size() +
@@ -522,7 +623,7 @@ void LakeWriter::append_bars(std::span<const Bar> bars) {
       continue;
     }
     Staging& s = staging_for(Table::kMarketData, b.ts, partition);
-    RowWriter w(s.rows);
+    RowWriter w(s.rows, s.arena, repair_scratch_);
     w.text(b.symbol);
     w.time(b.ts);
     w.real(b.open);
@@ -536,7 +637,7 @@ void LakeWriter::append_bars(std::span<const Bar> bars) {
     } else {
       w.integer(b.trade_count);
     }
-    w.integer(partition);
+    w.int32(partition);
     w.integer(offset);
     w.end();
     s.bytes += 10 * 8 + kStringOverhead + b.symbol.size();
@@ -548,7 +649,7 @@ void LakeWriter::append_bars(std::span<const Bar> bars) {
 void LakeWriter::append_sentiment_windows(std::span<const SentimentWindowRow> rows) {
   for (const SentimentWindowRow& r : rows) {
     Staging& s = staging_for(Table::kTopicSentimentAvg, r.window_start, -1);
-    RowWriter w(s.rows);
+    RowWriter w(s.rows, s.arena, repair_scratch_);
     w.text(r.symbol);
     w.time(r.window_start);
     w.time(r.window_end);
@@ -579,7 +680,7 @@ void LakeWriter::append_sentiment_windows(std::span<const SentimentWindowRow> ro
 void LakeWriter::append_market_windows(std::span<const MarketWindowRow> rows) {
   for (const MarketWindowRow& r : rows) {
     Staging& s = staging_for(Table::kStockTrends, r.window_start, -1);
-    RowWriter w(s.rows);
+    RowWriter w(s.rows, s.arena, repair_scratch_);
     w.text(r.symbol);
     w.time(r.window_start);
     w.time(r.window_end);

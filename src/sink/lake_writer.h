@@ -87,6 +87,7 @@ class LakeWriter {
   uint64_t staged_bytes() const;
 
   enum class Table : uint8_t { kTweets, kMarketData, kTopicSentimentAvg, kStockTrends };
+  class BlockPool;
 
  private:
   // (table, hour since epoch of the event time, input partition or -1 for windows)
@@ -108,6 +109,7 @@ class LakeWriter {
   LakeOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
+  std::unique_ptr<BlockPool> pool_;  // before stagings_: they give their blocks back to it
   std::unique_ptr<DuckDbSession> db_;
   std::unique_ptr<Feed> feed_;
   std::map<StagingKey, std::unique_ptr<Staging>> stagings_;
@@ -123,6 +125,7 @@ class LakeWriter {
   uint64_t values_repaired_ = 0;
   std::string last_error_;
   std::string scratch_;
+  std::string repair_scratch_;
 };
 
 }  // namespace stockpulse

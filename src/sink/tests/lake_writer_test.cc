@@ -407,6 +407,41 @@ TEST(LakeWriter, AFailedWriteKeepsTheRowsForTheNextRoll) {
   EXPECT_EQ(r[0], (std::vector<std::string>{"10", "10"}));
 }
 
+TEST(LakeWriter, TextOfAnyLengthReadsBackAndInvalidUtf8IsReplaced) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string()});
+  const std::string big(300000, 'x');
+  std::vector<ScoredPost> posts;
+  for (const std::string& text :
+       {std::string(""), std::string("twelve bytes"), std::string("thirteen byte"), big,
+        std::string("caf\xc3\xa9 \xf0\x9f\x9a\x80")}) {
+    posts.push_back(make_post("p" + std::to_string(posts.size()), kT0, 0.1, {}, 0,
+                              static_cast<int64_t>(posts.size())));
+    posts.back().post.text = text;
+  }
+  posts.push_back(make_post("bad", kT0, 0.1, {}, 0, 5));
+  posts.back().post.text = "ok \xff\xfe then \xe2\x82 end";
+  lake.append_posts(posts);
+  lake.close();
+  EXPECT_EQ(lake.write_errors(), 0u) << lake.last_error();
+  EXPECT_EQ(lake.rows_written(), 6u) << "no row is lost to bad text";
+  EXPECT_EQ(lake.values_repaired(), 1u);
+
+  LakeReader reader;
+  auto rows = reader.rows("SELECT text, length(text), id FROM " + lake_glob(dir, "tweets") +
+                          " ORDER BY \"offset\"");
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0][0], "");
+  EXPECT_EQ(rows[1][0], "twelve bytes");
+  EXPECT_EQ(rows[2][0], "thirteen byte");
+  EXPECT_EQ(rows[3][0], big);
+  EXPECT_EQ(rows[4][0], "caf\xc3\xa9 \xf0\x9f\x9a\x80");
+  EXPECT_EQ(rows[4][1], "6");
+  // Each ill-formed sequence becomes one U+FFFD.
+  EXPECT_EQ(rows[5][0], "ok \xef\xbf\xbd\xef\xbf\xbd then \xef\xbf\xbd end");
+  EXPECT_EQ(rows[5][2], "bad");
+}
+
 TEST(LakeWriter, UnwritableRootIsAStartUpError) {
   EXPECT_THROW(LakeWriter(LakeOptions{.root = "/proc/sp-sink-cannot-create-this"}),
                std::runtime_error);
