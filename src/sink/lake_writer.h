@@ -35,10 +35,12 @@ struct LakeOptions {
 //   <root>/<table>/date=YYYY-MM-DD/hour=HH/<file>.parquet, ZSTD-compressed,
 // with tables tweets (enriched posts, one row per post), market_data (bars),
 // topic_sentiment_avg and stock_trends (final windows), partitioned by event time (created_at,
-// ts, window_start). Rows are staged in an in-memory DuckDB (one staging table per table,
-// date-hour and, for posts and bars, input partition) and written with DuckDB's COPY ... TO
-// (FORMAT PARQUET) when the staging reaches roll_bytes (estimated), when it is roll_age_ms old at
-// a maybe_roll(), or at close() — never one file per micro-batch.
+// ts, window_start). Rows are staged in memory (one staging per table, date-hour and, for posts
+// and bars, input partition), laid out as DuckDB vectors, and written by an in-memory DuckDB's
+// COPY (SELECT ... FROM lake_staging()) TO ... (FORMAT PARQUET) — lake_staging() being a table
+// function that hands a staging's rows over without copying string bytes — when the staging
+// reaches roll_bytes (estimated), when it is roll_age_ms old at a maybe_roll(), or at close() —
+// never one file per micro-batch.
 //
 // File names are deterministic from the input they hold, so a retry rewrites rather than
 // duplicates:
@@ -53,6 +55,11 @@ struct LakeOptions {
 //
 // Expected failures (a COPY that fails, e.g. disk full) keep the staged rows for the next
 // maybe_roll() and are reported by write_errors()/last_error(); nothing is dropped silently.
+// Text that is not valid UTF-8 (which DuckDB cannot hold) is written with each ill-formed
+// sequence replaced by U+FFFD and counted in values_repaired().
+//
+// Memory: staged rows live in 2 MiB blocks (huge pages where the kernel allows); a written
+// staging's blocks are kept for the next ones, up to 256 MiB.
 //
 // Lifecycle: the constructor creates the root and an in-memory DuckDB, throwing
 // std::runtime_error if it cannot; append_* stage rows; close() writes every staged row (the
