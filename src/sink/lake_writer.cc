@@ -168,10 +168,6 @@ bool parse_offset_file(std::string_view name, int32_t& partition, int64_t& first
   return take(last) && name.empty();
 }
 
-}  // namespace
-
-namespace {
-
 // Bytes a value of the type takes in a DuckDB vector (VARCHAR: a duckdb_string_t).
 size_t width_of(ColumnType t) {
   switch (t) {
