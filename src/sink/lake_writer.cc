@@ -731,8 +731,10 @@ bool LakeWriter::roll(Staging& s) {
   }
   const std::string copy = fmt::format(
       "COPY (SELECT {} FROM lake_staging()) TO {} (FORMAT PARQUET, COMPRESSION ZSTD, "
-      "ROW_GROUP_SIZE {})",
-      spec(s.table).select, sql_quote(tmp.string()), options_.row_group_size);
+      "ROW_GROUP_SIZE {}{})",
+      spec(s.table).select, sql_quote(tmp.string()), options_.row_group_size,
+      // A limit of one entry: every column PLAIN-encoded, no dictionary built and abandoned.
+      options_.parquet_dictionary ? "" : ", DICTIONARY_SIZE_LIMIT 1");
   feed_->staging = &s;
   std::string error = db_->execute(copy);
   feed_->staging = nullptr;

@@ -26,6 +26,10 @@ struct LakeOptions {
   const Clock* clock = nullptr;                 // processing time for the age; null: system
   uint64_t row_group_size = 122880;             // Parquet rows per row group (DuckDB's)
   int duckdb_threads = 1;                       // DuckDB threads that encode the Parquet files
+  // Parquet dictionary encoding. Off: ~15% less CPU per file (posts' id and text never fit a
+  // dictionary, DuckDB builds one and gives it up), and ZSTD takes the repeats of the small
+  // columns (label, source) about as well.
+  bool parquet_dictionary = false;
   // Called after each file is in place, with its path relative to root (e.g.
   // "tweets/date=2024-05-01/hour=14/part-p0-0-99.parquet"): how LakeUploader learns of it.
   std::function<void(const std::string& relative_path)> on_file_written;

@@ -373,6 +373,15 @@ TEST(LakeWriter, FilesKeepTheLakeSchema) {
   EXPECT_EQ(groups[0], (std::vector<std::string>{"0", "2048", "14", "14"}));
   EXPECT_EQ(groups[1], (std::vector<std::string>{"1", "2048", "14", "14"}));
   EXPECT_EQ(groups[2], (std::vector<std::string>{"2", "904", "14", "14"}));
+  // No dictionaries by default (LakeOptions::parquet_dictionary): a column with more than one
+  // distinct value is PLAIN-encoded.
+  auto dictionaries = reader.rows(
+      "SELECT string_agg(DISTINCT path_in_schema, ',' ORDER BY path_in_schema) FROM "
+      "parquet_metadata(" +
+      tweets +
+      ") WHERE encodings LIKE '%DICTIONARY%' AND path_in_schema IN ('id', 'text', 'user', "
+      "'created_at', 'compound', 'label', 'offset')");
+  EXPECT_EQ(dictionaries[0][0], "NULL");
   // Rows stay in append order: the file's row number is the offset.
   auto order = reader.rows(
       "SELECT count(*), count(*) FILTER (\"offset\" <> file_row_number) FROM read_parquet(" +
