@@ -21,6 +21,7 @@
 #include "app/window_stage.h"
 #include "common/clock.h"
 #include "common/time_format.h"
+#include "sink/duckdb_session.h"
 #include "sink/serving_store.h"
 
 namespace stockpulse {
@@ -33,73 +34,14 @@ constexpr size_t kWriteBatchRows = 8192;
 // 9999-12-31T23:59:59.999Z, the last time the stores' ISO-8601 text holds.
 constexpr int64_t kLastStorableTime = 253402300799999;
 
-// An in-memory DuckDB that streams a query's result chunk by chunk, so the lake is never held
-// in memory at once.
-class LakeScan {
- public:
-  LakeScan() {
-    if (duckdb_open(nullptr, &db_) != DuckDBSuccess ||
-        duckdb_connect(db_, &conn_) != DuckDBSuccess) {
-      throw std::runtime_error("backfill: cannot open an in-memory DuckDB");
-    }
+// Streams the query's result chunk by chunk, so the lake is never held in memory at once;
+// throws with DuckDB's message.
+void scan(DuckDbSession& duck, const std::string& sql,
+          const std::function<void(duckdb_data_chunk)>& on_chunk) {
+  if (std::string error = duck.stream(sql, on_chunk); !error.empty()) {
+    throw std::runtime_error("backfill: reading the lake: " + error);
   }
-  ~LakeScan() {
-    duckdb_disconnect(&conn_);
-    duckdb_close(&db_);
-  }
-  LakeScan(const LakeScan&) = delete;
-  LakeScan& operator=(const LakeScan&) = delete;
-
-  // Runs the query and hands each result chunk to on_chunk; throws with DuckDB's message.
-  void scan(const std::string& sql, const std::function<void(duckdb_data_chunk)>& on_chunk) {
-    duckdb_prepared_statement stmt = nullptr;
-    if (duckdb_prepare(conn_, sql.c_str(), &stmt) != DuckDBSuccess) {
-      const std::string msg = error_or(duckdb_prepare_error(stmt));
-      duckdb_destroy_prepare(&stmt);
-      throw std::runtime_error("backfill: reading the lake: " + msg);
-    }
-    duckdb_pending_result pending = nullptr;
-    if (duckdb_pending_prepared_streaming(stmt, &pending) != DuckDBSuccess) {
-      const std::string msg = error_or(duckdb_pending_error(pending));
-      duckdb_destroy_pending(&pending);
-      duckdb_destroy_prepare(&stmt);
-      throw std::runtime_error("backfill: reading the lake: " + msg);
-    }
-    duckdb_result result;
-    const bool ok = duckdb_execute_pending(pending, &result) == DuckDBSuccess;
-    duckdb_destroy_pending(&pending);
-    duckdb_destroy_prepare(&stmt);
-    if (!ok) {
-      const std::string msg = error_or(duckdb_result_error(&result));
-      duckdb_destroy_result(&result);
-      throw std::runtime_error("backfill: reading the lake: " + msg);
-    }
-    try {
-      while (duckdb_data_chunk chunk = duckdb_fetch_chunk(result)) {
-        struct ChunkGuard {
-          duckdb_data_chunk& c;
-          ~ChunkGuard() { duckdb_destroy_data_chunk(&c); }
-        } guard{chunk};
-        if (duckdb_data_chunk_get_size(chunk) == 0) break;
-        on_chunk(chunk);
-      }
-    } catch (...) {
-      duckdb_destroy_result(&result);
-      throw;
-    }
-    // A chunk that fails to arrive ends the loop like the end of the result: tell them apart.
-    const char* e = duckdb_result_error(&result);
-    const std::string msg = e && *e ? e : "";
-    duckdb_destroy_result(&result);
-    if (!msg.empty()) throw std::runtime_error("backfill: reading the lake: " + msg);
-  }
-
- private:
-  static std::string error_or(const char* e) { return e && *e ? e : "unknown DuckDB error"; }
-
-  duckdb_database db_ = nullptr;
-  duckdb_connection conn_ = nullptr;
-};
+}
 
 // Typed access to one column of a chunk.
 class Column {
@@ -254,7 +196,7 @@ int BackfillCommand::execute() {
   SystemClock clock;
   PipelineMetrics metrics;
   WindowStage stage(c, clock, metrics, WindowStage::Options{});
-  LakeScan duck;
+  DuckDbSession duck("backfill");
   SinkBatch sink;
   std::vector<DeadLetter> letters;
   uint64_t posts = 0, bars = 0;
@@ -271,7 +213,7 @@ int BackfillCommand::execute() {
                                      "CAST(source AS VARCHAR), CAST(\"partition\" AS INTEGER), "
                                      "CAST(\"offset\" AS BIGINT)",
                                      range.where("created_at"));
-    duck.scan(sql, [&](duckdb_data_chunk chunk) {
+    scan(duck, sql, [&](duckdb_data_chunk chunk) {
       const Column id(chunk, 0), created(chunk, 1), text(chunk, 2), user(chunk, 3),
           source(chunk, 4), partition(chunk, 5), offset(chunk, 6);
       const idx_t n = duckdb_data_chunk_get_size(chunk);
@@ -300,7 +242,7 @@ int BackfillCommand::execute() {
         "CAST(vwap AS DOUBLE), CAST(trade_count AS BIGINT), CAST(\"partition\" AS INTEGER), "
         "CAST(\"offset\" AS BIGINT)",
         range.where("ts"));
-    duck.scan(sql, [&](duckdb_data_chunk chunk) {
+    scan(duck, sql, [&](duckdb_data_chunk chunk) {
       const Column symbol(chunk, 0), ts(chunk, 1), open(chunk, 2), high(chunk, 3), low(chunk, 4),
           close(chunk, 5), volume(chunk, 6), vwap(chunk, 7), trades(chunk, 8), partition(chunk, 9),
           offset(chunk, 10);

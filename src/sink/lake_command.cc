@@ -1,6 +1,5 @@
 #include "sink/lake_command.h"
 
-#include <duckdb.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -12,65 +11,12 @@
 
 #include "common/result.h"
 #include "common/time_format.h"
+#include "sink/duckdb_session.h"
 
 namespace stockpulse {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A private in-memory DuckDB for one command.
-class Duck {
- public:
-  Duck() {
-    if (duckdb_open(nullptr, &db_) != DuckDBSuccess ||
-        duckdb_connect(db_, &conn_) != DuckDBSuccess) {
-      throw std::runtime_error("lake: cannot open an in-memory DuckDB");
-    }
-  }
-  ~Duck() {
-    duckdb_disconnect(&conn_);
-    duckdb_close(&db_);
-  }
-  Duck(const Duck&) = delete;
-  Duck& operator=(const Duck&) = delete;
-
-  // Rows as text (NULL as "NULL"), or the error.
-  Result<std::vector<std::vector<std::string>>, std::string> rows(
-      const std::string& sql, std::vector<std::string>* names = nullptr) {
-    duckdb_result r;
-    if (duckdb_query(conn_, sql.c_str(), &r) != DuckDBSuccess) {
-      const char* e = duckdb_result_error(&r);
-      std::string msg = e && *e ? e : "unknown DuckDB error";
-      duckdb_destroy_result(&r);
-      return Err{std::move(msg)};
-    }
-    const idx_t cols = duckdb_column_count(&r);
-    if (names) {
-      for (idx_t c = 0; c < cols; ++c) names->emplace_back(duckdb_column_name(&r, c));
-    }
-    std::vector<std::vector<std::string>> out;
-    const idx_t n = duckdb_row_count(&r);
-    for (idx_t i = 0; i < n; ++i) {
-      std::vector<std::string> row;
-      for (idx_t c = 0; c < cols; ++c) {
-        if (duckdb_value_is_null(&r, c, i)) {
-          row.emplace_back("NULL");
-        } else {
-          char* v = duckdb_value_varchar(&r, c, i);
-          row.emplace_back(v ? v : "");
-          duckdb_free(v);
-        }
-      }
-      out.push_back(std::move(row));
-    }
-    duckdb_destroy_result(&r);
-    return out;
-  }
-
- private:
-  duckdb_database db_ = nullptr;
-  duckdb_connection conn_ = nullptr;
-};
 
 std::string quote(const std::string& s) {
   std::string out = "'";
@@ -108,7 +54,7 @@ bool is_window_table(const std::string& table) {
 }
 
 // One merge: files -> target, deduplicated by key, verified, then originals removed.
-bool merge(Duck& duck, const std::string& table, const std::vector<fs::path>& files,
+bool merge(DuckDbSession& duck, const std::string& table, const std::vector<fs::path>& files,
            const fs::path& target, std::ostream& out, std::ostream& err) {
   const std::string key =
       is_window_table(table) ? "symbol, window_start, window_end" : "\"partition\", \"offset\"";
@@ -184,7 +130,7 @@ int lake_compact(const std::string& root, const LakeCompactOptions& options, std
     err << "lake compact: '" << root << "' is not a folder\n";
     return 1;
   }
-  Duck duck;
+  DuckDbSession duck("lake compact");
   bool ok = true;
   int merges = 0;
   for (const auto& table_dir : fs::directory_iterator(root)) {
@@ -256,7 +202,7 @@ int lake_sql(const std::string& root, const std::string& query, std::ostream& ou
     err << "lake sql: '" << root << "' is not a folder\n";
     return 1;
   }
-  Duck duck;
+  DuckDbSession duck("lake sql");
   for (const auto& table_dir : fs::directory_iterator(root)) {
     if (!table_dir.is_directory()) continue;
     const std::string table = table_dir.path().filename().string();

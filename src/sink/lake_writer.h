@@ -17,6 +17,8 @@
 
 namespace stockpulse {
 
+class DuckDbSession;
+
 struct LakeOptions {
   std::string root;                             // the lake folder; created if missing
   uint64_t roll_bytes = 128ull << 20;           // roll a file at this much staged data
@@ -24,6 +26,10 @@ struct LakeOptions {
   const Clock* clock = nullptr;                 // processing time for the age; null: system
   uint64_t row_group_size = 122880;             // Parquet rows per row group (DuckDB's)
   int duckdb_threads = 1;                       // DuckDB threads that encode the Parquet files
+  // Parquet dictionary encoding. Off: ~15% less CPU per file (posts' id and text never fit a
+  // dictionary, DuckDB builds one and gives it up), and ZSTD takes the repeats of the small
+  // columns (label, source) about as well.
+  bool parquet_dictionary = false;
   // Called after each file is in place, with its path relative to root (e.g.
   // "tweets/date=2024-05-01/hour=14/part-p0-0-99.parquet"): how LakeUploader learns of it.
   std::function<void(const std::string& relative_path)> on_file_written;
@@ -33,10 +39,12 @@ struct LakeOptions {
 //   <root>/<table>/date=YYYY-MM-DD/hour=HH/<file>.parquet, ZSTD-compressed,
 // with tables tweets (enriched posts, one row per post), market_data (bars),
 // topic_sentiment_avg and stock_trends (final windows), partitioned by event time (created_at,
-// ts, window_start). Rows are staged in an in-memory DuckDB (one staging table per table,
-// date-hour and, for posts and bars, input partition) and written with DuckDB's COPY ... TO
-// (FORMAT PARQUET) when the staging reaches roll_bytes (estimated), when it is roll_age_ms old at
-// a maybe_roll(), or at close() — never one file per micro-batch.
+// ts, window_start). Rows are staged in memory (one staging per table, date-hour and, for posts
+// and bars, input partition), laid out as DuckDB vectors, and written by an in-memory DuckDB's
+// COPY (SELECT ... FROM lake_staging()) TO ... (FORMAT PARQUET) — lake_staging() being a table
+// function that hands a staging's rows over without copying string bytes — when the staging
+// reaches roll_bytes (estimated), when it is roll_age_ms old at a maybe_roll(), or at close() —
+// never one file per micro-batch.
 //
 // File names are deterministic from the input they hold, so a retry rewrites rather than
 // duplicates:
@@ -51,6 +59,11 @@ struct LakeOptions {
 //
 // Expected failures (a COPY that fails, e.g. disk full) keep the staged rows for the next
 // maybe_roll() and are reported by write_errors()/last_error(); nothing is dropped silently.
+// Text that is not valid UTF-8 (which DuckDB cannot hold) is written with each ill-formed
+// sequence replaced by U+FFFD and counted in values_repaired().
+//
+// Memory: staged rows live in 2 MiB blocks (huge pages where the kernel allows); a written
+// staging's blocks are kept for the next ones, up to 256 MiB.
 //
 // Lifecycle: the constructor creates the root and an in-memory DuckDB, throwing
 // std::runtime_error if it cannot; append_* stage rows; close() writes every staged row (the
@@ -78,17 +91,20 @@ class LakeWriter {
   // Posts and bars not staged because a lake file already holds their (partition, offset).
   uint64_t rows_skipped() const { return rows_skipped_; }
   uint64_t write_errors() const { return write_errors_; }
+  // Text values written with their invalid UTF-8 replaced by U+FFFD.
+  uint64_t values_repaired() const { return values_repaired_; }
   const std::string& last_error() const { return last_error_; }
   // Estimated bytes staged and not yet written.
   uint64_t staged_bytes() const;
 
   enum class Table : uint8_t { kTweets, kMarketData, kTopicSentimentAvg, kStockTrends };
+  class BlockPool;
 
  private:
   // (table, hour since epoch of the event time, input partition or -1 for windows)
   using StagingKey = std::tuple<Table, int64_t, int32_t>;
   struct Staging;
-  struct Db;
+  struct Feed;
 
   Staging& staging_for(Table table, EventTime t, int32_t partition);
   // True when (partition, offset) is already inside a lake file of that folder.
@@ -98,24 +114,29 @@ class LakeWriter {
   bool roll(Staging& s);
   std::string folder(Table table, int64_t hour) const;
   void record_error(std::string message);
+  // Registers lake_staging(), the scan of the staging being written, with the DuckDB connection.
+  void register_scan();
 
   LakeOptions options_;
   SystemClock system_clock_;
   const Clock* clock_;
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<BlockPool> pool_;  // before stagings_: they give their blocks back to it
+  std::unique_ptr<DuckDbSession> db_;
+  std::unique_ptr<Feed> feed_;
   std::map<StagingKey, std::unique_ptr<Staging>> stagings_;
   // Offset ranges already in the lake, per (table, hour, partition); loaded from the folder the
   // first time a key is seen, extended as files are written.
   std::map<StagingKey, std::vector<std::pair<int64_t, int64_t>>> archived_;
   // Files written per (table, hour) for window tables: the seq of their names.
   std::map<std::pair<Table, int64_t>, int> window_file_seq_;
-  uint64_t next_staging_id_ = 0;
   uint64_t files_written_ = 0;
   uint64_t rows_written_ = 0;
   uint64_t rows_skipped_ = 0;
   uint64_t write_errors_ = 0;
+  uint64_t values_repaired_ = 0;
   std::string last_error_;
   std::string scratch_;
+  std::string repair_scratch_;
 };
 
 }  // namespace stockpulse

@@ -317,6 +317,140 @@ TEST(LakeWriter, RollsByAgeOnlyWhenTheStagingIsOldEnough) {
                                    "tweets/date=2024-05-01/hour=14/part-p0-10-19.parquet"}));
 }
 
+// The lake's schema is a contract with its readers (backfill, `lake sql`, Spark): every table's
+// columns, in order, with their Parquet types, ZSTD on every column chunk, the row group size.
+TEST(LakeWriter, FilesKeepTheLakeSchema) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .row_group_size = 2048});
+  auto posts = posts_0_to(5000, kT0, 100);
+  lake.append_posts(posts);
+  std::vector<Bar> bars = {make_bar("AAPL", kT0, 10, 0, 0)};
+  lake.append_bars(bars);
+  std::vector<SentimentWindowRow> sw = {make_sentiment_window("AAPL", kT0, kT0 + 300000, 10, 0.2)};
+  lake.append_sentiment_windows(sw);
+  std::vector<MarketWindowRow> mw = {
+      make_market_window("AAPL", kT0, kT0 + 300000, 10, TrendSignal::kBullish)};
+  lake.append_market_windows(mw);
+  lake.close();
+  ASSERT_EQ(lake.write_errors(), 0u) << lake.last_error();
+
+  LakeReader reader;
+  auto schema = [&](const std::string& table) {
+    std::string out;
+    for (const auto& r : reader.rows("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+                                     "read_parquet('" +
+                                     (dir.path() / table).string() +
+                                     "/**/*.parquet', hive_partitioning = false))")) {
+      out += r[0] + " " + r[1] + ", ";
+    }
+    return out;
+  };
+  EXPECT_EQ(schema("tweets"),
+            "id VARCHAR, created_at TIMESTAMP, text VARCHAR, user VARCHAR, source VARCHAR, "
+            "compound DOUBLE, pos DOUBLE, neu DOUBLE, neg DOUBLE, label VARCHAR, tickers VARCHAR, "
+            "ticker_scores VARCHAR, partition INTEGER, offset BIGINT, ");
+  EXPECT_EQ(schema("market_data"),
+            "symbol VARCHAR, ts TIMESTAMP, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, "
+            "volume DOUBLE, vwap DOUBLE, trade_count BIGINT, partition INTEGER, offset BIGINT, ");
+  EXPECT_EQ(schema("topic_sentiment_avg"),
+            "symbol VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, tweet_count BIGINT, "
+            "sentiment_score_avg DOUBLE, sentiment_score_min DOUBLE, sentiment_score_max DOUBLE, "
+            "sentiment_score_stddev DOUBLE, bullish_count BIGINT, bearish_count BIGINT, "
+            "neutral_count BIGINT, bullish_share DOUBLE, histogram BIGINT[], ");
+  EXPECT_EQ(schema("stock_trends"),
+            "symbol VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, bar_count BIGINT, "
+            "open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, total_volume DOUBLE, "
+            "avg_close DOUBLE, max_close DOUBLE, min_close DOUBLE, volatility DOUBLE, "
+            "avg_volume DOUBLE, avg_vwap DOUBLE, vwap_deviation_pct DOUBLE, buy_pressure DOUBLE, "
+            "avg_pct_change DOUBLE, price_range DOUBLE, trend_signal VARCHAR, ");
+  // 5000 posts in row groups of 2048, in offset order.
+  const std::string tweets = "'" + (dir.path() / "tweets").string() + "/**/*.parquet'";
+  auto groups = reader.rows(
+      "SELECT row_group_id, row_group_num_rows, count(*), "
+      "count(*) FILTER (compression = 'ZSTD') FROM parquet_metadata(" +
+      tweets + ") GROUP BY ALL ORDER BY 1");
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[0], (std::vector<std::string>{"0", "2048", "14", "14"}));
+  EXPECT_EQ(groups[1], (std::vector<std::string>{"1", "2048", "14", "14"}));
+  EXPECT_EQ(groups[2], (std::vector<std::string>{"2", "904", "14", "14"}));
+  // No dictionaries by default (LakeOptions::parquet_dictionary): a column with more than one
+  // distinct value is PLAIN-encoded.
+  auto dictionaries = reader.rows(
+      "SELECT string_agg(DISTINCT path_in_schema, ',' ORDER BY path_in_schema) FROM "
+      "parquet_metadata(" +
+      tweets +
+      ") WHERE encodings LIKE '%DICTIONARY%' AND path_in_schema IN ('id', 'text', 'user', "
+      "'created_at', 'compound', 'label', 'offset')");
+  EXPECT_EQ(dictionaries[0][0], "NULL");
+  // Rows stay in append order: the file's row number is the offset.
+  auto order = reader.rows(
+      "SELECT count(*), count(*) FILTER (\"offset\" <> file_row_number) FROM read_parquet(" +
+      tweets + ", file_row_number = true)");
+  EXPECT_EQ(order[0], (std::vector<std::string>{"5000", "0"}));
+}
+
+TEST(LakeWriter, AFailedWriteKeepsTheRowsForTheNextRoll) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string()});
+  // A file where the date folder must go: the write fails like a full or broken disk.
+  fs::create_directories(dir.path() / "tweets");
+  {
+    std::FILE* f = std::fopen((dir.path() / "tweets" / "date=2024-05-01").c_str(), "w");
+    std::fclose(f);
+  }
+  auto posts = posts_0_to(10, kT0, 1000);
+  lake.append_posts(posts);
+  lake.close();
+  EXPECT_EQ(lake.files_written(), 0u);
+  EXPECT_EQ(lake.write_errors(), 1u);
+  EXPECT_NE(lake.last_error().find("date=2024-05-01"), std::string::npos) << lake.last_error();
+  EXPECT_GT(lake.staged_bytes(), 0u) << "the rows stay staged";
+
+  fs::remove(dir.path() / "tweets" / "date=2024-05-01");
+  lake.close();
+  EXPECT_EQ(lake.files_written(), 1u);
+  EXPECT_EQ(lake.rows_written(), 10u);
+  EXPECT_EQ(lake.staged_bytes(), 0u);
+  LakeReader reader;
+  auto r = reader.rows("SELECT count(*), count(DISTINCT id) FROM " + lake_glob(dir, "tweets"));
+  EXPECT_EQ(r[0], (std::vector<std::string>{"10", "10"}));
+}
+
+TEST(LakeWriter, TextOfAnyLengthReadsBackAndInvalidUtf8IsReplaced) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string()});
+  const std::string big(300000, 'x');
+  std::vector<ScoredPost> posts;
+  for (const std::string& text :
+       {std::string(""), std::string("twelve bytes"), std::string("thirteen byte"), big,
+        std::string("caf\xc3\xa9 \xf0\x9f\x9a\x80")}) {
+    posts.push_back(make_post("p" + std::to_string(posts.size()), kT0, 0.1, {}, 0,
+                              static_cast<int64_t>(posts.size())));
+    posts.back().post.text = text;
+  }
+  posts.push_back(make_post("bad", kT0, 0.1, {}, 0, 5));
+  posts.back().post.text = "ok \xff\xfe then \xe2\x82 end";
+  lake.append_posts(posts);
+  lake.close();
+  EXPECT_EQ(lake.write_errors(), 0u) << lake.last_error();
+  EXPECT_EQ(lake.rows_written(), 6u) << "no row is lost to bad text";
+  EXPECT_EQ(lake.values_repaired(), 1u);
+
+  LakeReader reader;
+  auto rows = reader.rows("SELECT text, length(text), id FROM " + lake_glob(dir, "tweets") +
+                          " ORDER BY \"offset\"");
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0][0], "");
+  EXPECT_EQ(rows[1][0], "twelve bytes");
+  EXPECT_EQ(rows[2][0], "thirteen byte");
+  EXPECT_EQ(rows[3][0], big);
+  EXPECT_EQ(rows[4][0], "caf\xc3\xa9 \xf0\x9f\x9a\x80");
+  EXPECT_EQ(rows[4][1], "6");
+  // Each ill-formed sequence becomes one U+FFFD.
+  EXPECT_EQ(rows[5][0], "ok \xef\xbf\xbd\xef\xbf\xbd then \xef\xbf\xbd end");
+  EXPECT_EQ(rows[5][2], "bad");
+}
+
 TEST(LakeWriter, UnwritableRootIsAStartUpError) {
   EXPECT_THROW(LakeWriter(LakeOptions{.root = "/proc/sp-sink-cannot-create-this"}),
                std::runtime_error);
