@@ -5,16 +5,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/time_format.h"
 #include "sink/serving_store.h"
+#include "sink/tests/bench_data.h"
 #include "sink/tests/sink_test_data.h"
 #include "sink/tests/temp_dir.h"
 
@@ -338,6 +343,97 @@ TEST(SqliteServingStore, StoresSchemaVersionAndMigratesOlderFilesForward) {
   ASSERT_EQ(idx.size(), 4u);
   EXPECT_EQ(idx[0][0], "alerts_by_ts");
   EXPECT_EQ(idx[1][0], "fear_greed_by_ts");
+}
+
+// Migration 4 re-clusters tweets by time: a version-3 file (symbol-first key) keeps its rows,
+// gets the time-first key, and upserts of the same (symbol, created_at, id) still replace.
+TEST(SqliteServingStore, Migration4ClustersTweetsByTimeAndKeepsRows) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  { SqliteServingStore store(path); }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE tweets;"
+                           "CREATE TABLE tweets (symbol TEXT NOT NULL, created_at TEXT NOT NULL,"
+                           " id TEXT NOT NULL, text TEXT NOT NULL, \"user\" TEXT NOT NULL,"
+                           " source TEXT NOT NULL, compound REAL NOT NULL, pos REAL NOT NULL,"
+                           " neu REAL NOT NULL, neg REAL NOT NULL, label TEXT NOT NULL,"
+                           " ticker_compound REAL, PRIMARY KEY (symbol, created_at, id))"
+                           " WITHOUT ROWID;"
+                           "INSERT INTO tweets VALUES ('AAPL', '2024-05-01T14:30:05.123Z', '7',"
+                           " 'old text', 'u', 's', 0.5, 0.4, 0.6, 0, 'bullish', 0.5);"
+                           "INSERT INTO tweets VALUES ('MSFT', '2024-05-01T14:30:04.000Z', '8',"
+                           " 'kept', 'u', 's', -0.5, 0, 0.6, 0.4, 'bearish', NULL);"
+                           "DELETE FROM schema_version WHERE version > 3",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    SqliteServingStore store(path);
+    EXPECT_EQ(store.schema_version(), SqliteServingStore::kSchemaVersion);
+    std::vector<ScoredPost> posts = {make_post("7", kT0, 0.9, {{"AAPL", 0.9}})};
+    posts[0].post.text = "new text";
+    store.write_posts(posts);
+  }
+  Reader r(path);
+  auto sql = r.rows("SELECT sql FROM sqlite_master WHERE name = 'tweets'");
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_NE(sql[0][0].find("PRIMARY KEY (created_at, symbol, id)"), std::string::npos) << sql[0][0];
+  auto rows = r.rows("SELECT symbol, id, text, label FROM tweets ORDER BY created_at");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"MSFT", "8", "kept", "bearish"}));
+  EXPECT_EQ(rows[1][0], "AAPL");
+  EXPECT_EQ(rows[1][2], "new text");
+}
+
+// Checkpoints run on the background thread once the WAL passes its threshold, and every row
+// stays readable from another connection.
+TEST(SqliteServingStore, BackgroundCheckpointsKeepUpWithTheWriter) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteStoreOptions o;
+  o.wal_checkpoint_pages = 50;
+  o.wal_writer_checkpoint_pages = 1 << 30;
+  size_t rows = 0;
+  {
+    SqliteServingStore store(path, o);
+    for (int b = 0; b < 20; ++b) {
+      const auto posts = testing::bench_posts(1000, b * 1000, kT0);
+      rows += testing::ticker_rows(posts);
+      store.write_posts(posts);
+    }
+    // The checkpointer runs when asked; give it the moment it needs after the last commit.
+    for (int i = 0; i < 100 && store.background_checkpoints() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GT(store.background_checkpoints(), 0u);
+    EXPECT_EQ(store.writer_checkpoints(), 0u);
+  }
+  Reader r(path);
+  EXPECT_EQ(r.count("tweets"), static_cast<int64_t>(rows));
+}
+
+// With the background checkpointer never asked, the writer's own fallback still bounds the WAL:
+// it stays far below the data written.
+TEST(SqliteServingStore, WriterCheckpointsWhenTheWalGrowsPastItsBound) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  SqliteStoreOptions o;
+  o.wal_checkpoint_pages = 1 << 30;
+  o.wal_writer_checkpoint_pages = 200;  // 1.6 MB of 8 KiB pages
+  SqliteServingStore store(path, o);
+  uint64_t max_wal = 0;
+  for (int b = 0; b < 40; ++b) {
+    store.write_posts(testing::bench_posts(1000, b * 1000, kT0));
+    max_wal = std::max<uint64_t>(max_wal, std::filesystem::file_size(path + "-wal"));
+  }
+  EXPECT_GT(store.writer_checkpoints(), 0u);
+  const uint64_t db_bytes = std::filesystem::file_size(path);
+  EXPECT_GT(db_bytes, 8u << 20) << "the test must write more than the WAL bound";
+  EXPECT_LT(max_wal, 6u << 20) << "db " << db_bytes;
 }
 
 TEST(SqliteServingStore, RefusesAFileOfANewerSchema) {
