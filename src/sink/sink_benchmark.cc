@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "sink/buffered_serving_store.h"
 #include "sink/clickhouse_serving_store.h"
 #include "sink/lake_writer.h"
 #include "sink/sqlite_serving_store.h"
@@ -317,6 +318,60 @@ BENCHMARK(BM_ClickHouseWritePosts)
     ->Args({4096, 2, 0, 0})
     ->Args({2048, 0, 2, 4096})
     ->Args({4096, 0, 2, 4096})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Posts into ClickHouse as `run` and `process` write them: trigger-sized batches (2048 posts,
+// plus a few window rows after every fourth batch, as a trigger emits them) into the
+// BufferedServingStore that open_serving_store() puts in front of ClickHouse, as fast as the
+// store takes them. When ClickHouse falls behind, the buffer's backlog merges into large
+// inserts (BufferOptions::merge_rows), so this is the rate the pipeline gets. The last
+// iteration flushes: every accepted row is delivered inside the timed loop.
+void BM_BufferedClickHouseWritePosts(benchmark::State& state) {
+  const auto batch = static_cast<size_t>(state.range(0));
+  auto inner = BenchClickHouse::get().store("bench_posts");
+  if (!inner) {
+    state.SkipWithError(("no clickhouse-server: " + *BenchClickHouse::get().error()).c_str());
+    return;
+  }
+  BufferOptions bo;
+  bo.merge_rows = static_cast<uint64_t>(state.range(1));
+  BufferedServingStore store(std::move(inner), bo);
+  constexpr int64_t kStartMs = 1714573805123;
+  const size_t ring = std::max<size_t>(2, 200000 / batch);
+  std::vector<std::vector<ScoredPost>> batches;
+  for (size_t i = 0; i < ring; ++i) {
+    batches.push_back(testing::bench_posts(batch, static_cast<int64_t>(i * batch), kStartMs));
+  }
+  const auto windows = sentiment_windows(40, 1);
+  const auto rows_per_batch = static_cast<int64_t>(testing::ticker_rows(batches[0]));
+  const int64_t bytes_per_batch = tweet_row_bytes(batches[0]);
+  int64_t n = 0;
+  for (auto _ : state) {
+    auto& posts = batches[static_cast<size_t>(n) % ring];
+    if (static_cast<size_t>(n) >= ring) {
+      for (size_t j = 0; j < posts.size(); ++j) {
+        const int64_t off = n * static_cast<int64_t>(batch) + static_cast<int64_t>(j);
+        posts[j].post.id = std::to_string(1'000'000'000'000 + off);
+        posts[j].post.created_at = EventTime(kStartMs + off * 100);
+      }
+    }
+    store.write_posts(posts);
+    if (n % 4 == 3) store.write_sentiment_windows(windows);
+    if (++n == static_cast<int64_t>(state.max_iterations)) store.flush();
+  }
+  report_posts(state, n * static_cast<int64_t>(batch), n * rows_per_batch, n * bytes_per_batch);
+  const BufferedStoreCounters c = store.counters();
+  state.counters["posts_per_insert"] = c.batches_written
+                                           ? static_cast<double>(n) * static_cast<double>(batch) /
+                                                 static_cast<double>(c.batches_written)
+                                           : 0;
+}
+BENCHMARK(BM_BufferedClickHouseWritePosts)
+    ->ArgNames({"batch", "merge_rows"})
+    ->Args({2048, 50000})
+    ->Args({2048, 16384})
+    ->Args({2048, 2048})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
