@@ -261,6 +261,42 @@ class BenchClickHouse {
   std::optional<std::string> error_;
 };
 
+// A ring of ~200,000 posts in batches, made before a timed loop; each time round the ring, ids
+// and times move on, so every batch has new keys.
+class PostRing {
+ public:
+  explicit PostRing(size_t batch) : batch_(batch), size_(std::max<size_t>(2, 200000 / batch)) {
+    for (size_t i = 0; i < size_; ++i) {
+      batches_.push_back(testing::bench_posts(batch, static_cast<int64_t>(i * batch), kStartMs));
+    }
+  }
+  // Batch number n of the run.
+  std::vector<ScoredPost>& next(int64_t n) {
+    auto& posts = batches_[static_cast<size_t>(n) % size_];
+    if (static_cast<size_t>(n) >= size_) {
+      for (size_t j = 0; j < posts.size(); ++j) {
+        const int64_t off = n * static_cast<int64_t>(batch_) + static_cast<int64_t>(j);
+        posts[j].post.id = std::to_string(1'000'000'000'000 + off);
+        posts[j].post.created_at = EventTime(kStartMs + off * 100);
+      }
+    }
+    return posts;
+  }
+  // The posts counters of `batches` batches.
+  void report(benchmark::State& state, int64_t batches) const {
+    const auto b = static_cast<int64_t>(batch_);
+    report_posts(state, batches * b,
+                 batches * static_cast<int64_t>(testing::ticker_rows(batches_[0])),
+                 batches * tweet_row_bytes(batches_[0]));
+  }
+
+ private:
+  static constexpr int64_t kStartMs = 1714573805123;
+  size_t batch_;
+  size_t size_;
+  std::vector<std::vector<ScoredPost>> batches_;
+};
+
 // Posts into ClickHouse (one INSERT per batch; 16 MiB requests at most), new keys every batch.
 // 2048 is the pipeline's batch_size default; 50,000 is BufferedServingStore's merge_rows, the
 // batch a backlog is sent in. fmt is the insert format on the same rows: 0 RowBinary (the
@@ -278,31 +314,15 @@ void BM_ClickHouseWritePosts(benchmark::State& state) {
     return;
   }
   // Batches are made before the loop, not with timing paused: the senders keep working while
-  // timing is paused, which would hide server time. A ring of ~200,000 posts; each time round,
-  // ids and times move on, so every batch has new keys.
-  constexpr int64_t kStartMs = 1714573805123;
-  const size_t ring = std::max<size_t>(2, 200000 / batch);
-  std::vector<std::vector<ScoredPost>> batches;
-  for (size_t i = 0; i < ring; ++i) {
-    batches.push_back(testing::bench_posts(batch, static_cast<int64_t>(i * batch), kStartMs));
-  }
-  const auto rows_per_batch = static_cast<int64_t>(testing::ticker_rows(batches[0]));
-  const int64_t bytes_per_batch = tweet_row_bytes(batches[0]);
+  // timing is paused, which would hide server time.
+  PostRing ring(batch);
   const uint64_t requests = store->requests_sent();
   int64_t n = 0;
   for (auto _ : state) {
-    auto& posts = batches[static_cast<size_t>(n) % ring];
-    if (static_cast<size_t>(n) >= ring) {
-      for (size_t j = 0; j < posts.size(); ++j) {
-        const int64_t off = n * static_cast<int64_t>(batch) + static_cast<int64_t>(j);
-        posts[j].post.id = std::to_string(1'000'000'000'000 + off);
-        posts[j].post.created_at = EventTime(kStartMs + off * 100);
-      }
-    }
-    store->write_posts(posts);
+    store->write_posts(ring.next(n));
     if (++n == static_cast<int64_t>(state.max_iterations)) store->flush();
   }
-  report_posts(state, n * static_cast<int64_t>(batch), n * rows_per_batch, n * bytes_per_batch);
+  ring.report(state, n);
   state.counters["requests"] = static_cast<double>(store->requests_sent() - requests);
 }
 BENCHMARK(BM_ClickHouseWritePosts)
@@ -337,30 +357,15 @@ void BM_BufferedClickHouseWritePosts(benchmark::State& state) {
   BufferOptions bo;
   bo.merge_rows = static_cast<uint64_t>(state.range(1));
   BufferedServingStore store(std::move(inner), bo);
-  constexpr int64_t kStartMs = 1714573805123;
-  const size_t ring = std::max<size_t>(2, 200000 / batch);
-  std::vector<std::vector<ScoredPost>> batches;
-  for (size_t i = 0; i < ring; ++i) {
-    batches.push_back(testing::bench_posts(batch, static_cast<int64_t>(i * batch), kStartMs));
-  }
+  PostRing ring(batch);
   const auto windows = sentiment_windows(40, 1);
-  const auto rows_per_batch = static_cast<int64_t>(testing::ticker_rows(batches[0]));
-  const int64_t bytes_per_batch = tweet_row_bytes(batches[0]);
   int64_t n = 0;
   for (auto _ : state) {
-    auto& posts = batches[static_cast<size_t>(n) % ring];
-    if (static_cast<size_t>(n) >= ring) {
-      for (size_t j = 0; j < posts.size(); ++j) {
-        const int64_t off = n * static_cast<int64_t>(batch) + static_cast<int64_t>(j);
-        posts[j].post.id = std::to_string(1'000'000'000'000 + off);
-        posts[j].post.created_at = EventTime(kStartMs + off * 100);
-      }
-    }
-    store.write_posts(posts);
+    store.write_posts(ring.next(n));
     if (n % 4 == 3) store.write_sentiment_windows(windows);
     if (++n == static_cast<int64_t>(state.max_iterations)) store.flush();
   }
-  report_posts(state, n * static_cast<int64_t>(batch), n * rows_per_batch, n * bytes_per_batch);
+  ring.report(state, n);
   const BufferedStoreCounters c = store.counters();
   state.counters["posts_per_insert"] = c.batches_written
                                            ? static_cast<double>(n) * static_cast<double>(batch) /

@@ -29,6 +29,7 @@
 #include "sink/clickhouse_serving_store.h"
 #include "sink/serving_store.h"
 #include "sink/tests/clickhouse_server.h"
+#include "sink/tests/clickhouse_suite.h"
 
 namespace stockpulse {
 namespace {
@@ -167,21 +168,11 @@ std::vector<std::string> api_targets() {
   return t;
 }
 
-class ClickHouseServingReaderTest : public ::testing::Test {
+class ClickHouseServingReaderTest : public testing::ClickHouseSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    server_ = new testing::ClickHouseServer(dir_->path() / "clickhouse");
-    start_error_ = server_->start();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-    server_ = nullptr;
-    dir_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_FALSE(start_error_.has_value()) << "cannot start clickhouse-server: " << *start_error_;
+    ClickHouseSuite::SetUp();
+    if (HasFatalFailure()) return;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     db_ = std::string("sp_serve_") + info->name();
     sqlite_path_ = (dir_->path() / (db_ + ".db")).string();
@@ -217,9 +208,6 @@ class ClickHouseServingReaderTest : public ::testing::Test {
     }
   }
 
-  static inline testing::TempDir* dir_ = nullptr;
-  static inline testing::ClickHouseServer* server_ = nullptr;
-  static inline std::optional<std::string> start_error_;
   std::string db_;
   std::string sqlite_path_;
   std::unique_ptr<ServingStore> sqlite_store_;

@@ -12,35 +12,20 @@
 #include <string>
 
 #include "sink/tests/clickhouse_server.h"
+#include "sink/tests/clickhouse_suite.h"
 #include "sink/tests/temp_dir.h"
 
 namespace stockpulse {
 namespace {
 
-class ClickHouseClientTest : public ::testing::Test {
+class ClickHouseClientTest : public testing::ClickHouseSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    server_ = new testing::ClickHouseServer(dir_->path() / "clickhouse");
-    start_error_ = server_->start();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-  }
-  void SetUp() override {
-    ASSERT_FALSE(start_error_.has_value()) << "cannot start clickhouse-server: " << *start_error_;
-  }
   static ClickHouseOptions options() {
     ClickHouseOptions o = ClickHouseOptions::from_url(server_->url("default"));
     o.connect_timeout_ms = 500;
     o.request_timeout_ms = 10000;
     return o;
   }
-
-  static inline testing::TempDir* dir_ = nullptr;
-  static inline testing::ClickHouseServer* server_ = nullptr;
-  static inline std::optional<std::string> start_error_;
 };
 
 TEST_F(ClickHouseClientTest, SelectParsesNamesTypesNullsAndEscapes) {

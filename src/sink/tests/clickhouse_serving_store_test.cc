@@ -20,6 +20,7 @@
 #include "sink/buffered_serving_store.h"
 #include "sink/serving_store.h"
 #include "sink/tests/clickhouse_server.h"
+#include "sink/tests/clickhouse_suite.h"
 #include "sink/tests/sink_test_data.h"
 #include "sink/tests/temp_dir.h"
 
@@ -37,21 +38,11 @@ constexpr int64_t kT0 = 1714573805123;
 
 using Rows = std::vector<std::vector<std::string>>;
 
-class ClickHouseTest : public ::testing::Test {
+class ClickHouseTest : public testing::ClickHouseSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    server_ = new testing::ClickHouseServer(dir_->path() / "clickhouse");
-    start_error_ = server_->start();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-    server_ = nullptr;
-    dir_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_FALSE(start_error_.has_value()) << "cannot start clickhouse-server: " << *start_error_;
+    ClickHouseSuite::SetUp();
+    if (HasFatalFailure()) return;
     if (!server_->running()) {
       auto e = server_->start();
       ASSERT_FALSE(e.has_value()) << *e;
@@ -75,15 +66,7 @@ class ClickHouseTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
     return r.ok() ? r.value() : Rows{};
   }
-
-  static testing::TempDir* dir_;
-  static testing::ClickHouseServer* server_;
-  static std::optional<std::string> start_error_;
 };
-
-testing::TempDir* ClickHouseTest::dir_ = nullptr;
-testing::ClickHouseServer* ClickHouseTest::server_ = nullptr;
-std::optional<std::string> ClickHouseTest::start_error_;
 
 TEST(ClickHouseOptionsTest, ParsesUrls) {
   auto o = ClickHouseOptions::from_url("clickhouse://ch.example:9123/market");
