@@ -42,7 +42,7 @@ std::string env_for(const testing::CephCluster& c, const std::string& secret) {
          " AWS_SECRET_ACCESS_KEY=" + secret + " ";
 }
 
-TEST(S3Lake, RunUploadsEveryLakeFileToTheBucketAndRefusesWrongKeys) {
+TEST(S3Lake, RunUploadsTheLakeBackfillReadsItBackAndWrongKeysAreRefused) {
   const auto dir = scratch("s3_lake");
   testing::CephCluster cluster(dir / "ceph");
   const auto started = cluster.start();

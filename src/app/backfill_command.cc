@@ -221,9 +221,10 @@ BackfillCommand::BackfillCommand(CLI::App& app) {
                  "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
                  "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) [sqlite:OUTPUT_DIR/serving.db]"),
              [&f](Config& c) { c.run.serving = f.run.serving; });
-  flags_.add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
-                              "Folder of the default serving store [stockpulse-data]"),
-             [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
+  flags_.add(
+      cmd_->add_option("-o,--output-dir", f.run.output_dir,
+                       "Folder of the default serving store and --staging [stockpulse-data]"),
+      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
   flags_.add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
              [&f](Config& c) { c.window.size_s = f.window.size_s; });
   flags_.add(cmd_->add_option("--slide", f.window.slide_s,
