@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/lake_sink.h"
 #include "app/pipeline_metrics.h"
 #include "app/sentiment_stack.h"
 #include "app/sink_batch_writer.h"
@@ -22,6 +24,7 @@
 #include "common/clock.h"
 #include "common/time_format.h"
 #include "sink/duckdb_session.h"
+#include "sink/lake_mirror.h"
 #include "sink/serving_store.h"
 
 namespace stockpulse {
@@ -120,6 +123,64 @@ std::string scan_sql(const fs::path& lake, const std::string& table, const std::
       columns, quote(glob), where);
 }
 
+// Names the bucket a staging folder mirrors, so one folder never mixes two lakes.
+constexpr const char* kStagingSourceFile = ".stockpulse-mirror-of";
+
+// Copies the tweets and market_data files of s3://BUCKET/PREFIX that `range` needs into
+// `staging` (kept between runs: only files it lacks are copied), saying on stderr how far it is
+// (at most once a second) and what it copied.
+void mirror_bucket(const std::string& url, const fs::path& staging, const TimeRange& range) {
+  LakeBucket bucket = open_lake_bucket(url, "--from");
+  std::error_code ec;
+  fs::create_directories(staging, ec);
+  if (ec) {
+    throw std::runtime_error(
+        fmt::format("--staging '{}': cannot create it: {}", staging.string(), ec.message()));
+  }
+  const std::string source = "s3://" + bucket.location.bucket +
+                             (bucket.location.prefix.empty() ? "" : "/" + bucket.location.prefix);
+  const fs::path marker = staging / kStagingSourceFile;
+  if (fs::exists(marker, ec)) {
+    std::ifstream in(marker);
+    std::string previous;
+    std::getline(in, previous);
+    if (previous != source) {
+      throw std::runtime_error(fmt::format(
+          "--staging '{}' holds a copy of {}, not {}: give another --staging or remove it",
+          staging.string(), previous, source));
+    }
+  } else {
+    std::ofstream out(marker, std::ios::trunc);
+    out << source << "\n";
+    if (!out) {
+      throw std::runtime_error(fmt::format("--staging '{}': cannot write in it", staging.string()));
+    }
+  }
+
+  LakeMirrorOptions options;
+  options.prefix = bucket.location.prefix;
+  options.tables = {"tweets", "market_data"};
+  options.since_ms = range.since;
+  options.until_ms = range.until;
+  auto last = std::chrono::steady_clock::now();
+  options.on_progress = [&last](size_t done, size_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done == total || now - last < std::chrono::seconds(1)) return;
+    last = now;
+    fmt::print(stderr, "stockpulse backfill: {}/{} lake files\n", done, total);
+  };
+  auto mirrored = mirror_lake(*bucket.store, staging, options);
+  if (!mirrored.ok()) {
+    throw std::runtime_error(fmt::format("--from {}: copying the lake to '{}': {}", url,
+                                         staging.string(), mirrored.error().message));
+  }
+  const LakeMirrorSummary& m = mirrored.value();
+  fmt::print(stderr,
+             "stockpulse backfill: copied {} files ({:.1f} MB), {} already there, from {} to {}\n",
+             m.files_copied, static_cast<double>(m.bytes_copied) / (1 << 20), m.files_present, url,
+             staging.string());
+}
+
 // Keeps the rows whose time passes `keep`.
 template <class Row, class Keep>
 size_t keep_only(std::vector<Row>& rows, Keep keep) {
@@ -139,7 +200,13 @@ BackfillCommand::BackfillCommand(CLI::App& app) {
       "Window rows that straddle --since or --until (and analytics rows outside the range) are\n"
       "not written: they would be computed from part of their input and would overwrite complete\n"
       "rows. Give a range aligned to the window size and slide to rewrite every window in it.");
-  cmd_->add_option("--from", lake_, "Lake folder (as written by `run` or `process`)")->required();
+  cmd_->add_option("--from", lake_,
+                   "Lake folder or s3://BUCKET/PREFIX (keys from AWS_* variables), as written by "
+                   "`run` or `process`")
+      ->required();
+  cmd_->add_option("--staging", staging_,
+                   "Folder the needed files of an s3:// lake are copied to; kept, so a re-run "
+                   "copies only new files [OUTPUT_DIR/backfill-lake]");
   cmd_->add_option("--since", since_,
                    "First event time to re-process, ISO-8601 (inclusive) [the beginning]");
   cmd_->add_option("--until", until_, "Event time to stop at, ISO-8601 (exclusive) [the end]");
@@ -154,9 +221,10 @@ BackfillCommand::BackfillCommand(CLI::App& app) {
                  "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
                  "CLICKHOUSE_USER / CLICKHOUSE_PASSWORD) [sqlite:OUTPUT_DIR/serving.db]"),
              [&f](Config& c) { c.run.serving = f.run.serving; });
-  flags_.add(cmd_->add_option("-o,--output-dir", f.run.output_dir,
-                              "Folder of the default serving store [stockpulse-data]"),
-             [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
+  flags_.add(
+      cmd_->add_option("-o,--output-dir", f.run.output_dir,
+                       "Folder of the default serving store and --staging [stockpulse-data]"),
+      [&f](Config& c) { c.run.output_dir = f.run.output_dir; });
   flags_.add(cmd_->add_option("--window", f.window.size_s, "Window size in seconds [300]"),
              [&f](Config& c) { c.window.size_s = f.window.size_s; });
   flags_.add(cmd_->add_option("--slide", f.window.slide_s,
@@ -178,7 +246,13 @@ int BackfillCommand::execute() {
   if (range.since >= range.until) {
     throw std::runtime_error(fmt::format("--since {} is not before --until {}", since_, until_));
   }
-  const fs::path lake(lake_);
+  // Before a bucket is copied: an unknown scorer should not cost a download.
+  const SentimentStack sentiment(c.sentiment, c.sources.symbols);
+  const bool from_bucket = lake_.starts_with("s3://");
+  const fs::path lake = !from_bucket       ? fs::path(lake_)
+                        : staging_.empty() ? fs::path(c.run.output_dir) / "backfill-lake"
+                                           : fs::path(staging_);
+  if (from_bucket) mirror_bucket(lake_, lake, range);
   std::error_code ec;
   if (!fs::is_directory(lake, ec)) {
     throw std::runtime_error(fmt::format("--from '{}': no such lake folder", lake_));
@@ -187,10 +261,14 @@ int BackfillCommand::execute() {
   const bool has_bars = fs::is_directory(lake / "market_data", ec);
   if (!has_posts && !has_bars) {
     throw std::runtime_error(
-        fmt::format("--from '{}': neither tweets/ nor market_data/ is in this folder", lake_));
+        from_bucket
+            ? fmt::format(
+                  "--from {}: the bucket has no tweets/ or market_data/ files for this range",
+                  lake_)
+            : fmt::format("--from '{}': neither tweets/ nor market_data/ is in this folder",
+                          lake_));
   }
 
-  const SentimentStack sentiment(c.sentiment, c.sources.symbols);
   const std::string url = c.serving_url();
   auto store = open_serving_store(url);
   SystemClock clock;

@@ -14,6 +14,12 @@ namespace stockpulse {
 // with a WindowStage, and upserts posts, bars, windows and analytics into the serving store: fix
 // the model, re-process history.
 //
+// `--from` is a lake folder or s3://BUCKET/PREFIX (as `--lake s3://` writes it; endpoint and keys
+// from the AWS_* variables). A bucket is first mirrored (mirror_lake) into a local staging folder,
+// only the tweets and market_data files of the hour partitions that overlap the range, then read
+// like a lake folder. The staging folder (--staging, default OUTPUT_DIR/backfill-lake) is kept,
+// so a re-run copies only the files it lacks.
+//
 // Rows are read from DuckDB chunk by chunk, in input order ((partition, offset), one row per
 // position), and posts and bars are written in batches while they are read. Window and analytics
 // rows only exist once all the input is in, so they are written at the end. Window rows that
@@ -21,7 +27,8 @@ namespace stockpulse {
 // be computed from part of their input and would overwrite complete rows.
 //
 // Lifecycle: construct before parsing (registers the subcommand), execute() after. Start-up
-// errors (missing lake, bad time, unknown scorer, unreachable store) throw std::runtime_error.
+// errors (missing lake, bad time, unknown scorer, unreachable store, refused bucket keys, a failed
+// copy from the bucket) throw std::runtime_error.
 // Thread-safety: none needed (CLI thread).
 class BackfillCommand {
  public:
@@ -33,6 +40,7 @@ class BackfillCommand {
   CLI::App* cmd_;
   std::string config_file_;
   std::string lake_;
+  std::string staging_;
   std::string since_;
   std::string until_;
   ConfigFlags flags_;
