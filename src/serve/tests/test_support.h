@@ -8,29 +8,11 @@
 #include <boost/beast/http.hpp>
 #include <filesystem>
 #include <map>
-#include <random>
 #include <string>
 
+#include "sink/tests/temp_dir.h"  // TempDir
+
 namespace stockpulse::testing {
-
-// A folder under the system temp dir, removed with everything in it when the object goes.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("sp_serve_test_" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct HttpReply {
   int status = 0;
