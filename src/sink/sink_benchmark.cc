@@ -374,8 +374,8 @@ void BM_BufferedClickHouseWritePosts(benchmark::State& state) {
 }
 BENCHMARK(BM_BufferedClickHouseWritePosts)
     ->ArgNames({"batch", "merge_rows"})
-    ->Args({2048, 50000})
     ->Args({2048, 16384})
+    ->Args({2048, 50000})
     ->Args({2048, 2048})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
