@@ -79,15 +79,6 @@ class Column {
   uint64_t* validity_;
 };
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 // An event-time range [since, until), in ms.
 struct TimeRange {
   int64_t since = std::numeric_limits<int64_t>::min();
@@ -120,7 +111,7 @@ std::string scan_sql(const fs::path& lake, const std::string& table, const std::
   return fmt::format(
       "SELECT DISTINCT ON (\"partition\", \"offset\") {} FROM read_parquet({}, "
       "hive_partitioning = false) WHERE {} ORDER BY \"partition\", \"offset\"",
-      columns, quote(glob), where);
+      columns, sql_quote(glob), where);
 }
 
 // Names the bucket a staging folder mirrors, so one folder never mixes two lakes.

@@ -9,17 +9,6 @@
 
 namespace stockpulse {
 
-void append_dead_letter_json(const DeadLetter& d, std::string& out) {
-  out += "{\"stream\":";
-  append_json_string(d.stream, out);
-  out += fmt::format(",\"partition\":{},\"offset\":{},\"reason\":\"{}\",\"detail\":",
-                     d.partition.value(), d.offset.value(), reason_name(d.reason));
-  append_json_string(d.detail, out);
-  out += fmt::format(",\"payload_size\":{},\"payload\":", d.payload_size);
-  append_json_string(std::string_view(d.payload).substr(0, kMaxDeadLetterPayload), out);
-  out += '}';
-}
-
 DeadLetterWriter::DeadLetterWriter(const std::string& path, PipelineMetrics& metrics, bool append)
     : path_(path), metrics_(metrics) {
   if (path == "none") return;

@@ -7,13 +7,9 @@
 
 #include "app/pipeline_metrics.h"
 #include "common/dead_letter.h"
+#include "decode/json_encoder.h"  // append_dead_letter_json
 
 namespace stockpulse {
-
-// One dead letter as a JSON object (no newline):
-// {"stream","partition","offset","reason","detail","payload_size","payload"} — the schema of the
-// dead-letter file and of the Kafka dead-letter topic.
-void append_dead_letter_json(const DeadLetter& d, std::string& out);
 
 // The embedded dead-letter stream: one JSON line per rejected record, with stream, partition,
 // offset, reason, detail, the first kMaxDeadLetterPayload bytes of the record and its full size.

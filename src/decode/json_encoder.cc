@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 #include "common/time_format.h"
 #include "decode/utf8.h"
@@ -134,6 +135,21 @@ void append_bar_json(const Bar& bar, std::string& out) {
     const auto r = std::to_chars(buf, buf + sizeof buf, bar.trade_count);
     out.append(buf, r.ptr);
   }
+  out += '}';
+}
+
+void append_dead_letter_json(const DeadLetter& d, std::string& out) {
+  out += "{\"stream\":";
+  append_json_string(d.stream, out);
+  out += ",\"partition\":" + std::to_string(d.partition.value());
+  out += ",\"offset\":" + std::to_string(d.offset.value());
+  out += ",\"reason\":\"";
+  out += reason_name(d.reason);
+  out += "\",\"detail\":";
+  append_json_string(d.detail, out);
+  out += ",\"payload_size\":" + std::to_string(d.payload_size);
+  out += ",\"payload\":";
+  append_json_string(std::string_view(d.payload).substr(0, kMaxDeadLetterPayload), out);
   out += '}';
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/dead_letter.h"
 #include "common/events.h"
 
 namespace stockpulse {
@@ -23,6 +24,11 @@ void append_bar_json(const Bar& bar, std::string& out);
 // Appends s as a JSON string literal: quotes, backslash and control characters escaped (\n, \t,
 // ... or \u00XX), every ill-formed UTF-8 subsequence replaced by U+FFFD, everything else as is.
 void append_json_string(std::string_view s, std::string& out);
+
+// The dead-letter record as one JSON object (no newline), the format of the dead-letter file
+// and topic: {"stream":...,"partition":...,"offset":...,"reason":...,"detail":...,
+// "payload_size":...,"payload":...}; at most kMaxDeadLetterPayload bytes of payload.
+void append_dead_letter_json(const DeadLetter& d, std::string& out);
 
 // Appends the shortest decimal form that reads back as exactly v (std::to_chars). v must be
 // finite: JSON has no NaN or infinity, so callers leave such fields out.

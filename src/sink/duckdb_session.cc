@@ -104,4 +104,14 @@ std::string DuckDbSession::stream(const std::string& sql,
   return e && *e ? std::string(e) : std::string();
 }
 
+std::string sql_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
 }  // namespace stockpulse

@@ -47,4 +47,8 @@ class DuckDbSession {
   duckdb_connection conn_ = nullptr;
 };
 
+// s as an SQL string literal: in single quotes, each ' doubled (file paths and globs in
+// read_parquet() and COPY ... TO).
+std::string sql_quote(const std::string& s);
+
 }  // namespace stockpulse

@@ -18,20 +18,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 std::string file_list(const std::vector<fs::path>& files) {
   std::string out = "[";
   for (size_t i = 0; i < files.size(); ++i) {
     if (i) out += ", ";
-    out += quote(files[i].string());
+    out += sql_quote(files[i].string());
   }
   return out + "]";
 }
@@ -72,14 +63,14 @@ bool merge(DuckDbSession& duck, const std::string& table, const std::vector<fs::
   auto copied =
       duck.rows(fmt::format("COPY (SELECT DISTINCT ON ({0}) * FROM {1} ORDER BY {0}) TO {2} "
                             "(FORMAT PARQUET, COMPRESSION ZSTD)",
-                            key, src, quote(tmp.string())));
+                            key, src, sql_quote(tmp.string())));
   std::error_code ec;
   if (!copied.ok()) {
     fs::remove(tmp, ec);
     err << "lake compact: writing " << target.string() << ": " << copied.error() << "\n";
     return false;
   }
-  auto written = duck.rows("SELECT count(*) FROM read_parquet(" + quote(tmp.string()) + ")");
+  auto written = duck.rows("SELECT count(*) FROM read_parquet(" + sql_quote(tmp.string()) + ")");
   if (!written.ok() || written.value()[0][0] != expected.value()[0][0]) {
     fs::remove(tmp, ec);
     err << "lake compact: " << target.string() << " would hold "
@@ -209,7 +200,7 @@ int lake_sql(const std::string& root, const std::string& query, std::ostream& ou
     const std::string glob = (table_dir.path() / "**" / "*.parquet").string();
     auto v = duck.rows(fmt::format(
         "CREATE VIEW \"{}\" AS SELECT * FROM read_parquet({}, hive_partitioning = true)", table,
-        quote(glob)));
+        sql_quote(glob)));
     if (!v.ok()) {
       err << "lake sql: table " << table << ": " << v.error() << "\n";
       return 1;

@@ -110,16 +110,6 @@ std::string compact_time(EventTime t) {
                      c.minute, c.second, c.millis);
 }
 
-std::string sql_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 void json_string(std::string_view s, std::string& out) {
   out += '"';
   for (char c : s) {

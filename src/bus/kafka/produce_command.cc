@@ -111,17 +111,6 @@ double parse_speed(const std::string& text) {
   return v;
 }
 
-void append_dead_letter_json(const DeadLetter& d, std::string& out) {
-  out += "{\"stream\":";
-  append_json_string(d.stream, out);
-  out += fmt::format(",\"partition\":{},\"offset\":{},\"reason\":\"{}\",\"detail\":",
-                     d.partition.value(), d.offset.value(), reason_name(d.reason));
-  append_json_string(d.detail, out);
-  out += fmt::format(",\"payload_size\":{},\"payload\":", d.payload_size);
-  append_json_string(d.payload, out);
-  out += "}\n";
-}
-
 // Name of the first post field that is not valid UTF-8, or nullptr.
 const char* invalid_utf8_field(const Post& p) {
   if (utf8_first_invalid(p.text) != p.text.size()) return "text";
@@ -197,6 +186,7 @@ struct ProduceCommand::Run {
     if (dead_file == nullptr) return;
     std::string line;
     append_dead_letter_json(d, line);
+    line += '\n';
     std::fwrite(line.data(), 1, line.size(), dead_file);
   }
 
