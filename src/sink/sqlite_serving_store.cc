@@ -377,15 +377,19 @@ SqliteServingStore::SqliteServingStore(const std::string& path, SqliteStoreOptio
   }
   try {
     // A reader's checkpoint or another process's migration may hold the lock for a moment.
-    sqlite3_busy_timeout(db_, 5000);
+    sqlite3_busy_timeout(db_, static_cast<int>(kBusyTimeout.count()));
     // 8 KiB pages for a new file (a no-op on an existing one: WAL files keep their page size):
     // half the WAL writes of 4 KiB pages at the same CPU; 16 KiB and up cost more CPU per row
     // in b-tree rebalancing than they save in writes.
-    exec("PRAGMA page_size = 8192");
+    exec_at_open("PRAGMA page_size = 8192");
     // WAL: readers see the last commit while a write is under way. NORMAL sync: a commit is
     // durable against a process crash; a power cut may lose the last commits, which the pipeline
     // rewrites (upserts) after restart anyway.
-    exec("PRAGMA journal_mode = WAL");
+    // The pragma answers the mode it is in: "delete" without an error where WAL is impossible.
+    if (const std::string mode = exec_at_open("PRAGMA journal_mode = WAL"); mode != "wal") {
+      throw std::runtime_error("serving store 'sqlite:" + path_ +
+                               "': cannot use WAL mode (journal mode is '" + mode + "')");
+    }
     // Checkpoints run beside the writer (WalCheckpointer, started below), not inside its
     // commits; every ~80 MB of WAL (10,000 pages of 8 KiB) rather than SQLite's 4 MB, so a
     // b-tree page changed by many batches is copied back once per checkpoint.
@@ -476,6 +480,35 @@ void SqliteServingStore::fail(const std::string& what) const {
                            sqlite3_errmsg(db_));
 }
 
+std::string SqliteServingStore::exec_at_open(const char* sql) const {
+  // Setting up a file another process is setting up at the same moment (the members of a
+  // processing group sharing one store) can fail with SQLITE_BUSY at once: SQLite does not call
+  // the busy handler for every lock it takes there (seen from PRAGMA journal_mode = WAL in about
+  // 2% of simultaneous opens of a new file). One retry has always been enough; the deadline is
+  // the busy timeout's.
+  const auto deadline = std::chrono::steady_clock::now() + kBusyTimeout;
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &s, nullptr);
+    std::string first;
+    if (rc == SQLITE_OK) {
+      while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (first.empty() && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
+          first = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        }
+      }
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE) return first;
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+      fail(std::string("cannot run '") + sql + "'");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+}
+
 void SqliteServingStore::exec(const char* sql) const {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -501,13 +534,13 @@ int SqliteServingStore::schema_version() const {
 }
 
 void SqliteServingStore::migrate() {
-  exec(
+  exec_at_open(
       "CREATE TABLE IF NOT EXISTS schema_version ("
       " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
   for (;;) {
     // IMMEDIATE takes the write lock before reading the version, so two processes opening the
     // same new file cannot both apply the same migration.
-    exec("BEGIN IMMEDIATE");
+    exec_at_open("BEGIN IMMEDIATE");
     int version = 0;
     try {
       version = schema_version();
@@ -517,7 +550,7 @@ void SqliteServingStore::migrate() {
                                  std::to_string(kSchemaVersion) + "; upgrade stockpulse");
       }
       if (version == kSchemaVersion) {
-        exec("COMMIT");
+        exec_at_open("COMMIT");
         return;
       }
       exec(kMigrations[version]);
@@ -527,7 +560,7 @@ void SqliteServingStore::migrate() {
       sqlite3_bind_int(record.get(), 1, version + 1);
       if (sqlite3_step(record.get()) != SQLITE_DONE) fail("cannot record schema version");
       record.reset();
-      exec("COMMIT");
+      exec_at_open("COMMIT");
     } catch (...) {
       rollback();
       throw;

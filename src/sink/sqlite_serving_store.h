@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,6 +82,10 @@ class SqliteServingStore final : public ServingStore {
   void migrate();
   Statement prepare(const std::string& sql) const;
   void exec(const char* sql) const;
+  // Runs one statement while the file is being set up, retrying SQLITE_BUSY until kBusyTimeout;
+  // returns the first text column of its first row ("" if none).
+  std::string exec_at_open(const char* sql) const;
+  static constexpr std::chrono::milliseconds kBusyTimeout{5000};
   void begin();
   void commit();
   void rollback() noexcept;
