@@ -151,29 +151,36 @@ void append_row(const ClickHouseServingReader::Answer& a, size_t r, std::string&
   out += '}';
 }
 
-struct RowSetSql {
+}  // namespace
+
+struct ClickHouseServingReader::RowSetSql {
+  RowSet set;
   const char* table;
   const char* time_column;
   bool window;  // ordered by window_start, window_end
 };
 
+namespace {
+
+using RowSetSql = ClickHouseServingReader::RowSetSql;
+
 RowSetSql row_set_sql(RowSet set) {
   switch (set) {
     case RowSet::kSentimentWindows:
-      return {"topic_sentiment_avg", "window_start", true};
+      return {set, "topic_sentiment_avg", "window_start", true};
     case RowSet::kMarketWindows:
-      return {"stock_trends", "window_start", true};
+      return {set, "stock_trends", "window_start", true};
     case RowSet::kBars:
-      return {"market_data", "ts", false};
+      return {set, "market_data", "ts", false};
     case RowSet::kAlerts:
-      return {"alerts", "ts", false};
+      return {set, "alerts", "ts", false};
     case RowSet::kIndicators:
-      return {"indicators", "ts", false};
+      return {set, "indicators", "ts", false};
     case RowSet::kFearGreed:
     case RowSet::kFearGreedHistory:
-      return {"fear_greed", "ts", false};
+      return {set, "fear_greed", "ts", false};
   }
-  return {"", "", false};
+  return {set, "", "", false};
 }
 
 // Newest first within one symbol.
@@ -302,16 +309,54 @@ Result<std::vector<std::string>, ReadError> ClickHouseServingReader::symbol_name
   return names;
 }
 
+Result<std::string, ReadError> ClickHouseServingReader::trailing_windows_sql(
+    const RowSetSql& s, const std::vector<std::string>& symbols) {
+  // The newest window of each symbol: its start, and its length (the newest start's window).
+  auto spans = select(
+      fmt::format("SELECT symbol, max(toUInt64(window_start) * 1000 + window_start_ms) AS s, "
+                  "argMax(toInt64(toUInt64(window_end) * 1000 + window_end_ms) - "
+                  "toInt64(toUInt64(window_start) * 1000 + window_start_ms), "
+                  "toUInt64(window_start) * 1000 + window_start_ms) AS len "
+                  "FROM `{}` FINAL WHERE symbol IN ({}) GROUP BY symbol",
+                  s.table, key_text(symbols)));
+  if (!spans) return Err(spans.error());
+  std::string where;
+  for (const auto& row : spans.value().rows) {
+    if (row.size() != 3 || !row[0]) continue;
+    const EventTime start(to_int(row[1]));
+    const int64_t length = to_int(row[2]);
+    // Windows ending after the newest start all began less than one window length before it.
+    if (!where.empty()) where += " OR ";
+    where += fmt::format("(symbol = {} AND {} AND {})", quote(*row[0]),
+                         at_or_after("window_start", EventTime(start.value() - length + 1)),
+                         at_or_after("window_end", EventTime(start.value() + 1)));
+  }
+  if (where.empty()) return std::string();
+  return fmt::format(
+      "SELECT {} FROM `{}` FINAL WHERE {} ORDER BY symbol, `window_end`, `window_end_ms`, "
+      "`window_start`, `window_start_ms` LIMIT 1 BY symbol",
+      select_list(s.set), s.table, where);
+}
+
 Result<std::vector<std::optional<std::string>>, ReadError> ClickHouseServingReader::latest_rows(
     RowSet set, const std::vector<std::string>& symbols, std::optional<EventTime> before_time) {
   std::vector<std::optional<std::string>> out(symbols.size());
   const RowSetSql s = row_set_sql(set);
   if (symbols.empty() || !has_table(s.table)) return out;
-  // One request for all symbols: LIMIT 1 BY keeps the newest row of each.
-  std::string sql = fmt::format("SELECT {} FROM `{}` FINAL WHERE symbol IN ({})", select_list(set),
-                                s.table, key_text(symbols));
-  if (before_time) sql += " AND " + before(s.time_column, *before_time);
-  sql += fmt::format(" ORDER BY symbol, {} LIMIT 1 BY symbol", newest_order(s));
+  std::string sql;
+  if (s.window) {
+    // The trailing window of each symbol (ServingReader::latest_rows), in two requests.
+    auto trailing = trailing_windows_sql(s, symbols);
+    if (!trailing) return Err(trailing.error());
+    if (trailing.value().empty()) return out;
+    sql = std::move(trailing.value());
+  } else {
+    // One request for all symbols: LIMIT 1 BY keeps the newest row of each.
+    sql = fmt::format("SELECT {} FROM `{}` FINAL WHERE symbol IN ({})", select_list(set), s.table,
+                      key_text(symbols));
+    if (before_time) sql += " AND " + before(s.time_column, *before_time);
+    sql += fmt::format(" ORDER BY symbol, {} LIMIT 1 BY symbol", newest_order(s));
+  }
   auto a = select(sql);
   if (!a) return Err(a.error());
   const int sym = column_index(a.value(), "symbol");

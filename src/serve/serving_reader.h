@@ -87,7 +87,8 @@ class ServingReader {
   using Json = Result<std::string, ReadError>;
 
   // {"symbols":[{"symbol","trend":{stock_trends row}|null,"sentiment":{...}|null,
-  //   "last_bar":{market_data row}|null}], "market":{the "*" sentiment row}|null}
+  //   "last_bar":{market_data row}|null}], "market":{the "*" sentiment row}|null}; the window
+  // rows are each symbol's trailing window (latest_rows).
   Json symbols();
   // {"rows":[topic_sentiment_avg rows], "limit", "truncated"}; from/to bound window_start.
   // Without `symbol`, every symbol including "*" (the whole market).
@@ -135,9 +136,13 @@ class ServingReader {
   // Every symbol of stock_trends, topic_sentiment_avg and market_data, "*" included, in
   // ascending byte order, each once.
   virtual Result<std::vector<std::string>, ReadError> symbol_names() = 0;
-  // For each of `symbols` (same order), the row with the newest time (windows: window_start,
-  // then window_end) whose time is before `before` when given, or nullopt. Used for
-  // kMarketWindows, kSentimentWindows, kBars and kFearGreed.
+  // For each of `symbols` (same order), one row or nullopt. kBars and kFearGreed: the row with
+  // the newest time, before `before` when given. kMarketWindows and kSentimentWindows (`before`
+  // not used): the symbol's trailing window, the one ending first among the windows that end
+  // after its newest window_start. With sliding windows that is the full-length window holding
+  // the newest data ("the last 5 minutes"); the newer windows hold only the newest panes and end
+  // in the future, so their counts and spreads are partial. With tumbling windows it is the
+  // newest window.
   virtual Result<std::vector<std::optional<std::string>>, ReadError> latest_rows(
       RowSet set, const std::vector<std::string>& symbols, std::optional<EventTime> before) = 0;
   // Up to `limit` rows with from <= time < to, NEWEST first: by symbol ordered by time (windows:

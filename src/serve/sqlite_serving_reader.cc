@@ -130,12 +130,19 @@ WITH RECURSIVE
            FROM b WHERE b.s IS NOT NULL)
 SELECT s FROM t WHERE s IS NOT NULL UNION SELECT s FROM w WHERE s IS NOT NULL
 UNION SELECT s FROM b WHERE s IS NOT NULL ORDER BY 1)sql");
-    latest_trend_ = prepare(
-        "SELECT * FROM stock_trends WHERE symbol = ?1 "
+    newest_trend_span_ = prepare(
+        "SELECT window_start, window_end FROM stock_trends WHERE symbol = ?1 "
         "ORDER BY window_start DESC, window_end DESC LIMIT 1");
-    latest_sentiment_ = prepare(
-        "SELECT * FROM topic_sentiment_avg WHERE symbol = ?1 "
+    newest_sentiment_span_ = prepare(
+        "SELECT window_start, window_end FROM topic_sentiment_avg WHERE symbol = ?1 "
         "ORDER BY window_start DESC, window_end DESC LIMIT 1");
+    // ?2 bounds window_start from below so the key's range is read, not the symbol's history.
+    trailing_trend_ = prepare(
+        "SELECT * FROM stock_trends WHERE symbol = ?1 AND window_start > ?2 AND window_end > ?3 "
+        "ORDER BY window_end, window_start LIMIT 1");
+    trailing_sentiment_ = prepare(
+        "SELECT * FROM topic_sentiment_avg WHERE symbol = ?1 AND window_start > ?2 AND "
+        "window_end > ?3 ORDER BY window_end, window_start LIMIT 1");
     latest_bar_ = prepare("SELECT * FROM market_data WHERE symbol = ?1 ORDER BY ts DESC LIMIT 1");
     sentiment_by_symbol_ = prepare(
         "SELECT * FROM topic_sentiment_avg WHERE symbol = ?1 AND window_start >= ?2 AND "
@@ -209,8 +216,10 @@ SqliteServingReader::~SqliteServingReader() {
 
 void SqliteServingReader::close() {
   for (Statement* s : {&symbols_,
-                       &latest_trend_,
-                       &latest_sentiment_,
+                       &newest_trend_span_,
+                       &newest_sentiment_span_,
+                       &trailing_trend_,
+                       &trailing_sentiment_,
                        &latest_bar_,
                        &sentiment_by_symbol_,
                        &sentiment_all_,
@@ -284,15 +293,58 @@ Result<std::vector<std::string>, ReadError> SqliteServingReader::symbol_names() 
   return rows(symbols_.get(), [](sqlite3_stmt* s) { return std::optional(column_text(s, 0)); });
 }
 
+Result<std::optional<std::string>, ReadError> SqliteServingReader::trailing_window(
+    sqlite3_stmt* span, sqlite3_stmt* trailing, const std::string& symbol) {
+  std::string start, end;
+  {
+    ResetGuard guard(span);
+    bind_text(span, 1, symbol);
+    const int rc = sqlite3_step(span);
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return Err(error(rc));
+    start = column_text(span, 0);
+    end = column_text(span, 1);
+  }
+  const auto s = parse_iso8601(start), e = parse_iso8601(end);
+  if (!s || !e) {
+    return Err(ReadError{ReadErrorCode::kInternal,
+                         fmt::format("serving store: window '{}'..'{}' of {} is not ISO-8601 time",
+                                     start, end, symbol)});
+  }
+  // Windows ending after the newest start all began less than one window length before it.
+  const std::string lowest = format_iso8601(EventTime(s->value() - (e->value() - s->value())));
+  ResetGuard guard(trailing);
+  bind_text(trailing, 1, symbol);
+  bind_text(trailing, 2, lowest);
+  bind_text(trailing, 3, start);
+  const int rc = sqlite3_step(trailing);
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return Err(error(rc));
+  std::string row;
+  append_row(trailing, row);
+  return std::optional<std::string>(std::move(row));
+}
+
 Result<std::vector<std::optional<std::string>>, ReadError> SqliteServingReader::latest_rows(
     RowSet set, const std::vector<std::string>& symbols, std::optional<EventTime> before) {
+  if (set == RowSet::kMarketWindows || set == RowSet::kSentimentWindows) {
+    const bool trends = set == RowSet::kMarketWindows;
+    sqlite3_stmt* span = trends ? newest_trend_span_.get() : newest_sentiment_span_.get();
+    sqlite3_stmt* trailing = trends ? trailing_trend_.get() : trailing_sentiment_.get();
+    std::lock_guard lock(mutex_);
+    std::vector<std::optional<std::string>> out;
+    out.reserve(symbols.size());
+    for (const std::string& symbol : symbols) {
+      auto row = trailing_window(span, trailing, symbol);
+      if (!row) return Err(row.error());
+      out.push_back(std::move(row.value()));
+    }
+    return out;
+  }
   sqlite3_stmt* s = nullptr;
   switch (set) {
     case RowSet::kMarketWindows:
-      s = latest_trend_.get();
-      break;
     case RowSet::kSentimentWindows:
-      s = latest_sentiment_.get();
       break;
     case RowSet::kBars:
       s = latest_bar_.get();

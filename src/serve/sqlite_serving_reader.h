@@ -70,6 +70,11 @@ class SqliteServingReader final : public ServingReader {
   // Finalizes every statement, then closes the connection (statements must go first).
   void close();
   ReadError error(int rc) const;
+  // The trailing window of `symbol` (see ServingReader::latest_rows) from the statements of one
+  // window table, or nullopt when the symbol has none. The caller holds mutex_.
+  Result<std::optional<std::string>, ReadError> trailing_window(sqlite3_stmt* span,
+                                                                sqlite3_stmt* trailing,
+                                                                const std::string& symbol);
   template <class Row>
   using RowValue = typename std::invoke_result_t<Row, sqlite3_stmt*>::value_type;
   // Binds params to ?1, ?2, ... (std::string; std::optional<std::string>, nullopt as NULL; int),
@@ -82,8 +87,10 @@ class SqliteServingReader final : public ServingReader {
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   Statement symbols_;
-  Statement latest_trend_;
-  Statement latest_sentiment_;
+  Statement newest_trend_span_;
+  Statement newest_sentiment_span_;
+  Statement trailing_trend_;
+  Statement trailing_sentiment_;
   Statement latest_bar_;
   Statement sentiment_by_symbol_;
   Statement sentiment_all_;

@@ -48,6 +48,7 @@ export class TimeChart {
   set(x: number[], ys: (number | null)[][]): void {
     this.plot.setData([x, ...ys] as uPlot.AlignedData);
     this.el.dataset.count = String(x.length);
+    this.el.dataset.lastX = x.length ? String(x[x.length - 1]) : '';
   }
 
   private resize(): void {

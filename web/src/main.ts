@@ -30,6 +30,8 @@ const state = {
   fearGreed: null as FearGreedResponse | null,
   stats: null as Record<string, unknown> | null,
   statsRate: [] as [number, number][],
+  trailingTrend: new Map<string, TrailingWindow<TrendRow>>(),
+  trailingSentiment: new Map<string, TrailingWindow<SentimentRow>>(),
   newest: 0, // newest event time seen (ms); ranges count back from it, so replays of old data work
 };
 
@@ -53,7 +55,42 @@ const charts = {
   health: new TimeChart($('health-rate'), [{ label: 'posts/s', stroke: '#5aa9e6', width: 2 }]),
 };
 
-const key = (r: { window_start: string; window_end: string }) => `${r.window_start}|${r.window_end}`;
+interface WindowRow { window_start: string; window_end: string }
+const key = (r: WindowRow) => `${r.window_start}|${r.window_end}`;
+
+// Sliding windows overlap: the newest windows hold only the newest panes and end in the future,
+// so their counts, spreads and shares are partial. The trailing window, the one ending first
+// after the newest window start, is the full-length window holding the newest data ("the last
+// 5 minutes"); badges show it and charts end with it. (With tumbling windows it is the newest.)
+// ISO-8601 UTC texts of one width compare as times.
+function trailingEnd(rows: readonly WindowRow[]): string | null {
+  let newestStart = '';
+  for (const r of rows) if (r.window_start > newestStart) newestStart = r.window_start;
+  let end: string | null = null;
+  for (const r of rows) if (r.window_end > newestStart && (end === null || r.window_end < end)) end = r.window_end;
+  return end;
+}
+const settled = <T extends WindowRow>(rows: T[]): T[] => {
+  const end = trailingEnd(rows);
+  return end === null ? rows : rows.filter((r) => r.window_end <= end);
+};
+
+// A symbol's live window rows that may still be its trailing window.
+class TrailingWindow<T extends WindowRow> {
+  private rows = new Map<string, T>();
+  constructor(first: T | null) { if (first) this.rows.set(key(first), first); }
+  // Takes an updated row; returns the trailing window now.
+  add(row: T): T {
+    this.rows.set(key(row), row);
+    const end = trailingEnd([...this.rows.values()]);
+    let best = row;
+    for (const [k, r] of this.rows) {
+      if (end !== null && r.window_end < end) this.rows.delete(k);
+      else if (r.window_end === end) best = r;
+    }
+    return best;
+  }
+}
 const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 const fmtNum = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
@@ -81,8 +118,12 @@ function trim<T>(m: Map<string, T>, time: (v: T) => string) {
 async function loadSymbols() {
   const res = await getJson<SymbolsResponse>('/api/symbols');
   state.symbols.clear();
+  state.trailingTrend.clear();
+  state.trailingSentiment.clear();
   for (const s of res.symbols) {
     state.symbols.set(s.symbol, s);
+    state.trailingTrend.set(s.symbol, new TrailingWindow(s.trend));
+    state.trailingSentiment.set(s.symbol, new TrailingWindow(s.sentiment));
     noteTime(s.trend?.window_end);
     noteTime(s.last_bar?.ts);
   }
@@ -138,7 +179,7 @@ function renderBadges() {
     const price = s.trend?.close ?? s.last_bar?.close ?? null;
     const f = fg.get(s.symbol);
     const bp = s.trend ? s.trend.buy_pressure * 100 : null;
-    return `<button class="badge ${s.symbol === state.selected ? 'selected' : ''}" data-symbol="${s.symbol}">
+    return `<button class="badge ${s.symbol === state.selected ? 'selected' : ''}" data-symbol="${s.symbol}" data-window-end="${s.trend?.window_end ?? ''}">
       <span class="sym">${s.symbol}</span>
       <span class="price" data-field="price">${fmtNum(price)}</span>
       <span class="signal ${signal.toLowerCase()}" data-field="signal">${signal}</span>
@@ -152,12 +193,12 @@ function renderBadges() {
 }
 
 function renderSelected() {
-  const trends = sorted(state.trends);
-  const sentiment = sorted(state.sentiment);
+  const trends = settled(sorted(state.trends));
+  const sentiment = settled(sorted(state.sentiment));
   const bars = sorted(state.bars);
   charts.candles.set(bars, sentiment);
 
-  const marketByEnd = new Map(sorted(state.market).map((r) => [r.window_end, r.sentiment_score_avg]));
+  const marketByEnd = new Map(settled(sorted(state.market)).map((r) => [r.window_end, r.sentiment_score_avg]));
   charts.sentiment.set(sentiment.map((r) => seconds(r.window_end)), [
     sentiment.map((r) => r.sentiment_score_avg),
     sentiment.map((r) => marketByEnd.get(r.window_end) ?? null),
@@ -265,7 +306,9 @@ function connect() {
     const r = JSON.parse((e as MessageEvent).data) as TrendRow;
     noteTime(r.window_end);
     const s = state.symbols.get(r.symbol) ?? { symbol: r.symbol, trend: null, sentiment: null, last_bar: null };
-    if (!s.trend || s.trend.window_start <= r.window_start) s.trend = r;
+    let trailing = state.trailingTrend.get(r.symbol);
+    if (!trailing) state.trailingTrend.set(r.symbol, trailing = new TrailingWindow(s.trend));
+    s.trend = trailing.add(r);
     if (!state.symbols.has(r.symbol)) { state.symbols.set(r.symbol, s); void loadSymbols(); }
     if (r.symbol === state.selected) {
       state.trends.set(key(r), r);
@@ -283,7 +326,8 @@ function connect() {
       trim(state.market, (v) => v.window_start);
     } else {
       const s = state.symbols.get(r.symbol);
-      if (s && (!s.sentiment || s.sentiment.window_start <= r.window_start)) s.sentiment = r;
+      const trailing = state.trailingSentiment.get(r.symbol);
+      if (s && trailing) s.sentiment = trailing.add(r);
       if (r.symbol === state.selected) {
         state.sentiment.set(key(r), r);
         trim(state.sentiment, (v) => v.window_start);

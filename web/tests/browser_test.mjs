@@ -137,6 +137,28 @@ try {
   check(m.candles, 'candles update live');
   check(m.alerts, 'alerts feed updates live');
 
+  // The selected badge shows the symbol's trailing window, the one /api/symbols names (not a
+  // newer partial window that ends in the future), and the window charts end with it. Live
+  // updates may land between the reads, so they are compared until they agree.
+  let trailing = null;
+  for (const start = Date.now(); Date.now() - start < 10000; await page.waitForTimeout(300)) {
+    trailing = await page.evaluate(async () => {
+      const badge = document.querySelector('.badge.selected');
+      const res = await (await fetch('/api/symbols')).json();
+      const api = res.symbols.find((s) => s.symbol === badge?.dataset.symbol)?.trend?.window_end ?? null;
+      const lastX = Number(document.querySelector('#buy-pressure')?.dataset.lastX);
+      return {
+        badge: badge?.dataset.windowEnd ?? null,
+        api,
+        chart: Number.isFinite(lastX) ? new Date(lastX * 1000).toISOString() : null,
+      };
+    });
+    if (trailing.api && trailing.badge === trailing.api && trailing.chart === trailing.api) break;
+  }
+  console.log(`     trailing window ${JSON.stringify(trailing)}`);
+  check(trailing.api !== null && trailing.badge === trailing.api, 'badge shows the trailing window of /api/symbols');
+  check(trailing.api !== null && trailing.chart === trailing.api, 'window charts end with the trailing window');
+
   // Switching symbol and range reloads the panels from the API.
   await page.selectOption('#symbol', 'TSLA');
   await page.waitForFunction(() => document.querySelector('#candles-title')?.textContent === 'TSLA', null, { timeout: 5000 });

@@ -56,6 +56,8 @@ struct Seed {
   // First versions of some windows, overwritten by `trends` / `sentiment`.
   std::vector<MarketWindowRow> stale_trends;
   std::vector<SentimentWindowRow> stale_sentiment;
+  std::vector<MarketWindowRow> edge_trends;
+  std::vector<SentimentWindowRow> edge_sentiment;
 };
 
 Seed make_seed() {
@@ -97,6 +99,14 @@ Seed make_seed() {
     market.is_final = m < kMinutes - 5;
     s.sentiment.push_back(market);
   }
+  // The partial windows past the newest minute, as a sliding-window pipeline holds them.
+  for (size_t i = 0; i <= kSymbols.size(); ++i) {
+    const std::string symbol = i < kSymbols.size() ? kSymbols[i] : "*";
+    for (auto& w : testing::seed_edge_windows(symbol, i, kOrigin, kMinutes - 1)) {
+      if (symbol != "*") s.edge_trends.push_back(w.trend);
+      s.edge_sentiment.push_back(w.sentiment);
+    }
+  }
   return s;
 }
 
@@ -106,6 +116,8 @@ void write_seed(ServingStore& store, const Seed& s) {
   store.write_sentiment_windows(s.stale_sentiment);
   store.write_market_windows(s.trends);
   store.write_sentiment_windows(s.sentiment);
+  store.write_market_windows(s.edge_trends);
+  store.write_sentiment_windows(s.edge_sentiment);
   store.write_alerts(s.alerts);
   store.flush();
 }
@@ -232,16 +244,28 @@ TEST_F(ClickHouseServingReaderTest, EveryRouteAnswersTheSameAsSqlite) {
   HttpServer server(options, reader, hub, nullptr);
   server.start();
   simdjson::dom::parser parser;
-  auto reply = http_get(server.port(), "/api/trends?symbol=TSLA&limit=1");
-  ASSERT_EQ(reply.status, 200) << reply.body;
-  simdjson::dom::element doc = parser.parse(reply.body);
+  // TSLA's last full window (the newer partial windows start after it).
   const MarketWindowRow& last = seed.trends[3 * kMinutes - 1];
   ASSERT_EQ(last.symbol, "TSLA");
+  auto reply =
+      http_get(server.port(), "/api/trends?symbol=TSLA&limit=1&to=" +
+                                  std::to_string(last.window_start.value() + kMillisPerMinute));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  simdjson::dom::element doc = parser.parse(reply.body);
   simdjson::dom::element row = doc["rows"].at(0);
   EXPECT_EQ(std::string_view(row["window_start"]), format_iso8601(last.window_start));
   EXPECT_DOUBLE_EQ(double(row["close"]), last.close);
   EXPECT_EQ(bool(row["is_final"]), false);
   EXPECT_TRUE(doc["truncated"].get_bool().value());
+  // It is also TSLA's trailing window, the one /api/symbols shows.
+  reply = http_get(server.port(), "/api/symbols");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  doc = parser.parse(reply.body);
+  simdjson::dom::element tsla = doc["symbols"].at(2);
+  ASSERT_EQ(std::string_view(tsla["symbol"]), "TSLA");
+  EXPECT_EQ(std::string_view(tsla["trend"]["window_start"]), format_iso8601(last.window_start));
+  EXPECT_EQ(std::string_view(tsla["trend"]["window_end"]), format_iso8601(last.window_end));
+  EXPECT_DOUBLE_EQ(double(tsla["trend"]["close"]), last.close);
 
   reply = http_get(server.port(), "/api/candles?symbol=AAPL&limit=" + std::to_string(kMinutes));
   doc = parser.parse(reply.body);

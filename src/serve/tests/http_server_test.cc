@@ -56,9 +56,17 @@ class HttpServerTest : public ::testing::Test {
         sentiment.push_back(row.sentiment);
         if (m % 10 == 3) alerts.push_back(testing::seed_alert(kSymbols[i], kOrigin, m));
       }
+      // The partial windows a sliding-window pipeline holds past the newest minute.
+      for (auto& w : testing::seed_edge_windows(kSymbols[i], i, kOrigin, kMinutes - 1)) {
+        trends.push_back(w.trend);
+        sentiment.push_back(w.sentiment);
+      }
     }
     auto market = testing::seed_minute("*", 5, kOrigin, kMinutes - 1).sentiment;
     sentiment.push_back(market);
+    for (auto& w : testing::seed_edge_windows("*", 5, kOrigin, kMinutes - 1)) {
+      sentiment.push_back(w.sentiment);
+    }
     store->write_bars(bars);
     store->write_market_windows(trends);
     store->write_sentiment_windows(sentiment);
@@ -118,8 +126,17 @@ TEST_F(HttpServerTest, Symbols) {
   ASSERT_EQ(symbols.size(), 2u);
   EXPECT_EQ(std::string_view(symbols.at(0)["symbol"]), "AAPL");
   EXPECT_EQ(std::string_view(symbols.at(1)["symbol"]), "NVDA");
-  // The latest trend window and bar of NVDA are those of the last seeded minute.
+  // NVDA's trend and sentiment are its trailing windows, the full windows of the last seeded
+  // minute, not the newer partial ones that end in the future; its bar is the last one.
   const auto last = testing::seed_minute("NVDA", 1, kOrigin, kMinutes - 1);
+  EXPECT_EQ(std::string_view(symbols.at(1)["trend"]["window_start"]),
+            format_iso8601(last.trend.window_start));
+  EXPECT_EQ(std::string_view(symbols.at(1)["trend"]["window_end"]),
+            format_iso8601(last.trend.window_end));
+  EXPECT_EQ(int64_t(symbols.at(1)["trend"]["bar_count"]), 5);
+  EXPECT_DOUBLE_EQ(double(symbols.at(1)["trend"]["buy_pressure"]), last.trend.buy_pressure);
+  EXPECT_EQ(std::string_view(symbols.at(1)["sentiment"]["window_end"]),
+            format_iso8601(last.sentiment.window_end));
   EXPECT_DOUBLE_EQ(double(symbols.at(1)["trend"]["avg_close"]), last.trend.avg_close);
   EXPECT_EQ(std::string_view(symbols.at(1)["trend"]["trend_signal"]),
             trend_signal_name(last.trend.trend_signal));
@@ -157,22 +174,28 @@ TEST_F(HttpServerTest, LimitKeepsTheLatestRows) {
   simdjson::dom::array rows = doc["rows"];
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(bool(doc["truncated"]), true);
-  const auto last = testing::seed_minute("NVDA", 1, kOrigin, kMinutes - 1);
-  EXPECT_EQ(std::string_view(rows.at(2)["window_end"]), format_iso8601(last.trend.window_end));
-  EXPECT_DOUBLE_EQ(double(rows.at(2)["volatility"]), last.trend.volatility);
+  // The newest windows by start are the partial ones at the edge, oldest first.
+  const auto edge = testing::seed_edge_windows("NVDA", 1, kOrigin, kMinutes - 1);
+  for (size_t i = 0; i < 3; ++i) {
+    const MarketWindowRow& want = edge[i + 1].trend;
+    EXPECT_EQ(std::string_view(rows.at(i)["window_end"]), format_iso8601(want.window_end));
+    EXPECT_EQ(int64_t(rows.at(i)["bar_count"]), want.bar_count);
+    EXPECT_DOUBLE_EQ(double(rows.at(i)["avg_close"]), want.avg_close);
+  }
 }
 
 TEST_F(HttpServerTest, LimitIsCapped) {
   auto doc = get_json("/api/trends?limit=1000000");
   EXPECT_EQ(int64_t(doc["limit"]), 5000);
   EXPECT_EQ(bool(doc["limit_capped"]), true);
-  // Both symbols' windows, newest ones, in time order.
-  EXPECT_EQ(simdjson::dom::array(doc["rows"]).size(), kSymbols.size() * kMinutes);
+  // Both symbols' windows (one a minute and four partial ones at the edge), in time order.
+  EXPECT_EQ(simdjson::dom::array(doc["rows"]).size(), kSymbols.size() * (kMinutes + 4));
 }
 
 TEST_F(HttpServerTest, AllSymbolsIncludesTheMarketRow) {
   auto doc = get_json("/api/sentiment?limit=5000");
-  EXPECT_EQ(simdjson::dom::array(doc["rows"]).size(), kSymbols.size() * kMinutes + 1);
+  // Per symbol a window a minute and four at the edge; the market ("*"): one, and its edge.
+  EXPECT_EQ(simdjson::dom::array(doc["rows"]).size(), kSymbols.size() * (kMinutes + 4) + 1 + 4);
 }
 
 TEST_F(HttpServerTest, Candles) {

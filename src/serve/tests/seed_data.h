@@ -26,31 +26,30 @@ inline double seed_close(size_t symbol_index, int64_t minute) {
          0.02 * static_cast<double>(minute % 1000);
 }
 
-// Everything for `symbol` at minute index `minute` (minutes since `origin`).
-inline SeedMinute seed_minute(const std::string& symbol, size_t symbol_index, EventTime origin,
-                              int64_t minute) {
-  SeedMinute m;
-  const int64_t t = origin.value() + minute * kMillisPerMinute;
-  m.bar.symbol = symbol;
-  m.bar.ts = EventTime(t);
-  m.bar.open = seed_close(symbol_index, minute - 1);
-  m.bar.close = seed_close(symbol_index, minute);
-  m.bar.high = std::max(m.bar.open, m.bar.close) + 0.4;
-  m.bar.low = std::min(m.bar.open, m.bar.close) - 0.4;
-  m.bar.volume = 1000.0 + static_cast<double>((minute * 37 + symbol_index * 101) % 500);
-  m.bar.vwap = (m.bar.high + m.bar.low + m.bar.close) / 3.0;
-  m.bar.trade_count = 10 + minute % 5;
+// The 5-minute window [first, first + 5) of `symbol` holding the bars of minutes first..last
+// (last - first + 1 of them: 5 for a full window, fewer at the newest edge), and the sentiment
+// window of the same span.
+struct SeedWindow {
+  MarketWindowRow trend;
+  SentimentWindowRow sentiment;
+};
 
-  // The window (t - 4 min, t + 1 min]: the five bars ending with this one.
-  MarketWindowRow& w = m.trend;
+inline SeedWindow seed_window(const std::string& symbol, size_t symbol_index, EventTime origin,
+                              int64_t first, int64_t last) {
+  SeedWindow out;
+  const auto minute_time = [&](int64_t m) {
+    return EventTime(origin.value() + m * kMillisPerMinute);
+  };
+  const auto n = static_cast<double>(last - first + 1);
+  MarketWindowRow& w = out.trend;
   w.symbol = symbol;
-  w.window_start = EventTime(t - 4 * kMillisPerMinute);
-  w.window_end = EventTime(t + kMillisPerMinute);
-  w.bar_count = 5;
+  w.window_start = minute_time(first);
+  w.window_end = minute_time(first + 5);
+  w.bar_count = last - first + 1;
   double sum = 0, sum_sq = 0, volume = 0, up = 0, pct = 0;
   w.max_close = -1e300;
   w.min_close = 1e300;
-  for (int64_t k = minute - 4; k <= minute; ++k) {
+  for (int64_t k = first; k <= last; ++k) {
     const double c = seed_close(symbol_index, k);
     const double o = seed_close(symbol_index, k - 1);
     sum += c;
@@ -62,30 +61,32 @@ inline SeedMinute seed_minute(const std::string& symbol, size_t symbol_index, Ev
     up += c > o ? 1 : 0;
     pct += (c - o) / o * 100.0;
   }
-  w.open = seed_close(symbol_index, minute - 5);
-  w.close = m.bar.close;
+  w.open = seed_close(symbol_index, first - 1);
+  w.close = seed_close(symbol_index, last);
   w.high = w.max_close + 0.4;
   w.low = w.min_close - 0.4;
   w.total_volume = volume;
-  w.avg_close = sum / 5;
-  w.volatility = std::sqrt(std::max(0.0, (sum_sq - sum * sum / 5) / 4));
-  w.avg_volume = volume / 5;
+  w.avg_close = sum / n;
+  w.volatility = n > 1 ? std::sqrt(std::max(0.0, (sum_sq - sum * sum / n) / (n - 1))) : 0.0;
+  w.avg_volume = volume / n;
   w.avg_vwap = w.avg_close;
   w.vwap_deviation_pct = (w.close - w.avg_vwap) / w.avg_vwap * 100.0;
-  w.buy_pressure = up / 5;
-  w.avg_pct_change = pct / 5;
+  w.buy_pressure = up / n;
+  w.avg_pct_change = pct / n;
   w.price_range = w.max_close - w.min_close;
   w.trend_signal = w.buy_pressure >= 0.6   ? TrendSignal::kBullish
                    : w.buy_pressure <= 0.4 ? TrendSignal::kBearish
                                            : TrendSignal::kNeutral;
 
-  SentimentWindowRow& s = m.sentiment;
+  SentimentWindowRow& s = out.sentiment;
   s.symbol = symbol;
   s.window_start = w.window_start;
   s.window_end = w.window_end;
-  s.tweet_count = 20 + (minute * 7 + static_cast<int64_t>(symbol_index)) % 13;
+  s.tweet_count =
+      (20 + (last * 7 + static_cast<int64_t>(symbol_index)) % 13) * (last - first + 1) / 5;
+  s.tweet_count = std::max<int64_t>(s.tweet_count, 1);
   s.sentiment_score_avg =
-      0.6 * std::sin(static_cast<double>(minute) / 4.0 + 2.0 * static_cast<double>(symbol_index));
+      0.6 * std::sin(static_cast<double>(last) / 4.0 + 2.0 * static_cast<double>(symbol_index));
   s.sentiment_score_min = std::max(-1.0, s.sentiment_score_avg - 0.5);
   s.sentiment_score_max = std::min(1.0, s.sentiment_score_avg + 0.4);
   s.sentiment_score_stddev = 0.2;
@@ -100,7 +101,39 @@ inline SeedMinute seed_minute(const std::string& symbol, size_t symbol_index, Ev
                                                  static_cast<double>(s.tweet_count);
     ++s.histogram[sentiment_bucket(c)];
   }
+  return out;
+}
+
+// Everything for `symbol` at minute index `minute` (minutes since `origin`): its bar, and the
+// full windows [minute - 4, minute + 1) made of the five bars ending with it.
+inline SeedMinute seed_minute(const std::string& symbol, size_t symbol_index, EventTime origin,
+                              int64_t minute) {
+  SeedMinute m;
+  m.bar.symbol = symbol;
+  m.bar.ts = EventTime(origin.value() + minute * kMillisPerMinute);
+  m.bar.open = seed_close(symbol_index, minute - 1);
+  m.bar.close = seed_close(symbol_index, minute);
+  m.bar.high = std::max(m.bar.open, m.bar.close) + 0.4;
+  m.bar.low = std::min(m.bar.open, m.bar.close) - 0.4;
+  m.bar.volume = 1000.0 + static_cast<double>((minute * 37 + symbol_index * 101) % 500);
+  m.bar.vwap = (m.bar.high + m.bar.low + m.bar.close) / 3.0;
+  m.bar.trade_count = 10 + minute % 5;
+  SeedWindow w = seed_window(symbol, symbol_index, origin, minute - 4, minute);
+  m.trend = std::move(w.trend);
+  m.sentiment = std::move(w.sentiment);
   return m;
+}
+
+// The windows a sliding-window pipeline also holds at the newest edge when `last` is the newest
+// minute: [p, p + 5) for p = last - 3 .. last, holding only the bars of minutes p..last. They
+// end in the future; the next minutes' seed_minute rows replace them (same keys).
+inline std::vector<SeedWindow> seed_edge_windows(const std::string& symbol, size_t symbol_index,
+                                                 EventTime origin, int64_t last) {
+  std::vector<SeedWindow> out;
+  for (int64_t p = last - 3; p <= last; ++p) {
+    out.push_back(seed_window(symbol, symbol_index, origin, p, last));
+  }
+  return out;
 }
 
 // An alert for `symbol` at minute index `minute`.

@@ -104,6 +104,14 @@ int main(int argc, char** argv) {
       sentiment.push_back(row.sentiment);
       if (m % 7 == static_cast<int64_t>(i))
         alerts.push_back(testing::seed_alert(symbols[i], origin, m));
+      // The partial windows past minute m, as a sliding-window pipeline emits them each minute.
+      for (auto& w : testing::seed_edge_windows(symbols[i], i, origin, m)) {
+        trends.push_back(w.trend);
+        sentiment.push_back(w.sentiment);
+      }
+    }
+    for (auto& w : testing::seed_edge_windows("*", 7, origin, m)) {
+      sentiment.push_back(w.sentiment);
     }
     sentiment.push_back(testing::seed_minute("*", 7, origin, m).sentiment);
     store->write_bars(bars);
