@@ -193,6 +193,8 @@ struct EmbeddedPipeline::Impl {
     BatchEmitter bars_out(Stream::kBars, PartitionId(1), static_cast<size_t>(1) << 20, raw);
 
     const int64_t start_ms = clock.now().value();
+    metrics.event_clock_speed.store(s.speed);
+    metrics.event_clock_origin_ms.store(start_ms);
     const double event_posts_per_s = s.posts_per_second > 0 ? s.posts_per_second / s.speed : 200;
     SyntheticPostOptions po;
     po.seed = config.run.seed;
@@ -434,15 +436,14 @@ struct EmbeddedPipeline::Impl {
 
   void publish_stats(double posts_per_s) {
     if (!dashboard) return;
-    const int64_t wm = metrics.watermark_ms.load();
-    const int64_t now = clock.now().value();
+    const int64_t lag = metrics.watermark_lag_ms(clock.now().value());
     dashboard->hub().publish(
         "stats", fmt::format("{{\"posts_per_second\":{:.1f},\"posts_total\":{},\"bars_total\":{},"
                              "\"late_total\":{},\"dead_letters_total\":{},\"watermark_lag_ms\":{},"
                              "\"queue_depth\":{}}}",
                              posts_per_s, metrics.posts_scored.load(), metrics.bars_decoded.load(),
                              metrics.late(), metrics.dead_letters.load(),
-                             wm == INT64_MIN ? std::string("null") : std::to_string(now - wm),
+                             lag == INT64_MIN ? std::string("null") : std::to_string(lag),
                              raw.size() + enriched.size() + to_sink.size()));
   }
 

@@ -31,6 +31,10 @@ struct PipelineMetrics {
   std::atomic<uint64_t> dead_letters{0};
   std::array<std::atomic<uint64_t>, 9> dead_by_reason{};  // indexed by DeadLetterReason
   std::atomic<int64_t> watermark_ms{INT64_MIN};
+  // The sources' clock, against which the watermark lags: the wall clock, except for synthetic
+  // sources, whose event time starts at the wall clock (origin) and runs `speed` times faster.
+  std::atomic<int64_t> event_clock_origin_ms{INT64_MIN};  // INT64_MIN: the wall clock
+  std::atomic<double> event_clock_speed{1.0};
   // Serving-store writes: one observation per sink batch.
   std::atomic<uint64_t> sink_writes{0};
   std::atomic<uint64_t> sink_write_micros{0};
@@ -54,6 +58,20 @@ struct PipelineMetrics {
     sink_write_micros.fetch_add(static_cast<uint64_t>(took.count()), std::memory_order_relaxed);
   }
   uint64_t late() const { return dead_by_reason[static_cast<size_t>(DeadLetterReason::kLate)]; }
+  // The sources' event-time now for a wall clock reading, minus the watermark; INT64_MIN while
+  // there is no watermark. It is at least the allowed lateness once data flows, and grows when
+  // processing falls behind the sources (or when the input is older than now).
+  int64_t watermark_lag_ms(int64_t wall_now_ms) const {
+    const int64_t wm = watermark_ms.load(std::memory_order_relaxed);
+    if (wm == INT64_MIN) return INT64_MIN;
+    int64_t now = wall_now_ms;
+    if (const int64_t origin = event_clock_origin_ms.load(std::memory_order_relaxed);
+        origin != INT64_MIN) {
+      now = origin + static_cast<int64_t>(static_cast<double>(wall_now_ms - origin) *
+                                          event_clock_speed.load(std::memory_order_relaxed));
+    }
+    return now - wm;
+  }
 };
 
 }  // namespace stockpulse

@@ -45,15 +45,16 @@ void PipelineMetricsSource::write_prometheus(std::string& out) const {
     out += fmt::format("stockpulse_queue_depth{{queue=\"enriched\"}} {}\n", d[1]);
     out += fmt::format("stockpulse_queue_depth{{queue=\"sink\"}} {}\n", d[2]);
   }
-  const int64_t wm = m_.watermark_ms.load();
-  if (wm != INT64_MIN) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (const int64_t lag = m_.watermark_lag_ms(now_ms); lag != INT64_MIN) {
     out +=
-        "# HELP stockpulse_watermark_lag_seconds Wall clock minus the posts watermark.\n"
+        "# HELP stockpulse_watermark_lag_seconds The sources' clock (wall clock; synthetic "
+        "sources: their faster event clock) minus the posts watermark.\n"
         "# TYPE stockpulse_watermark_lag_seconds gauge\n";
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    out += fmt::format("stockpulse_watermark_lag_seconds {:.3f}\n", (now_ms - wm) / 1000.0);
+    out +=
+        fmt::format("stockpulse_watermark_lag_seconds {:.3f}\n", static_cast<double>(lag) / 1000.0);
   }
   out +=
       "# HELP stockpulse_sink_write_seconds Time to write one batch to the serving store.\n"

@@ -1,0 +1,66 @@
+#include "app/pipeline_metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "app/pipeline_metrics_source.h"
+
+namespace stockpulse {
+namespace {
+
+constexpr int64_t kNow = 1'764'800'000'000;  // a wall clock reading (ms)
+
+TEST(PipelineMetrics, NoWatermarkNoLag) {
+  PipelineMetrics m;
+  EXPECT_EQ(m.watermark_lag_ms(kNow), INT64_MIN);
+}
+
+TEST(PipelineMetrics, LagIsTheWallClockMinusTheWatermark) {
+  PipelineMetrics m;
+  m.watermark_ms.store(kNow - 600'000);
+  EXPECT_EQ(m.watermark_lag_ms(kNow), 600'000);
+  EXPECT_EQ(m.watermark_lag_ms(kNow + 5'000), 605'000);
+}
+
+// Synthetic sources start their event time at the wall clock and run it `speed` times faster:
+// 30 wall seconds after the start, their clock reads 30 minutes later at speed 60, and a
+// watermark 10 minutes behind that lags by 10 minutes, not by minus 20.
+TEST(PipelineMetrics, SyntheticSourcesLagAgainstTheirFasterClock) {
+  PipelineMetrics m;
+  m.event_clock_origin_ms.store(kNow);
+  m.event_clock_speed.store(60);
+  const int64_t wall = kNow + 30'000;
+  const int64_t source_now = kNow + 30 * 60'000;
+  m.watermark_ms.store(source_now - 600'000);
+  EXPECT_EQ(m.watermark_lag_ms(wall), 600'000);
+}
+
+TEST(PipelineMetricsSource, PrometheusLagUsesTheSourcesClock) {
+  PipelineMetrics m;
+  std::string out;
+  PipelineMetricsSource(m, nullptr).write_prometheus(out);
+  EXPECT_EQ(out.find("stockpulse_watermark_lag_seconds"), std::string::npos)
+      << "no watermark yet, no gauge";
+  // Synthetic sources started 10 s ago at speed 61: their clock is 600 s ahead of the wall
+  // clock. A watermark 5 s behind their clock lags by 5 s (wall clock minus watermark: -595 s).
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  m.event_clock_origin_ms.store(wall - 10'000);
+  m.event_clock_speed.store(61);
+  m.watermark_ms.store(wall + 600'000 - 5'000);
+  out.clear();
+  PipelineMetricsSource(m, nullptr).write_prometheus(out);
+  const std::string gauge = "stockpulse_watermark_lag_seconds ";
+  const size_t at = out.find("\n" + gauge);
+  ASSERT_NE(at, std::string::npos) << out;
+  const double seconds = std::stod(out.substr(at + 1 + gauge.size()));
+  // Each millisecond between the two clock readings is 61 ms of source time.
+  EXPECT_NEAR(seconds, 5.0, 3.0);
+}
+
+}  // namespace
+}  // namespace stockpulse
