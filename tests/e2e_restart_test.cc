@@ -11,25 +11,6 @@
 namespace stockpulse::e2e {
 namespace {
 
-std::string dump(const std::filesystem::path& db) {
-  std::string all;
-  for (const char* q : {
-           "SELECT * FROM tweets ORDER BY symbol, created_at, id",
-           "SELECT * FROM market_data ORDER BY symbol, ts",
-           "SELECT * FROM topic_sentiment_avg ORDER BY symbol, window_start, window_end",
-           "SELECT * FROM stock_trends ORDER BY symbol, window_start, window_end",
-           "SELECT * FROM alerts ORDER BY symbol, ts, kind",
-           "SELECT * FROM indicators ORDER BY symbol, ts",
-           "SELECT * FROM fear_greed ORDER BY symbol, ts",
-           "SELECT * FROM sentiment_correlation ORDER BY symbol, ts",
-       }) {
-    const auto r = run("sqlite3 " + db.string() + " '" + q + "'");
-    EXPECT_EQ(r.exit_code, 0) << q << ": " << r.output;
-    all += std::string("== ") + q + "\n" + r.output;
-  }
-  return all;
-}
-
 TEST(Restart, SigkillMidRunThenResumeEqualsAnUninterruptedRun) {
   const auto dir = scratch("restart");
   const auto gen =
@@ -85,8 +66,8 @@ TEST(Restart, SigkillMidRunThenResumeEqualsAnUninterruptedRun) {
   const std::string log = slurp(dir / "killed.log");
   EXPECT_NE(log.find("resuming from checkpoint"), std::string::npos) << log;
 
-  const std::string a = dump(dir / "ref/serving.db");
-  const std::string b = dump(dir / "killed/serving.db");
+  const std::string a = dump_serving_tables(dir / "ref/serving.db");
+  const std::string b = dump_serving_tables(dir / "killed/serving.db");
   EXPECT_GT(a.size(), 1000000u);
   EXPECT_TRUE(a == b) << "serving tables differ after the restart";
 
@@ -140,7 +121,8 @@ TEST(Restart, StopSignalCheckpointsAndTheNextRunFinishesTheJob) {
       << slurp(dir / "stopped.log");
   EXPECT_NE(slurp(dir / "stopped.log").find("resuming from checkpoint"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "stopped/checkpoint.bin"));
-  EXPECT_TRUE(dump(dir / "ref/serving.db") == dump(dir / "stopped/serving.db"))
+  EXPECT_TRUE(dump_serving_tables(dir / "ref/serving.db") ==
+              dump_serving_tables(dir / "stopped/serving.db"))
       << "serving tables differ after a stop and a second run";
 }
 

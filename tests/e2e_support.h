@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +68,26 @@ inline size_t count_lines(const std::filesystem::path& p) {
 // them); a missing interpreter fails the test rather than skipping it.
 inline std::string python() {
   return "/usr/bin/python3";
+}
+
+// Every serving table of a SQLite store as text, rows in key order: equal dumps, equal tables.
+inline std::string dump_serving_tables(const std::filesystem::path& db) {
+  std::string all;
+  for (const char* q : {
+           "SELECT * FROM tweets ORDER BY symbol, created_at, id",
+           "SELECT * FROM market_data ORDER BY symbol, ts",
+           "SELECT * FROM topic_sentiment_avg ORDER BY symbol, window_start, window_end",
+           "SELECT * FROM stock_trends ORDER BY symbol, window_start, window_end",
+           "SELECT * FROM alerts ORDER BY symbol, ts, kind",
+           "SELECT * FROM indicators ORDER BY symbol, ts",
+           "SELECT * FROM fear_greed ORDER BY symbol, ts",
+           "SELECT * FROM sentiment_correlation ORDER BY symbol, ts",
+       }) {
+    const auto r = run("sqlite3 " + db.string() + " '" + q + "'");
+    EXPECT_EQ(r.exit_code, 0) << q << ": " << r.output;
+    all += std::string("== ") + q + "\n" + r.output;
+  }
+  return all;
 }
 
 // Starts a process with stdout and stderr appended to `log`; returns its pid, or -1. With

@@ -37,6 +37,13 @@ std::string Config::checkpoint_path() const {
   return run.output_dir + "/checkpoint.bin";
 }
 
+bool Config::daily_bars() const {
+  if (sources.bars_file.empty()) return false;
+  if (sources.bars_format != "auto") return sources.bars_format == "daily-csv";
+  const std::string& f = sources.bars_file;
+  return f.size() >= 4 && (f.ends_with(".csv") || f.ends_with(".CSV"));
+}
+
 std::vector<std::string> Config::validate() const {
   std::vector<std::string> problems;
   if (run.duration_s < 0) problems.push_back("run.duration_s must be >= 0");
@@ -46,6 +53,14 @@ std::vector<std::string> Config::validate() const {
   if (sources.symbols.size() > 10000) problems.push_back("sources.symbols: at most 10000 symbols");
   if (sources.posts_per_second < 0) problems.push_back("sources.posts_per_second must be >= 0");
   if (sources.speed <= 0) problems.push_back("sources.speed must be > 0");
+  if (!std::set<std::string>{"auto", "jsonl", "csv", "parquet"}.contains(sources.posts_format))
+    problems.push_back("sources.posts_format must be \"auto\", \"jsonl\", \"csv\" or \"parquet\"");
+  if (!std::set<std::string>{"auto", "jsonl", "daily-csv"}.contains(sources.bars_format))
+    problems.push_back("sources.bars_format must be \"auto\", \"jsonl\" or \"daily-csv\"");
+  if (sources.posts_file == "-" && sources.posts_format == "parquet")
+    problems.push_back("sources.posts_file: a Parquet file cannot be read from stdin");
+  if (sources.bars_file == "-" && sources.bars_format == "daily-csv")
+    problems.push_back("sources.bars_file: daily candles cannot be read from stdin");
   if (sources.max_record_bytes < 1024 || sources.max_record_bytes > (64 << 20))
     problems.push_back("sources.max_record_bytes must be in [1024, 67108864]");
   if (sources.max_text_bytes < 1 || sources.max_text_bytes > sources.max_record_bytes)
@@ -171,6 +186,8 @@ Config load_config_file(const std::string& path, Config c) {
     TableReader r(table("sources"), "sources", path);
     r.read("posts_file", c.sources.posts_file);
     r.read("bars_file", c.sources.bars_file);
+    r.read("posts_format", c.sources.posts_format);
+    r.read("bars_format", c.sources.bars_format);
     r.read("until_eof", c.sources.until_eof);
     r.read("rebase_time", c.sources.rebase_time);
     r.read("symbols", c.sources.symbols);

@@ -30,6 +30,13 @@ struct Config {
   struct Sources {
     std::string posts_file;  // "" -> synthetic posts
     std::string bars_file;   // "" -> synthetic bars
+    // "jsonl": the bus contract (DESIGN.md §3) through the decoder; "csv", "parquet": a tweet
+    // dataset (created_at, text, optional id and user columns) read by PostReplay; "auto": by
+    // extension, else by the first bytes.
+    std::string posts_format = "auto";
+    // "jsonl": bars of the bus contract; "daily-csv": daily OHLCV candles fanned out to 390
+    // minute bars per symbol and trading day; "auto": daily-csv for a .csv file, else jsonl.
+    std::string bars_format = "auto";
     bool until_eof = false;  // file mode: stop when every input file is read
     // File mode: shift every event time so the earliest record of the files maps to the start of
     // the run, keeping all gaps (replaying old data as if live).
@@ -84,7 +91,9 @@ struct Config {
   // "s3://BUCKET/PREFIX" when the lake goes to S3, else "".
   std::string lake_bucket_url() const;
   std::string dead_letter_path() const;
-  std::string checkpoint_path() const;  // "" when disabled or not in file mode
+  std::string checkpoint_path() const;
+  // Whether bars_file holds daily candles (bars_format, "auto" resolved by extension).
+  bool daily_bars() const;  // "" when disabled or not in file mode
 
   // Human-readable problems with the values (empty when valid).
   std::vector<std::string> validate() const;

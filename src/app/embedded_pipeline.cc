@@ -27,7 +27,9 @@
 #include "serve/row_json.h"
 #include "sink/lake_writer.h"
 #include "sink/serving_store.h"
+#include "source/daily_candle_fanout.h"
 #include "source/line_reader.h"
+#include "source/post_replay.h"
 #include "source/synthetic_bars.h"
 #include "source/synthetic_posts.h"
 #include "window/checkpoint_file.h"
@@ -64,6 +66,10 @@ class BatchEmitter {
     next_offset_ = Offset(offset.value() + 1);
     if (batch_.records.size() >= batch_size_) flush();
   }
+
+  // A record before `next` that produced no line (a bad dataset row, dead-lettered where it was
+  // read): the batch's end offset still moves past it, so a checkpoint covers it.
+  void skip_to(Offset next) { next_offset_ = std::max(next_offset_, next); }
 
   // Sends what is buffered; returns false when the queue is closed.
   bool flush(bool end_of_input = false) {
@@ -179,6 +185,100 @@ struct EmbeddedPipeline::Impl {
       emit.add(line.text, line.offset, line.full_size, st == ReadStatus::kTooLong);
     }
     // Stopped early: no end-of-input mark, so the window stage knows the file is not finished.
+    emit.flush(/*end_of_input=*/!stop_flag.load());
+  }
+
+  // A tweet dataset (CSV, Parquet; JSON lines when forced with posts_format) through
+  // PostReplay, as fast as the pipeline takes it: each post is re-encoded as the bus contract, so
+  // the enrich stage decodes and validates it like any other; a bad row becomes a dead letter
+  // here. Offsets are the dataset's record numbers (posts and bad rows alike), so a resumed run
+  // skips exactly the records its checkpoint holds.
+  void read_post_dataset(const std::string& path, PostFileFormat format) {
+    const int64_t resume = resume_posts;
+    BatchEmitter emit(Stream::kPosts, PartitionId(0),
+                      static_cast<size_t>(config.pipeline.batch_size), raw, Offset(resume));
+    PostReplayOptions o;
+    o.format = format;
+    o.partition = PartitionId(0);
+    o.speed = 0;  // no pacing: file mode reads as fast as the stages take it
+    o.max_record_bytes = static_cast<size_t>(config.sources.max_record_bytes);
+    PostReplay replay(o, clock);
+    // Parquet seeks by row; text formats are read from the start and the records before the
+    // checkpoint skipped (their byte offset is not in the checkpoint).
+    ReplayPosition from;
+    if (replay_seeks_by_row(path, format)) from.row = resume;
+    if (auto err = replay.open(path, from)) {
+      fmt::print(stderr, "error: {}\n", *err);
+      input_error.store(true);
+      emit.flush(/*end_of_input=*/true);
+      return;
+    }
+    Post post;
+    DeadLetter letter;
+    std::string json;
+    while (!stop_flag.load(std::memory_order_relaxed)) {
+      const ReplayStatus st = replay.next(post, letter);
+      if (st == ReplayStatus::kEnd) break;
+      if (st == ReplayStatus::kError) {
+        fmt::print(stderr, "error: reading {}: {}\n", path, replay.error());
+        input_error.store(true);
+        break;
+      }
+      const int64_t offset = replay.position().row - 1;
+      if (offset < resume) continue;
+      metrics.posts_read.fetch_add(1, std::memory_order_relaxed);
+      if (st == ReplayStatus::kDeadLetter) {
+        dead.write(std::span<const DeadLetter>(&letter, 1));
+        emit.skip_to(Offset(offset + 1));
+        continue;
+      }
+      json.clear();
+      append_post_json(post, json);
+      emit.add(json, Offset(offset), json.size(), false);
+    }
+    emit.flush(/*end_of_input=*/!stop_flag.load());
+  }
+
+  static bool replay_seeks_by_row(const std::string& path, PostFileFormat format) {
+    return (format == PostFileFormat::kAuto ? detect_post_file_format(path) : format) ==
+           PostFileFormat::kParquet;
+  }
+
+  // Daily OHLCV candles (CSV) fanned out to 390 minute bars per symbol and trading day, seeded by
+  // run.seed, so a run and `stockpulse produce fanout --seed` of the same file give the same
+  // bars. Offsets number the bars in emission order (deterministic for a file and seed).
+  void read_daily_bars(const std::string& path) {
+    const int64_t resume = resume_bars;
+    BatchEmitter emit(Stream::kBars, PartitionId(1),
+                      static_cast<size_t>(config.pipeline.batch_size), raw, Offset(resume));
+    DailyCandleFanoutOptions o;
+    o.seed = config.run.seed;
+    o.partition = PartitionId(1);
+    DailyCandleFanout fanout(o);
+    if (auto err = fanout.load_csv(path)) {
+      fmt::print(stderr, "error: daily candles {}: {}\n", path, *err);
+      input_error.store(true);
+      emit.flush(/*end_of_input=*/true);
+      return;
+    }
+    // Bad candle rows are known once the file is loaded; a resumed run wrote them already.
+    if (resume == 0) dead.write(fanout.dead_letters());
+    std::vector<Bar> minute;
+    std::string json;
+    int64_t offset = 0;
+    while (!stop_flag.load(std::memory_order_relaxed)) {
+      minute.clear();
+      if (!fanout.next_minute(minute)) break;
+      for (const Bar& bar : minute) {
+        if (offset >= resume) {
+          json.clear();
+          append_bar_json(bar, json);
+          metrics.bars_read.fetch_add(1, std::memory_order_relaxed);
+          emit.add(json, Offset(offset), json.size(), false);
+        }
+        ++offset;
+      }
+    }
     emit.flush(/*end_of_input=*/!stop_flag.load());
   }
 
@@ -567,7 +667,16 @@ struct EmbeddedPipeline::Impl {
 
 namespace {
 
-// Event time of the first record of a file that decodes (looking at most at 10,000 lines).
+// How the posts file is read: kJsonLines through the bus-contract decoder, anything else (a
+// tweet dataset) through PostReplay. "auto" looks at the extension, then at the first bytes.
+PostFileFormat posts_format(const Config& config) {
+  const auto named = parse_post_file_format(config.sources.posts_format);
+  if (named && *named != PostFileFormat::kAuto) return *named;
+  return detect_post_file_format(config.sources.posts_file);
+}
+
+// Event time of the first record of a JSON-lines file that decodes (looking at most at 10,000
+// lines).
 std::optional<int64_t> first_event_time(const std::string& path, bool posts) {
   LineReader reader;
   if (reader.open(path)) return std::nullopt;
@@ -585,6 +694,34 @@ std::optional<int64_t> first_event_time(const std::string& path, bool posts) {
     if (!posts && bar_decoder.decode_into(line.padded(), pos, bar, error)) return bar.ts.value();
   }
   return std::nullopt;
+}
+
+// Event time of the first post of a tweet dataset (looking at most at 10,000 records).
+std::optional<int64_t> first_dataset_time(const std::string& path, PostFileFormat format,
+                                          const Clock& clock) {
+  PostReplayOptions o;
+  o.format = format;
+  o.speed = 0;
+  PostReplay replay(o, clock);
+  if (replay.open(path)) return std::nullopt;
+  Post post;
+  DeadLetter letter;
+  for (int i = 0; i < 10000; ++i) {
+    const ReplayStatus st = replay.next(post, letter);
+    if (st == ReplayStatus::kPost) return post.created_at.value();
+    if (st != ReplayStatus::kDeadLetter) break;
+  }
+  return std::nullopt;
+}
+
+// Time of the first minute bar fanned out of a daily candle file.
+std::optional<int64_t> first_daily_bar_time(const std::string& path, uint64_t seed) {
+  DailyCandleFanoutOptions o;
+  o.seed = seed;
+  DailyCandleFanout fanout(o);
+  std::vector<Bar> minute;
+  if (fanout.load_csv(path) || !fanout.next_minute(minute) || minute.empty()) return std::nullopt;
+  return minute.front().ts.value();
 }
 
 }  // namespace
@@ -611,10 +748,19 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   if (config_.sources.rebase_time && impl_->file_mode() && !impl_->resumed) {
     // One shift for both files, from the earliest first record, so posts and bars stay aligned.
     std::optional<int64_t> t0;
-    for (const auto& [path, posts] : {std::pair{config_.sources.posts_file, true},
-                                      std::pair{config_.sources.bars_file, false}}) {
-      if (path.empty() || path == "-") continue;
-      if (auto t = first_event_time(path, posts)) t0 = t0 ? std::min(*t0, *t) : *t;
+    const auto earliest = [&t0](std::optional<int64_t> t) {
+      if (t) t0 = t0 ? std::min(*t0, *t) : *t;
+    };
+    const std::string& posts = config_.sources.posts_file;
+    const std::string& bars = config_.sources.bars_file;
+    if (!posts.empty() && posts != "-") {
+      const PostFileFormat format = posts_format(config_);
+      earliest(format == PostFileFormat::kJsonLines ? first_event_time(posts, true)
+                                                    : first_dataset_time(posts, format, clock_));
+    }
+    if (!bars.empty() && bars != "-") {
+      earliest(config_.daily_bars() ? first_daily_bar_time(bars, config_.run.seed)
+                                    : first_event_time(bars, false));
     }
     if (t0) {
       impl_->time_shift_ms = clock_.now().value() - *t0;
@@ -660,12 +806,23 @@ int EmbeddedPipeline::run() {
 
   std::vector<std::jthread> sources;
   if (im.file_mode()) {
-    if (!config_.sources.posts_file.empty())
-      sources.emplace_back(
-          [&] { im.read_file(config_.sources.posts_file, Stream::kPosts, PartitionId(0)); });
-    if (!config_.sources.bars_file.empty())
-      sources.emplace_back(
-          [&] { im.read_file(config_.sources.bars_file, Stream::kBars, PartitionId(1)); });
+    const std::string& posts = config_.sources.posts_file;
+    const std::string& bars = config_.sources.bars_file;
+    if (!posts.empty()) {
+      const PostFileFormat format = posts_format(config_);
+      if (format == PostFileFormat::kJsonLines) {
+        sources.emplace_back([&] { im.read_file(posts, Stream::kPosts, PartitionId(0)); });
+      } else {
+        sources.emplace_back([&im, &posts, format] { im.read_post_dataset(posts, format); });
+      }
+    }
+    if (!bars.empty()) {
+      if (config_.daily_bars()) {
+        sources.emplace_back([&] { im.read_daily_bars(bars); });
+      } else {
+        sources.emplace_back([&] { im.read_file(bars, Stream::kBars, PartitionId(1)); });
+      }
+    }
   } else {
     sources.emplace_back([&] { im.run_synthetic(); });
   }

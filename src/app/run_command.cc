@@ -30,7 +30,8 @@ RunCommand::RunCommand(CLI::App& app) {
       "run",
       "Run the whole pipeline in this process (the default command).\n"
       "Without --posts/--bars it generates synthetic posts and bars and runs until Ctrl-C or\n"
-      "--duration; with them it processes the files (JSON lines, DESIGN.md §3 contracts).");
+      "--duration; with them it processes the files: JSON lines of the DESIGN.md §3 contracts,\n"
+      "tweet datasets (CSV, Parquet) and daily candles (CSV, fanned out to minute bars).");
   cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")
       ->check(CLI::ExistingFile);
   auto add = [&](CLI::Option* o, std::function<void(Config&)> apply) {
@@ -38,10 +39,22 @@ RunCommand::RunCommand(CLI::App& app) {
   };
   Config& f = flags_.values();
   flags_.add_common(*cmd_);
-  add(cmd_->add_option("--posts", f.sources.posts_file, "Posts file (JSON lines; - for stdin)"),
+  add(cmd_->add_option("--posts", f.sources.posts_file,
+                       "Posts file: JSON lines of the bus contract, or a tweet dataset as CSV or "
+                       "Parquet (created_at, text, id, user columns); - for stdin"),
       [&f](Config& c) { c.sources.posts_file = f.sources.posts_file; });
-  add(cmd_->add_option("--bars", f.sources.bars_file, "Bars file (JSON lines)"),
+  add(cmd_->add_option("--posts-format", f.sources.posts_format,
+                       "auto (by extension, else the first bytes), jsonl, csv or parquet [auto]")
+          ->check(CLI::IsMember({"auto", "jsonl", "csv", "parquet"})),
+      [&f](Config& c) { c.sources.posts_format = f.sources.posts_format; });
+  add(cmd_->add_option("--bars", f.sources.bars_file,
+                       "Bars file: JSON lines of the bus contract, or daily OHLCV candles (CSV) "
+                       "fanned out to 390 minute bars per symbol and trading day"),
       [&f](Config& c) { c.sources.bars_file = f.sources.bars_file; });
+  add(cmd_->add_option("--bars-format", f.sources.bars_format,
+                       "auto (daily-csv for a .csv file, else jsonl), jsonl or daily-csv [auto]")
+          ->check(CLI::IsMember({"auto", "jsonl", "daily-csv"})),
+      [&f](Config& c) { c.sources.bars_format = f.sources.bars_format; });
   add(cmd_->add_flag(
           "--until-eof", f.sources.until_eof,
           "File mode: stop when every input file is read, emitting all windows as final"),

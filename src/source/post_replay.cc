@@ -66,7 +66,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-PostFileFormat format_from_path(const std::string& path) {
+}  // namespace
+
+PostFileFormat detect_post_file_format(const std::string& path) {
   auto ends_with = [&](std::string_view suffix) {
     if (path.size() < suffix.size()) return false;
     for (size_t i = 0; i < suffix.size(); ++i)
@@ -94,7 +96,13 @@ PostFileFormat format_from_path(const std::string& path) {
   return PostFileFormat::kCsv;
 }
 
-}  // namespace
+std::optional<PostFileFormat> parse_post_file_format(std::string_view name) {
+  if (name == "auto") return PostFileFormat::kAuto;
+  if (name == "csv") return PostFileFormat::kCsv;
+  if (name == "jsonl") return PostFileFormat::kJsonLines;
+  if (name == "parquet") return PostFileFormat::kParquet;
+  return std::nullopt;
+}
 
 // CSV and JSON lines: records from a RecordReader, split into fields.
 class PostReplay::TextRows final : public PostReplay::Rows {
@@ -329,7 +337,8 @@ PostReplay::PostReplay(PostReplayOptions options, const Clock& clock)
 PostReplay::~PostReplay() = default;
 
 std::optional<std::string> PostReplay::open(const std::string& path, const ReplayPosition& from) {
-  format_ = options_.format == PostFileFormat::kAuto ? format_from_path(path) : options_.format;
+  format_ =
+      options_.format == PostFileFormat::kAuto ? detect_post_file_format(path) : options_.format;
   position_ = from;
   if (format_ == PostFileFormat::kParquet) {
     auto rows = std::make_unique<ParquetRows>();

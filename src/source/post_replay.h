@@ -18,6 +18,12 @@ struct RawPostRow;  // one parsed input row, defined in post_replay.cc
 
 enum class PostFileFormat : uint8_t { kAuto, kCsv, kJsonLines, kParquet };
 
+// The format of a posts file: by extension (.parquet/.pq, .jsonl/.ndjson/.json, .csv/.tsv/.txt;
+// "-" is JSON lines), else by its first bytes ("PAR1": Parquet, "{": JSON lines, else CSV).
+PostFileFormat detect_post_file_format(const std::string& path);
+// "auto", "csv", "jsonl" or "parquet"; nullopt for anything else.
+std::optional<PostFileFormat> parse_post_file_format(std::string_view name);
+
 struct PostReplayOptions {
   PostFileFormat format = PostFileFormat::kAuto;
   PartitionId partition{0};

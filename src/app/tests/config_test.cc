@@ -30,6 +30,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.run.checkpoint_interval_s, d.run.checkpoint_interval_s);
   EXPECT_EQ(loaded.sources.posts_file, d.sources.posts_file);
   EXPECT_EQ(loaded.sources.bars_file, d.sources.bars_file);
+  EXPECT_EQ(loaded.sources.posts_format, d.sources.posts_format);
+  EXPECT_EQ(loaded.sources.bars_format, d.sources.bars_format);
   EXPECT_EQ(loaded.sources.until_eof, d.sources.until_eof);
   EXPECT_EQ(loaded.sources.rebase_time, d.sources.rebase_time);
   EXPECT_EQ(loaded.sources.symbols, d.sources.symbols);
@@ -102,6 +104,35 @@ TEST(Config, DefaultOutputsFollowOutputDir) {
   EXPECT_EQ(c.lake_root(), "/tmp/x/lake");
   c.run.lake = "none";
   EXPECT_EQ(c.lake_root(), "");
+}
+
+TEST(Config, InputFormatsAreCheckedAndBarsFormatFollowsTheExtension) {
+  Config c;
+  c.sources.posts_format = "xml";
+  c.sources.bars_format = "csv";
+  auto problems = c.validate();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("sources.posts_format"), std::string::npos);
+  EXPECT_NE(problems[1].find("sources.bars_format"), std::string::npos);
+
+  c = Config{};
+  c.sources.posts_file = "-";
+  c.sources.posts_format = "parquet";
+  c.sources.bars_file = "-";
+  c.sources.bars_format = "daily-csv";
+  EXPECT_EQ(c.validate().size(), 2u) << "neither can come from stdin";
+
+  c = Config{};
+  EXPECT_FALSE(c.daily_bars()) << "no bars file";
+  c.sources.bars_file = "prices.csv";
+  EXPECT_TRUE(c.daily_bars());
+  c.sources.bars_file = "bars.jsonl";
+  EXPECT_FALSE(c.daily_bars());
+  c.sources.bars_format = "daily-csv";
+  EXPECT_TRUE(c.daily_bars());
+  c.sources.bars_file = "prices.csv";
+  c.sources.bars_format = "jsonl";
+  EXPECT_FALSE(c.daily_bars());
 }
 
 }  // namespace

@@ -92,13 +92,6 @@ std::vector<std::string> split_symbols(const std::string& csv) {
   return out;
 }
 
-PostFileFormat parse_format(const std::string& name) {
-  if (name == "csv") return PostFileFormat::kCsv;
-  if (name == "jsonl") return PostFileFormat::kJsonLines;
-  if (name == "parquet") return PostFileFormat::kParquet;
-  return PostFileFormat::kAuto;
-}
-
 // "max" (as fast as possible) or a positive factor of the original pace.
 double parse_speed(const std::string& text) {
   if (text == "max") return 0;
@@ -387,7 +380,7 @@ int ProduceCommand::execute() {
 
 void ProduceCommand::produce_posts(Run& run) {
   PostReplayOptions options;
-  options.format = parse_format(format_);
+  options.format = parse_post_file_format(format_).value_or(PostFileFormat::kAuto);
   options.rebase_time = rebase_time_;
   options.speed = parse_speed(speed_);
   options.rate = rate_;

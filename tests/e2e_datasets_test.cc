@@ -1,0 +1,168 @@
+// `stockpulse run` on the datasets the reference systems replayed: a tweet dataset as CSV and
+// daily OHLCV candles fanned out to minute bars, read directly. The serving tables must equal
+// those of the two-step path (`stockpulse produce` to contract JSON lines, then `run` on them),
+// bad rows must be dead-lettered with their reasons, and a stopped run must resume to the same
+// tables.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "e2e_support.h"
+
+namespace stockpulse::e2e {
+namespace {
+
+struct Datasets {
+  std::filesystem::path posts_csv, candles_csv;
+};
+
+Datasets make_datasets(const std::filesystem::path& dir, int posts, int symbols, int days) {
+  Datasets d{dir / "tweets.csv", dir / "prices.csv"};
+  const auto gen =
+      run(binary() + " generate --posts " + std::to_string(posts) +
+          " --seed 3 --posts-per-second 20 --posts-out " + (dir / "generated.jsonl").string() +
+          " --bars-out " + (dir / "unused-bars.jsonl").string());
+  EXPECT_EQ(gen.exit_code, 0) << gen.output;
+  const std::string script = std::string(STOCKPULSE_SOURCE_DIR) + "/tests/e2e/dataset_files.py";
+  auto r = run(python() + " " + script + " posts " + (dir / "generated.jsonl").string() + " " +
+               d.posts_csv.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string list;
+  for (int i = 0; i < symbols; ++i) list += (i ? ",S" : "S") + std::to_string(i);
+  r = run(python() + " " + script + " candles " + d.candles_csv.string() + " " + list + " " +
+          std::to_string(days));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return d;
+}
+
+// Dead letters of a JSON-lines file by reason, e.g. {"bad_timestamp": 2}.
+std::map<std::string, int> reasons(const std::filesystem::path& file) {
+  std::map<std::string, int> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    const std::string key = "\"reason\":\"";
+    const size_t at = line.find(key);
+    if (at == std::string::npos) continue;
+    const size_t begin = at + key.size();
+    ++out[line.substr(begin, line.find('"', begin) - begin)];
+  }
+  return out;
+}
+
+TEST(Datasets, RunReadsTweetCsvAndDailyCandlesAsProduceWritesThem) {
+  const auto dir = scratch("datasets");
+  const Datasets d = make_datasets(dir, 3000, 3, 4);
+
+  // Two steps: produce the contract files, then run on them.
+  auto r = run(binary() + " produce posts --from " + d.posts_csv.string() +
+               " --to file:" + (dir / "posts.jsonl").string() + " --dead-letter " +
+               (dir / "produce-posts-dead.jsonl").string() + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run(binary() + " produce fanout --from " + d.candles_csv.string() +
+          " --to file:" + (dir / "bars.jsonl").string() + " --dead-letter " +
+          (dir / "produce-bars-dead.jsonl").string() + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run(binary() + " run --posts " + (dir / "posts.jsonl").string() + " --bars " +
+          (dir / "bars.jsonl").string() + " --until-eof --quiet --lake none --output-dir " +
+          (dir / "two-steps").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  // One step: run reads the datasets themselves.
+  r = run(binary() + " run --posts " + d.posts_csv.string() + " --bars " + d.candles_csv.string() +
+          " --until-eof --quiet --output-dir " + (dir / "direct").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("3000 posts scored"), std::string::npos) << r.output;
+  // 3 good symbols x 4 days x 390 minutes.
+  EXPECT_NE(r.output.find("4680 bars"), std::string::npos) << r.output;
+
+  const std::string expected = dump_serving_tables(dir / "two-steps/serving.db");
+  EXPECT_GT(expected.size(), 100000u);
+  EXPECT_TRUE(expected == dump_serving_tables(dir / "direct/serving.db"))
+      << "the direct run's serving tables differ from produce + run";
+
+  // The bad rows: dead letters with the same reasons produce gives them, and nothing else.
+  auto want = reasons(dir / "produce-posts-dead.jsonl");
+  for (const auto& [reason, n] : reasons(dir / "produce-bars-dead.jsonl")) want[reason] += n;
+  EXPECT_EQ(want, (std::map<std::string, int>{
+                      {"bad_timestamp", 3}, {"missing_field", 3}, {"invalid_number", 1}}));
+  EXPECT_EQ(reasons(dir / "direct/dead_letter.jsonl"), want);
+
+  // The lake holds every post once (one tweets row per post).
+  r = run(binary() + " lake sql --lake " + (dir / "direct/lake").string() +
+          " \"SELECT count(*) || '/' || count(DISTINCT id) FROM tweets\"");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("3000/3000"), std::string::npos) << r.output;
+}
+
+TEST(Datasets, RebaseTimeMapsTheFirstRecordOfEitherFileToNow) {
+  const auto dir = scratch("datasets_rebase");
+  const Datasets d = make_datasets(dir, 200, 2, 1);
+  const auto before = std::chrono::system_clock::now();
+  const auto r =
+      run(binary() + " run --posts " + d.posts_csv.string() + " --bars " + d.candles_csv.string() +
+          " --rebase-time --until-eof --quiet --output-dir " + (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("maps to now"), std::string::npos) << r.output;
+  // The earliest record (the first bar, 09:30 New York of 2024-04-01, or the first post) is at
+  // the start of the run: nothing is late and the newest rows are in the present or future.
+  EXPECT_NE(r.output.find(" 0 late"), std::string::npos) << r.output;
+  const auto q =
+      run("sqlite3 " + (dir / "out/serving.db").string() + " \"SELECT min(ts) FROM market_data\"");
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  const std::string year =
+      std::to_string(std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(before))
+                         .year()
+                         .
+                         operator int());
+  EXPECT_EQ(q.output.substr(0, 4), year) << q.output;
+}
+
+// A run stopped with SIGTERM keeps its windows in a checkpoint; the next run skips the dataset
+// records the checkpoint holds and finishes with the tables of an uninterrupted run.
+TEST(Datasets, StoppedRunOnDatasetsResumesToTheSameTables) {
+  const auto dir = scratch("datasets_resume");
+  const Datasets d = make_datasets(dir, 150000, 12, 40);
+  auto command = [&](const std::string& out) {
+    return std::vector<std::string>{binary(),       "run",
+                                    "--posts",      d.posts_csv.string(),
+                                    "--bars",       d.candles_csv.string(),
+                                    "--until-eof",  "--quiet",
+                                    "--workers",    "1",
+                                    "--batch-size", "256",
+                                    "--output-dir", (dir / out).string()};
+  };
+  ASSERT_EQ(wait_exit(spawn(command("ref"), (dir / "ref.log").string())), 0)
+      << slurp(dir / "ref.log");
+
+  const pid_t pid = spawn(command("stopped"), (dir / "stopped.log").string());
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before it could be stopped";
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  ASSERT_EQ(wait_exit(pid), 0) << slurp(dir / "stopped.log");
+  ASSERT_TRUE(std::filesystem::exists(dir / "stopped/checkpoint.bin"))
+      << slurp(dir / "stopped.log");
+  ASSERT_EQ(wait_exit(spawn(command("stopped"), (dir / "stopped.log").string())), 0)
+      << slurp(dir / "stopped.log");
+  EXPECT_NE(slurp(dir / "stopped.log").find("resuming from checkpoint"), std::string::npos);
+
+  const std::string a = dump_serving_tables(dir / "ref/serving.db");
+  EXPECT_GT(a.size(), 1000000u);
+  EXPECT_TRUE(a == dump_serving_tables(dir / "stopped/serving.db"))
+      << "serving tables differ after a stop and a second run";
+  // Every dead letter once: the stopped run's file (appended to on resume) equals the reference.
+  EXPECT_EQ(reasons(dir / "stopped/dead_letter.jsonl"), reasons(dir / "ref/dead_letter.jsonl"));
+  // And the lake holds every post exactly once.
+  for (const char* out : {"ref", "stopped"}) {
+    const auto r = run(binary() + " lake sql --lake " + (dir / out / "lake").string() +
+                       " \"SELECT count(*) || '/' || count(DISTINCT id) FROM tweets\"");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("150000/150000"), std::string::npos) << out << ": " << r.output;
+  }
+}
+
+}  // namespace
+}  // namespace stockpulse::e2e
