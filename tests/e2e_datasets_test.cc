@@ -119,6 +119,39 @@ TEST(Datasets, RebaseTimeMapsTheFirstRecordOfEitherFileToNow) {
   EXPECT_EQ(q.output.substr(0, 4), year) << q.output;
 }
 
+// --replay-speed paces records by their event times (here 8x), from a dataset and from contract
+// JSON lines alike, and pacing changes no result.
+TEST(Datasets, ReplaySpeedPacesRecordsByTheirEventTimes) {
+  const auto dir = scratch("datasets_paced");
+  const Datasets d = make_datasets(dir, 400, 1, 1);
+  for (const auto& posts : {d.posts_csv, dir / "generated.jsonl"}) {
+    const std::string name = posts.extension().string().substr(1);
+    const auto fast_dir = dir / ("fast-" + name), paced_dir = dir / ("paced-" + name);
+    const auto fast = run(binary() + " run --posts " + posts.string() +
+                          " --until-eof --quiet --lake none --output-dir " + fast_dir.string());
+    ASSERT_EQ(fast.exit_code, 0) << fast.output;
+    const auto span = run("sqlite3 " + (fast_dir / "serving.db").string() +
+                          " \"SELECT (julianday(max(created_at)) - julianday(min(created_at))) * "
+                          "86400 FROM tweets\"");
+    ASSERT_EQ(span.exit_code, 0) << span.output;
+    const double span_s = std::stod(span.output);
+    ASSERT_GT(span_s, 10) << "the posts should span some seconds of event time";
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto r =
+        run(binary() + " run --posts " + posts.string() +
+            " --replay-speed 8 --until-eof --quiet --lake none --output-dir " + paced_dir.string());
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    // Never faster than asked: the last post is due span / 8 after the first.
+    EXPECT_GE(took, span_s / 8 * 0.95) << posts;
+    EXPECT_TRUE(dump_serving_tables(fast_dir / "serving.db") ==
+                dump_serving_tables(paced_dir / "serving.db"))
+        << posts << ": pacing changed the results";
+  }
+}
+
 // A run stopped with SIGTERM keeps its windows in a checkpoint; the next run skips the dataset
 // records the checkpoint holds and finishes with the tables of an uninterrupted run.
 TEST(Datasets, StoppedRunOnDatasetsResumesToTheSameTables) {

@@ -53,6 +53,7 @@ std::vector<std::string> Config::validate() const {
   if (sources.symbols.size() > 10000) problems.push_back("sources.symbols: at most 10000 symbols");
   if (sources.posts_per_second < 0) problems.push_back("sources.posts_per_second must be >= 0");
   if (sources.speed <= 0) problems.push_back("sources.speed must be > 0");
+  if (!(sources.replay_speed >= 0)) problems.push_back("sources.replay_speed must be >= 0");
   if (!std::set<std::string>{"auto", "jsonl", "csv", "parquet"}.contains(sources.posts_format))
     problems.push_back("sources.posts_format must be \"auto\", \"jsonl\", \"csv\" or \"parquet\"");
   if (!std::set<std::string>{"auto", "jsonl", "daily-csv"}.contains(sources.bars_format))
@@ -190,6 +191,7 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("bars_format", c.sources.bars_format);
     r.read("until_eof", c.sources.until_eof);
     r.read("rebase_time", c.sources.rebase_time);
+    r.read("replay_speed", c.sources.replay_speed);
     r.read("symbols", c.sources.symbols);
     r.read("posts_per_second", c.sources.posts_per_second);
     r.read("speed", c.sources.speed);

@@ -41,6 +41,9 @@ struct Config {
     // File mode: shift every event time so the earliest record of the files maps to the start of
     // the run, keeping all gaps (replaying old data as if live).
     bool rebase_time = false;
+    // File mode: pace records by their event times, this many times faster than they happened
+    // (1: real time, 60: an hour a minute); 0 = as fast as the pipeline takes them.
+    double replay_speed = 0;
     std::vector<std::string> symbols = {"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL",
                                         "META", "AMD",  "INTC", "NFLX", "SPY",  "BRK.B"};
     double posts_per_second = 300;  // synthetic, in wall-clock time; 0 = as fast as possible

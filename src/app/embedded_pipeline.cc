@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "app/dead_letter_writer.h"
@@ -171,6 +173,14 @@ struct EmbeddedPipeline::Impl {
       return;
     }
     auto& counter = stream == Stream::kPosts ? metrics.posts_read : metrics.bars_read;
+    // Pacing needs each record's time here; the enrich workers decode it again (a record that
+    // does not decode is not paced and becomes their dead letter).
+    const bool paced = config.sources.replay_speed > 0;
+    PostDecoder post_decoder;
+    BarDecoder bar_decoder;
+    Post post;
+    Bar bar;
+    DecodeError decode_error;
     Line line;
     while (!stop_flag.load(std::memory_order_relaxed)) {
       const ReadStatus st = reader.next(line);
@@ -181,11 +191,51 @@ struct EmbeddedPipeline::Impl {
         break;
       }
       if (line.offset.value() < resume) continue;
+      if (paced && st == ReadStatus::kLine) {
+        const SourcePosition pos{partition, line.offset};
+        const bool timed = stream == Stream::kPosts
+                               ? post_decoder.decode_into(line.padded(), pos, post, decode_error)
+                               : bar_decoder.decode_into(line.padded(), pos, bar, decode_error);
+        if (timed && !pace(stream == Stream::kPosts ? post.created_at : bar.ts, emit)) break;
+      }
       counter.fetch_add(1, std::memory_order_relaxed);
       emit.add(line.text, line.offset, line.full_size, st == ReadStatus::kTooLong);
     }
     // Stopped early: no end-of-input mark, so the window stage knows the file is not finished.
     emit.flush(/*end_of_input=*/!stop_flag.load());
+  }
+
+  // Replay pacing (sources.replay_speed > 0): a record of event time t is due at
+  // origin_wall + (t - origin_event) / speed, one origin for every source so posts and bars keep
+  // their relative timing. The origin is the earliest first record of the input files when the
+  // constructor found it, else the first record a source reads (after a resume, say). While a
+  // record waits, what was read before it goes on. Returns false when stopped while waiting.
+  bool pace(EventTime t, BatchEmitter& emit) {
+    const double speed = config.sources.replay_speed;
+    if (speed <= 0) return true;
+    int64_t origin_event = 0, origin_wall = 0;
+    {
+      std::lock_guard lock(pace_mu);
+      if (!pace_started) start_pacing(t.value());
+      origin_event = pace_origin_event_ms;
+      origin_wall = pace_origin_wall_ms;
+    }
+    const auto due = ProcessingTime(
+        origin_wall + static_cast<int64_t>(static_cast<double>(t.value() - origin_event) / speed));
+    if (due.value() <= clock.now().value()) return true;
+    emit.flush();
+    return sleep_until_due(clock, due, stop_flag);
+  }
+
+  // Requires pace_mu (or no source thread yet). The sources' event clock for the watermark lag
+  // starts here too: shifted origin + elapsed wall time x speed.
+  void start_pacing(int64_t origin_event_ms) {
+    pace_started = true;
+    pace_origin_event_ms = origin_event_ms;
+    pace_origin_wall_ms = clock.now().value();
+    metrics.event_clock_speed.store(config.sources.replay_speed);
+    metrics.event_clock_event_origin_ms.store(origin_event_ms + time_shift_ms);
+    metrics.event_clock_origin_ms.store(pace_origin_wall_ms);
   }
 
   // A tweet dataset (CSV, Parquet; JSON lines when forced with posts_format) through
@@ -232,6 +282,7 @@ struct EmbeddedPipeline::Impl {
         emit.skip_to(Offset(offset + 1));
         continue;
       }
+      if (!pace(post.created_at, emit)) break;
       json.clear();
       append_post_json(post, json);
       emit.add(json, Offset(offset), json.size(), false);
@@ -269,6 +320,10 @@ struct EmbeddedPipeline::Impl {
     while (!stop_flag.load(std::memory_order_relaxed)) {
       minute.clear();
       if (!fanout.next_minute(minute)) break;
+      if (offset + static_cast<int64_t>(minute.size()) > resume && !minute.empty() &&
+          !pace(minute.front().ts, emit)) {
+        break;
+      }
       for (const Bar& bar : minute) {
         if (offset >= resume) {
           json.clear();
@@ -294,6 +349,7 @@ struct EmbeddedPipeline::Impl {
 
     const int64_t start_ms = clock.now().value();
     metrics.event_clock_speed.store(s.speed);
+    metrics.event_clock_event_origin_ms.store(start_ms);
     metrics.event_clock_origin_ms.store(start_ms);
     const double event_posts_per_s = s.posts_per_second > 0 ? s.posts_per_second / s.speed : 200;
     SyntheticPostOptions po;
@@ -662,7 +718,13 @@ struct EmbeddedPipeline::Impl {
   bool posts_done = false, bars_done = false;
   bool finished_cleanly = false;
   bool resumed = false;
-  int64_t time_shift_ms = 0;  // --rebase-time
+  int64_t time_shift_ms = 0;               // --rebase-time
+  std::optional<int64_t> first_record_ms;  // earliest first record of the files (not resumed)
+  // Replay pacing (pace()).
+  std::mutex pace_mu;
+  bool pace_started = false;
+  int64_t pace_origin_event_ms = 0;
+  int64_t pace_origin_wall_ms = 0;
 };
 
 namespace {
@@ -745,7 +807,8 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   impl_->checkpoint_every = std::chrono::seconds(config_.run.checkpoint_interval_s);
   impl_->next_checkpoint = std::chrono::steady_clock::now() + impl_->checkpoint_every;
   impl_->resumed = impl_->restore_checkpoint();
-  if (config_.sources.rebase_time && impl_->file_mode() && !impl_->resumed) {
+  if ((config_.sources.rebase_time || config_.sources.replay_speed > 0) && impl_->file_mode() &&
+      !impl_->resumed) {
     // One shift for both files, from the earliest first record, so posts and bars stay aligned.
     std::optional<int64_t> t0;
     const auto earliest = [&t0](std::optional<int64_t> t) {
@@ -762,7 +825,8 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
       earliest(config_.daily_bars() ? first_daily_bar_time(bars, config_.run.seed)
                                     : first_event_time(bars, false));
     }
-    if (t0) {
+    impl_->first_record_ms = t0;
+    if (t0 && config_.sources.rebase_time) {
       impl_->time_shift_ms = clock_.now().value() - *t0;
       fmt::print(stderr, "stockpulse: --rebase-time: {} maps to now (shift {} s)\n",
                  format_iso8601(EventTime(*t0)), impl_->time_shift_ms / 1000);
@@ -805,6 +869,9 @@ int EmbeddedPipeline::run() {
           : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
 
   std::vector<std::jthread> sources;
+  if (config_.sources.replay_speed > 0 && im.first_record_ms) {
+    im.start_pacing(*im.first_record_ms);
+  }
   if (im.file_mode()) {
     const std::string& posts = config_.sources.posts_file;
     const std::string& bars = config_.sources.bars_file;

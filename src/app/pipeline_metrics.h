@@ -32,8 +32,10 @@ struct PipelineMetrics {
   std::array<std::atomic<uint64_t>, 9> dead_by_reason{};  // indexed by DeadLetterReason
   std::atomic<int64_t> watermark_ms{INT64_MIN};
   // The sources' clock, against which the watermark lags: the wall clock, except for synthetic
-  // sources, whose event time starts at the wall clock (origin) and runs `speed` times faster.
+  // sources and paced replays, whose event time reads event_origin at the wall time `origin`
+  // and runs `speed` times faster from there.
   std::atomic<int64_t> event_clock_origin_ms{INT64_MIN};  // INT64_MIN: the wall clock
+  std::atomic<int64_t> event_clock_event_origin_ms{0};
   std::atomic<double> event_clock_speed{1.0};
   // Serving-store writes: one observation per sink batch.
   std::atomic<uint64_t> sink_writes{0};
@@ -67,8 +69,9 @@ struct PipelineMetrics {
     int64_t now = wall_now_ms;
     if (const int64_t origin = event_clock_origin_ms.load(std::memory_order_relaxed);
         origin != INT64_MIN) {
-      now = origin + static_cast<int64_t>(static_cast<double>(wall_now_ms - origin) *
-                                          event_clock_speed.load(std::memory_order_relaxed));
+      now = event_clock_event_origin_ms.load(std::memory_order_relaxed) +
+            static_cast<int64_t>(static_cast<double>(wall_now_ms - origin) *
+                                 event_clock_speed.load(std::memory_order_relaxed));
     }
     return now - wm;
   }

@@ -63,6 +63,11 @@ RunCommand::RunCommand(CLI::App& app) {
                      "File mode: shift event times so the earliest record maps to now, keeping "
                      "every gap (replay old data as if live)"),
       [&f](Config& c) { c.sources.rebase_time = f.sources.rebase_time; });
+  add(cmd_->add_option("--replay-speed", f.sources.replay_speed,
+                       "File mode: pace records by their event times, this many times faster than "
+                       "they happened (1: real time; 0: as fast as possible) [0]")
+          ->check(CLI::NonNegativeNumber),
+      [&f](Config& c) { c.sources.replay_speed = f.sources.replay_speed; });
   add(cmd_->add_option("--dead-letter", f.run.dead_letter,
                        "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
       [&f](Config& c) { c.run.dead_letter = f.run.dead_letter; });

@@ -34,6 +34,7 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.sources.bars_format, d.sources.bars_format);
   EXPECT_EQ(loaded.sources.until_eof, d.sources.until_eof);
   EXPECT_EQ(loaded.sources.rebase_time, d.sources.rebase_time);
+  EXPECT_EQ(loaded.sources.replay_speed, d.sources.replay_speed);
   EXPECT_EQ(loaded.sources.symbols, d.sources.symbols);
   EXPECT_EQ(loaded.sources.posts_per_second, d.sources.posts_per_second);
   EXPECT_EQ(loaded.sources.speed, d.sources.speed);

@@ -31,11 +31,24 @@ TEST(PipelineMetrics, LagIsTheWallClockMinusTheWatermark) {
 TEST(PipelineMetrics, SyntheticSourcesLagAgainstTheirFasterClock) {
   PipelineMetrics m;
   m.event_clock_origin_ms.store(kNow);
+  m.event_clock_event_origin_ms.store(kNow);
   m.event_clock_speed.store(60);
   const int64_t wall = kNow + 30'000;
   const int64_t source_now = kNow + 30 * 60'000;
   m.watermark_ms.store(source_now - 600'000);
   EXPECT_EQ(m.watermark_lag_ms(wall), 600'000);
+}
+
+// A replay of 2022 data paced at 10x (no rebasing): its clock starts at the first record's time
+// and runs ten times faster; the lag is against that clock, not against 2026's wall clock.
+TEST(PipelineMetrics, PacedReplayLagsAgainstItsReplayClock) {
+  PipelineMetrics m;
+  const int64_t first_record = 1'650'000'000'000;  // April 2022
+  m.event_clock_origin_ms.store(kNow);
+  m.event_clock_event_origin_ms.store(first_record);
+  m.event_clock_speed.store(10);
+  m.watermark_ms.store(first_record + 20 * 60'000 - 600'000);  // 20 min of data, 10 min lateness
+  EXPECT_EQ(m.watermark_lag_ms(kNow + 120'000), 600'000);      // 2 wall minutes = 20 replayed
 }
 
 TEST(PipelineMetricsSource, PrometheusLagUsesTheSourcesClock) {
@@ -50,6 +63,7 @@ TEST(PipelineMetricsSource, PrometheusLagUsesTheSourcesClock) {
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
   m.event_clock_origin_ms.store(wall - 10'000);
+  m.event_clock_event_origin_ms.store(wall - 10'000);
   m.event_clock_speed.store(61);
   m.watermark_ms.store(wall + 600'000 - 5'000);
   out.clear();
