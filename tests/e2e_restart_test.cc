@@ -107,19 +107,9 @@ TEST(Restart, StopSignalCheckpointsAndTheNextRunFinishesTheJob) {
   };
   ASSERT_EQ(wait_exit(spawn(command("ref"), (dir / "ref.log").string())), 0);
 
-  const pid_t pid = spawn(command("stopped"), (dir / "stopped.log").string());
-  ASSERT_GT(pid, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before it could be stopped";
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  ASSERT_EQ(wait_exit(pid), 0) << slurp(dir / "stopped.log");
-  ASSERT_TRUE(std::filesystem::exists(dir / "stopped/checkpoint.bin"))
-      << slurp(dir / "stopped.log");
-
-  ASSERT_EQ(wait_exit(spawn(command("stopped"), (dir / "stopped.log").string())), 0)
-      << slurp(dir / "stopped.log");
-  EXPECT_NE(slurp(dir / "stopped.log").find("resuming from checkpoint"), std::string::npos);
+  stop_and_resume(command("stopped"), dir / "stopped", dir / "stopped.log",
+                  std::chrono::milliseconds(700));
+  if (HasFatalFailure()) return;
   EXPECT_FALSE(std::filesystem::exists(dir / "stopped/checkpoint.bin"));
   EXPECT_TRUE(dump_serving_tables(dir / "ref/serving.db") ==
               dump_serving_tables(dir / "stopped/serving.db"))

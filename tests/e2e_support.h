@@ -8,11 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -123,6 +125,24 @@ inline int wait_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// Starts `command` (a file-mode run writing into out_dir, its output appended to log), stops it
+// with SIGTERM after `after`, checks it exited 0 leaving a checkpoint, then runs it again to the
+// end and checks that run resumed from the checkpoint. Callers check HasFatalFailure().
+inline void stop_and_resume(const std::vector<std::string>& command,
+                            const std::filesystem::path& out_dir, const std::filesystem::path& log,
+                            std::chrono::milliseconds after) {
+  const pid_t pid = spawn(command, log.string());
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(after);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before it could be stopped";
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  ASSERT_EQ(wait_exit(pid), 0) << slurp(log);
+  ASSERT_TRUE(std::filesystem::exists(out_dir / "checkpoint.bin")) << slurp(log);
+  ASSERT_EQ(wait_exit(spawn(command, log.string())), 0) << slurp(log);
+  EXPECT_NE(slurp(log).find("resuming from checkpoint"), std::string::npos) << slurp(log);
 }
 
 }  // namespace stockpulse::e2e

@@ -238,8 +238,8 @@ struct EmbeddedPipeline::Impl {
     metrics.event_clock_origin_ms.store(pace_origin_wall_ms);
   }
 
-  // A tweet dataset (CSV, Parquet; JSON lines when forced with posts_format) through
-  // PostReplay, as fast as the pipeline takes it: each post is re-encoded as the bus contract, so
+  // A tweet dataset (CSV or Parquet; JSON lines are the bus contract and go through read_file)
+  // through PostReplay, paced only by pace(): each post is re-encoded as the bus contract, so
   // the enrich stage decodes and validates it like any other; a bad row becomes a dead letter
   // here. Offsets are the dataset's record numbers (posts and bad rows alike), so a resumed run
   // skips exactly the records its checkpoint holds.
