@@ -72,18 +72,14 @@ Result<LakeMirrorSummary, ObjectStoreError> mirror_lake(ObjectStore& store,
     if (fs::file_size(target, ec) == w.size && !ec) {
       ++summary.files_present;
     } else {
-      auto got = store.get(w.key);
-      if (!got.ok()) return Err{got.error()};
+      // Streamed to a hidden part file, renamed once whole: memory stays bounded whatever the
+      // object's size, and an interrupted copy never looks like a lake file.
       fs::create_directories(target.parent_path(), ec);
       const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".part");
-      {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(got.value().data(), static_cast<std::streamsize>(got.value().size()));
-        out.close();
-        if (!out) {
-          return Err{ObjectStoreError{ObjectStoreErrorKind::kOther,
-                                      "cannot write '" + tmp.string() + "'"}};
-        }
+      auto got = store.get_file(w.key, tmp.string());
+      if (!got.ok()) {
+        fs::remove(tmp, ec);
+        return Err{got.error()};
       }
       fs::rename(tmp, target, ec);
       if (ec) {
@@ -91,7 +87,7 @@ Result<LakeMirrorSummary, ObjectStoreError> mirror_lake(ObjectStore& store,
                                     "cannot rename '" + tmp.string() + "': " + ec.message()}};
       }
       ++summary.files_copied;
-      summary.bytes_copied += got.value().size();
+      summary.bytes_copied += got.value();
     }
     if (options.on_progress) options.on_progress(++done, wanted.size());
   }

@@ -41,7 +41,12 @@ class ObjectStore {
                                                            const std::string& path) = 0;
   virtual Result<ObjectStoreOk, ObjectStoreError> put(const std::string& key,
                                                       const std::string& bytes) = 0;
+  // The whole object in memory: for small objects (markers, tests).
   virtual Result<std::string, ObjectStoreError> get(const std::string& key) = 0;
+  // Streams the object into the local file `path` (created or truncated) in bounded memory,
+  // whatever its size; returns the bytes written. On failure the file's content is undefined.
+  virtual Result<uint64_t, ObjectStoreError> get_file(const std::string& key,
+                                                      const std::string& path) = 0;
   // Every object whose key starts with prefix, in key order.
   virtual Result<std::vector<ObjectInfo>, ObjectStoreError> list(const std::string& prefix) = 0;
   virtual Result<ObjectStoreOk, ObjectStoreError> remove(const std::string& key) = 0;

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -72,6 +76,21 @@ std::vector<std::string> xml_all(std::string_view xml, std::string_view tag, boo
 std::string xml_first(std::string_view xml, std::string_view tag) {
   auto all = xml_all(xml, tag);
   return all.empty() ? std::string() : all.front();
+}
+
+// Truncates a file being written to empty and rewinds it (before each attempt of a download).
+bool empty_file(std::FILE* f) {
+  return std::fflush(f) == 0 && ::ftruncate(::fileno(f), 0) == 0 && std::fseek(f, 0, SEEK_SET) == 0;
+}
+
+// Up to `limit` bytes from the start of a file being written.
+std::string file_head(std::FILE* f, size_t limit) {
+  std::string out;
+  if (std::fflush(f) != 0) return out;
+  out.resize(limit);
+  const ssize_t n = ::pread(::fileno(f), out.data(), limit, 0);
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
 }
 
 ObjectStoreError classify(const HttpResponse& r, const std::string& what) {
@@ -143,11 +162,13 @@ std::string S3ObjectStore::url(const std::string& key, const std::string& query)
 Result<HttpResponse, ObjectStoreError> S3ObjectStore::request(const std::string& method,
                                                               const std::string& key,
                                                               const std::string& query,
-                                                              const std::string& body) {
+                                                              const std::string& body,
+                                                              std::FILE* response_file) {
   HttpRequest req;
   req.method = method;
   req.url = url(key, query);
   req.body = body;
+  req.response_file = response_file;
   req.user = options_.access_key;
   req.password = options_.secret_key;
   req.aws_sigv4 = "aws:amz:" + options_.region + ":s3";
@@ -163,12 +184,18 @@ Result<HttpResponse, ObjectStoreError> S3ObjectStore::request(const std::string&
       std::this_thread::sleep_for(backoff);
       backoff *= 2;
     }
+    if (response_file && !empty_file(response_file)) {
+      return Err{
+          ObjectStoreError{ObjectStoreErrorKind::kOther, what + ": cannot write the local file"}};
+    }
     auto r = http_.send(req);
     if (!r.ok()) {
       last = {ObjectStoreErrorKind::kTransient, r.error()};
       continue;
     }
     if (r.value().status >= 200 && r.value().status < 300) return std::move(r.value());
+    // An error's XML went to the file: read its start back to classify it.
+    if (response_file) r.value().body = file_head(response_file, 64 << 10);
     last = classify(r.value(), what);
     if (last.kind != ObjectStoreErrorKind::kTransient) return Err{std::move(last)};
   }
@@ -277,6 +304,24 @@ Result<std::string, ObjectStoreError> S3ObjectStore::get(const std::string& key)
   auto r = request("GET", key, "", "");
   if (!r.ok()) return Err{r.error()};
   return std::move(r.value().body);
+}
+
+Result<uint64_t, ObjectStoreError> S3ObjectStore::get_file(const std::string& key,
+                                                           const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w+b");  // read too: an error body is read back
+  if (!f) {
+    return Err{ObjectStoreError{ObjectStoreErrorKind::kOther,
+                                "cannot write '" + path + "': " + std::strerror(errno)}};
+  }
+  auto r = request("GET", key, "", "", f);
+  const bool flushed = std::fflush(f) == 0;
+  const long size = flushed ? std::ftell(f) : -1;
+  const bool closed = std::fclose(f) == 0;
+  if (!r.ok()) return Err{r.error()};
+  if (!flushed || !closed || size < 0) {
+    return Err{ObjectStoreError{ObjectStoreErrorKind::kOther, "cannot write '" + path + "'"}};
+  }
+  return static_cast<uint64_t>(size);
 }
 
 Result<ObjectStoreOk, ObjectStoreError> S3ObjectStore::remove(const std::string& key) {

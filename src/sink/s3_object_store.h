@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "sink/http_client.h"
@@ -49,6 +50,8 @@ class S3ObjectStore final : public ObjectStore {
   Result<ObjectStoreOk, ObjectStoreError> put(const std::string& key,
                                               const std::string& bytes) override;
   Result<std::string, ObjectStoreError> get(const std::string& key) override;
+  Result<uint64_t, ObjectStoreError> get_file(const std::string& key,
+                                              const std::string& path) override;
   Result<std::vector<ObjectInfo>, ObjectStoreError> list(const std::string& prefix) override;
   Result<ObjectStoreOk, ObjectStoreError> remove(const std::string& key) override;
   // One cheap signed request (list at most one key under prefix): checks endpoint, bucket and
@@ -62,9 +65,12 @@ class S3ObjectStore final : public ObjectStore {
   uint64_t multipart_uploads() const { return multipart_uploads_; }
 
  private:
-  // method on key ("" for the bucket) with a canonical (sorted, encoded) query string.
+  // method on key ("" for the bucket) with a canonical (sorted, encoded) query string. With
+  // response_file, a successful response's body is written there (emptied before each attempt)
+  // instead of into HttpResponse::body.
   Result<HttpResponse, ObjectStoreError> request(const std::string& method, const std::string& key,
-                                                 const std::string& query, const std::string& body);
+                                                 const std::string& query, const std::string& body,
+                                                 std::FILE* response_file = nullptr);
   std::string url(const std::string& key, const std::string& query) const;
   Result<ObjectStoreOk, ObjectStoreError> put_multipart(const std::string& key,
                                                         const std::string& path, uint64_t size);

@@ -160,6 +160,19 @@ TEST_F(S3Test, LargeFileGoesUpInParts) {
   ASSERT_TRUE(got.ok()) << got.error().message;
   EXPECT_EQ(got.value().size(), bytes.size());
   EXPECT_TRUE(got.value() == bytes) << "multipart object differs from the file";
+
+  // Streamed to a file instead of memory: the same bytes; a missing key is kNotFound, its
+  // error read back from what the server wrote.
+  const fs::path copy = local.path() / "copy.parquet";
+  auto streamed = s3.get_file("lake/big/date=2024-05-01/hour=00/big.parquet", copy.string());
+  ASSERT_TRUE(streamed.ok()) << streamed.error().message;
+  EXPECT_EQ(streamed.value(), bytes.size());
+  EXPECT_TRUE(read_file(copy) == bytes) << "streamed object differs from the file";
+  auto missing = s3.get_file("lake/big/no-such.parquet", (local.path() / "none").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ObjectStoreErrorKind::kNotFound) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("NoSuchKey"), std::string::npos)
+      << missing.error().message;
 }
 
 TEST_F(S3Test, WrongSecretIsAClearAuthError) {
