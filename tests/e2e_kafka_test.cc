@@ -278,6 +278,19 @@ TEST(Kafka, MalformedMessagesGoToTheDeadLetterTopicAndTheRestIsProcessed) {
   EXPECT_NE(metrics.find("\nstockpulse_posts_scored_total 40\n"), std::string::npos) << metrics;
   EXPECT_EQ(dead_total(metrics), static_cast<int>(bad.size())) << metrics;
   EXPECT_NE(metrics.find("process_resident_memory_bytes"), std::string::npos) << metrics;
+  // The dashboard's pipeline-health panel gets this member's counters: a "stats" event on the
+  // live stream once a second.
+  const auto stats = run(python() +
+                         " -c \"import urllib.request\n"
+                         "r = urllib.request.urlopen('" +
+                         url +
+                         "api/stream', timeout=10)\n"
+                         "for line in r:\n"
+                         "  if line.startswith(b'event: stats'):\n"
+                         "    print(next(r).decode().strip()); break\"");
+  EXPECT_EQ(stats.exit_code, 0) << stats.output;
+  EXPECT_NE(stats.output.find("data: {\"posts_per_second\":"), std::string::npos) << stats.output;
+  EXPECT_NE(stats.output.find("\"posts_total\":40,"), std::string::npos) << stats.output;
   ASSERT_EQ(wait_exit(p), 0) << slurp(log);
 
   // Every bad message is on the dead-letter topic, with its reason and offset.

@@ -18,6 +18,7 @@
 #include "app/lake_sink.h"
 #include "app/pipeline_checkpoint.h"
 #include "app/pipeline_metrics_source.h"
+#include "app/pipeline_stats.h"
 #include "app/sink_batch_writer.h"
 #include "app/stage_batches.h"
 #include "app/window_stage.h"
@@ -497,12 +498,12 @@ struct EmbeddedPipeline::Impl {
     windows_finished.store(true);
   }
 
-  std::string progress_line(double posts_per_s, double bars_per_s) const {
+  std::string progress_line(const StatsRates& rates) const {
     const int64_t wm = metrics.watermark_ms.load();
     return fmt::format(
         "posts/s {:>9.0f}  bars/s {:>7.0f}  windows final {:>7} updates {:>8}  late {:>6}  "
         "dead-letter {:>6}  queues raw {}/{} enriched {}/{} sink {}/{}  watermark {}",
-        posts_per_s, bars_per_s,
+        rates.posts_per_s, rates.bars_per_s,
         metrics.sentiment_windows_final.load() + metrics.market_windows_final.load(),
         metrics.window_updates.load(), metrics.late(), metrics.dead_letters.load(), raw.size(),
         raw.capacity(), enriched.size(), enriched.capacity(), to_sink.size(), to_sink.capacity(),
@@ -590,17 +591,10 @@ struct EmbeddedPipeline::Impl {
     }
   }
 
-  void publish_stats(double posts_per_s) {
+  void publish_stats(const StatsRates& rates) {
     if (!dashboard) return;
-    const int64_t lag = metrics.watermark_lag_ms(clock.now().value());
-    dashboard->hub().publish(
-        "stats", fmt::format("{{\"posts_per_second\":{:.1f},\"posts_total\":{},\"bars_total\":{},"
-                             "\"late_total\":{},\"dead_letters_total\":{},\"watermark_lag_ms\":{},"
-                             "\"queue_depth\":{}}}",
-                             posts_per_s, metrics.posts_scored.load(), metrics.bars_decoded.load(),
-                             metrics.late(), metrics.dead_letters.load(),
-                             lag == INT64_MIN ? std::string("null") : std::to_string(lag),
-                             raw.size() + enriched.size() + to_sink.size()));
+    dashboard->hub().publish("stats", stats_json(metrics, rates, clock.now().value(),
+                                                 raw.size() + enriched.size() + to_sink.size()));
   }
 
   // Everything before the checkpoint must be durable before the checkpoint is: the store commits
@@ -909,8 +903,7 @@ int EmbeddedPipeline::run() {
     im.enriched.close();
   });
   const auto started = std::chrono::steady_clock::now();
-  auto last_report = started;
-  uint64_t last_posts = 0, last_bars = 0;
+  StatsTicker ticker(metrics_, started);
   while (!im.windows_finished.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const auto now = std::chrono::steady_clock::now();
@@ -918,18 +911,9 @@ int EmbeddedPipeline::run() {
         now - started >= std::chrono::seconds(config_.run.duration_s)) {
       stop_.store(true);
     }
-    if (now - last_report >= std::chrono::seconds(1)) {
-      const double secs = std::chrono::duration<double>(now - last_report).count();
-      const uint64_t posts = metrics_.posts_scored.load(), bars = metrics_.bars_decoded.load();
-      const double posts_per_s = static_cast<double>(posts - last_posts) / secs;
-      im.publish_stats(posts_per_s);
-      if (config_.run.progress) {
-        fmt::print(stderr, "{}\n",
-                   im.progress_line(posts_per_s, static_cast<double>(bars - last_bars) / secs));
-      }
-      last_posts = posts;
-      last_bars = bars;
-      last_report = now;
+    if (const auto rates = ticker.tick(now)) {
+      im.publish_stats(*rates);
+      if (config_.run.progress) fmt::print(stderr, "{}\n", im.progress_line(*rates));
     }
   }
   closer.join();

@@ -16,6 +16,7 @@
 #include "app/enricher.h"
 #include "app/keyed_record.h"
 #include "app/lake_sink.h"
+#include "app/pipeline_stats.h"
 #include "app/sentiment_stack.h"
 #include "app/sink_batch_writer.h"
 #include "app/window_stage.h"
@@ -805,8 +806,7 @@ int KafkaProcessor::run() {
   Impl& im = *impl_;
   std::jthread ingest([&] { im.ingest_thread(); });
   std::jthread windows([&] { im.windows_thread(); });
-  auto last_report = SteadyClock::now();
-  uint64_t last_posts = 0;
+  StatsTicker ticker(metrics_, SteadyClock::now());
   while (!stop_.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const auto now = SteadyClock::now();
@@ -815,15 +815,10 @@ int KafkaProcessor::run() {
             std::chrono::seconds(config_.run.duration_s)) {
       stop_.store(true);
     }
-    if (now - last_report >= std::chrono::seconds(1)) {
-      const double secs = std::chrono::duration<double>(now - last_report).count();
-      const uint64_t posts = metrics_.posts_scored.load();
-      if (config_.run.progress) {
-        fmt::print(stderr, "{}\n",
-                   im.progress_line(static_cast<double>(posts - last_posts) / secs));
-      }
-      last_posts = posts;
-      last_report = now;
+    if (const auto rates = ticker.tick(now)) {
+      if (config_.run.progress) fmt::print(stderr, "{}\n", im.progress_line(rates->posts_per_s));
+      // No internal queues: each stage reads from Kafka, whose lag is the backlog.
+      if (on_stats_) on_stats_(stats_json(metrics_, *rates, clock_.now().value(), std::nullopt));
     }
   }
   ingest.join();

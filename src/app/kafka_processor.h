@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -73,6 +74,11 @@ class KafkaProcessor {
   void request_stop() { stop_.store(true); }
 
   const PipelineMetrics& metrics() const { return metrics_; }
+  // Called once a second from run()'s thread with the dashboard's "stats" event JSON
+  // (stats_json in pipeline_stats.h). Set before run().
+  void set_stats_listener(std::function<void(const std::string&)> on_stats) {
+    on_stats_ = std::move(on_stats);
+  }
 
  private:
   struct Impl;
@@ -81,6 +87,7 @@ class KafkaProcessor {
   const Clock& clock_;
   PipelineMetrics metrics_;
   std::atomic<bool> stop_{false};
+  std::function<void(const std::string&)> on_stats_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -92,6 +92,9 @@ int ProcessCommand::execute() {
     d.poll_store = true;
     dashboard = start_dashboard(d, c.serving_url(), metrics.get());
     fmt::print(stderr, "stockpulse: metrics and dashboard at {}\n", dashboard->url());
+    // The pipeline-health panel: this member's rates and counters.
+    processor.set_stats_listener(
+        [hub = &dashboard->hub()](const std::string& json) { hub->publish("stats", json); });
   }
   // A second signal while draining leaves at once (the committed state stays consistent).
   const StopSignals signals(processor);
