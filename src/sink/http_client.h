@@ -25,7 +25,11 @@ struct HttpRequest {
   std::string password;                // basic auth password / SigV4 secret; never logged
   std::string aws_sigv4;               // e.g. "aws:amz:us-east-1:s3": libcurl signs the request
   int64_t connect_timeout_ms = 2000;
-  int64_t timeout_ms = 60000;
+  int64_t timeout_ms = 60000;  // the whole request; 0 = none (then rely on the stall limit)
+  // A transfer slower than stall_bytes_per_s for stall_seconds is aborted (0 = no such limit):
+  // for bodies of any size, where a total timeout would cut a large but healthy transfer.
+  int64_t stall_bytes_per_s = 0;
+  int64_t stall_seconds = 0;
 };
 
 struct HttpResponse {

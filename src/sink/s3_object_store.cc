@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -173,6 +174,13 @@ Result<HttpResponse, ObjectStoreError> S3ObjectStore::request(const std::string&
   req.password = options_.secret_key;
   req.aws_sigv4 = "aws:amz:" + options_.region + ":s3";
   req.timeout_ms = options_.timeout_ms;
+  if (response_file) {
+    // A download's size is the object's, which may be any: no total timeout, but a transfer
+    // that stalls (under 1 KiB/s for the timeout's length) is abandoned and retried.
+    req.timeout_ms = 0;
+    req.stall_bytes_per_s = 1024;
+    req.stall_seconds = std::max<int64_t>(1, options_.timeout_ms / 1000);
+  }
   // Signed by libcurl as one of the x-amz-* headers; S3 checks the payload against it.
   req.headers.push_back("x-amz-content-sha256: " + sha256_hex(body));
   const std::string what = method + " s3://" + options_.bucket + "/" + key;

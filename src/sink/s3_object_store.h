@@ -25,6 +25,8 @@ struct S3Options {
   uint64_t part_size = 16ull << 20;
   int max_attempts = 5;  // per request, for transient failures
   std::chrono::milliseconds initial_backoff{200};
+  // Per request; downloads to a file (get_file) have no total limit but are abandoned, and
+  // retried, when they move under 1 KiB/s for this long.
   int64_t timeout_ms = 120000;
 
   // Bucket and endpoint settings from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
