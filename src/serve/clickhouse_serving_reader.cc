@@ -309,33 +309,23 @@ Result<std::vector<std::string>, ReadError> ClickHouseServingReader::symbol_name
   return names;
 }
 
-Result<std::string, ReadError> ClickHouseServingReader::trailing_windows_sql(
-    const RowSetSql& s, const std::vector<std::string>& symbols) {
-  // The newest window of each symbol: its start, and its length (the newest start's window).
-  auto spans = select(
-      fmt::format("SELECT symbol, max(toUInt64(window_start) * 1000 + window_start_ms) AS s, "
-                  "argMax(toInt64(toUInt64(window_end) * 1000 + window_end_ms) - "
-                  "toInt64(toUInt64(window_start) * 1000 + window_start_ms), "
-                  "toUInt64(window_start) * 1000 + window_start_ms) AS len "
-                  "FROM `{}` FINAL WHERE symbol IN ({}) GROUP BY symbol",
-                  s.table, key_text(symbols)));
-  if (!spans) return Err(spans.error());
-  std::string where;
-  for (const auto& row : spans.value().rows) {
-    if (row.size() != 3 || !row[0]) continue;
-    const EventTime start(to_int(row[1]));
-    const int64_t length = to_int(row[2]);
-    // Windows ending after the newest start all began less than one window length before it.
-    if (!where.empty()) where += " OR ";
-    where += fmt::format("(symbol = {} AND {} AND {})", quote(*row[0]),
-                         at_or_after("window_start", EventTime(start.value() - length + 1)),
-                         at_or_after("window_end", EventTime(start.value() + 1)));
-  }
-  if (where.empty()) return std::string();
+std::string ClickHouseServingReader::trailing_windows_sql(const RowSetSql& s,
+                                                          const std::vector<std::string>& symbols) {
+  // One query: each symbol's newest window start and that window's length (the subquery), then
+  // the window ending first after that start among those starting less than one length before
+  // it. Times are compared as the server's own Unix milliseconds on both sides, so a server whose
+  // time zone is not UTC (it reads the store's DateTime text in its zone) shifts both alike.
+  const std::string keys = key_text(symbols);
+  constexpr const char* kStart = "(toInt64(toUInt64(window_start)) * 1000 + window_start_ms)";
+  constexpr const char* kEnd = "(toInt64(toUInt64(window_end)) * 1000 + window_end_ms)";
   return fmt::format(
-      "SELECT {} FROM `{}` FINAL WHERE {} ORDER BY symbol, `window_end`, `window_end_ms`, "
+      "SELECT {cols} FROM `{t}` FINAL ANY INNER JOIN (SELECT symbol, max({start}) AS newest_start, "
+      "argMax({end} - {start}, {start}) AS newest_length FROM `{t}` FINAL WHERE symbol IN ({keys}) "
+      "GROUP BY symbol) USING symbol WHERE symbol IN ({keys}) AND {end} > newest_start AND {start} "
+      "> newest_start - newest_length ORDER BY symbol, `window_end`, `window_end_ms`, "
       "`window_start`, `window_start_ms` LIMIT 1 BY symbol",
-      select_list(s.set), s.table, where);
+      fmt::arg("cols", select_list(s.set)), fmt::arg("t", s.table), fmt::arg("start", kStart),
+      fmt::arg("end", kEnd), fmt::arg("keys", keys));
 }
 
 Result<std::vector<std::optional<std::string>>, ReadError> ClickHouseServingReader::latest_rows(
@@ -345,11 +335,7 @@ Result<std::vector<std::optional<std::string>>, ReadError> ClickHouseServingRead
   if (symbols.empty() || !has_table(s.table)) return out;
   std::string sql;
   if (s.window) {
-    // The trailing window of each symbol (ServingReader::latest_rows), in two requests.
-    auto trailing = trailing_windows_sql(s, symbols);
-    if (!trailing) return Err(trailing.error());
-    if (trailing.value().empty()) return out;
-    sql = std::move(trailing.value());
+    sql = trailing_windows_sql(s, symbols);  // ServingReader::latest_rows
   } else {
     // One request for all symbols: LIMIT 1 BY keeps the newest row of each.
     sql = fmt::format("SELECT {} FROM `{}` FINAL WHERE symbol IN ({})", select_list(set), s.table,

@@ -77,10 +77,8 @@ class ClickHouseServingReader final : public ServingReader {
   // without `version`.
   std::string select_list(RowSet set) const;
   bool has_table(const std::string& table) const { return columns_.count(table) > 0; }
-  // The SELECT of each symbol's trailing window (ServingReader::latest_rows) of a window table,
-  // after a first request for each symbol's newest window; "" when no symbol has one.
-  Result<std::string, ReadError> trailing_windows_sql(const RowSetSql& s,
-                                                      const std::vector<std::string>& symbols);
+  // The SELECT of each symbol's trailing window (ServingReader::latest_rows) of a window table.
+  std::string trailing_windows_sql(const RowSetSql& s, const std::vector<std::string>& symbols);
 
   std::mutex mutex_;
   ClickHouseClient client_;                                  // guarded by mutex_
