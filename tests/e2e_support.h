@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -128,11 +129,13 @@ inline int wait_exit(pid_t pid) {
 }
 
 // Starts `command` (a file-mode run writing into out_dir, its output appended to log), stops it
-// with SIGTERM after `after`, checks it exited 0 leaving a checkpoint, then runs it again to the
-// end and checks that run resumed from the checkpoint. Callers check HasFatalFailure().
+// with SIGTERM after `after`, checks it exited 0 leaving a checkpoint, calls `stopped` (checks
+// on the checkpoint, say), then runs it again to the end and checks that run resumed from the
+// checkpoint. Callers check HasFatalFailure().
 inline void stop_and_resume(const std::vector<std::string>& command,
                             const std::filesystem::path& out_dir, const std::filesystem::path& log,
-                            std::chrono::milliseconds after) {
+                            std::chrono::milliseconds after,
+                            const std::function<void()>& stopped = {}) {
   const pid_t pid = spawn(command, log.string());
   ASSERT_GT(pid, 0);
   std::this_thread::sleep_for(after);
@@ -141,6 +144,7 @@ inline void stop_and_resume(const std::vector<std::string>& command,
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   ASSERT_EQ(wait_exit(pid), 0) << slurp(log);
   ASSERT_TRUE(std::filesystem::exists(out_dir / "checkpoint.bin")) << slurp(log);
+  if (stopped) stopped();
   ASSERT_EQ(wait_exit(spawn(command, log.string())), 0) << slurp(log);
   EXPECT_NE(slurp(log).find("resuming from checkpoint"), std::string::npos) << slurp(log);
 }

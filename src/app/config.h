@@ -94,9 +94,9 @@ struct Config {
   // "s3://BUCKET/PREFIX" when the lake goes to S3, else "".
   std::string lake_bucket_url() const;
   std::string dead_letter_path() const;
-  std::string checkpoint_path() const;
+  std::string checkpoint_path() const;  // "" when disabled or not in file mode
   // Whether bars_file holds daily candles (bars_format, "auto" resolved by extension).
-  bool daily_bars() const;  // "" when disabled or not in file mode
+  bool daily_bars() const;
 
   // Human-readable problems with the values (empty when valid).
   std::vector<std::string> validate() const;

@@ -43,6 +43,39 @@ namespace {
 
 constexpr size_t kRecordPadding = 64;  // >= SIMDJSON_PADDING
 
+// How the posts file is read: kJsonLines through the bus-contract decoder, anything else (a
+// tweet dataset) through PostReplay. "auto" looks at the extension, then at the first bytes.
+PostFileFormat posts_format(const Config& config) {
+  const auto named = parse_post_file_format(config.sources.posts_format);
+  if (named && *named != PostFileFormat::kAuto) return *named;
+  return detect_post_file_format(config.sources.posts_file);
+}
+
+// The input layout a checkpoint records (PipelineCheckpoint::input_layout).
+std::string input_layout(const Config& config) {
+  std::string out;
+  if (!config.sources.posts_file.empty()) {
+    switch (posts_format(config)) {
+      case PostFileFormat::kCsv:
+        out += "posts=csv";
+        break;
+      case PostFileFormat::kParquet:
+        out += "posts=parquet";
+        break;
+      case PostFileFormat::kJsonLines:
+      case PostFileFormat::kAuto:
+        out += "posts=jsonl";
+        break;
+    }
+  }
+  if (!config.sources.bars_file.empty()) {
+    if (!out.empty()) out += ' ';
+    out += config.daily_bars() ? fmt::format("bars=daily-csv seed={}", config.run.seed)
+                               : std::string("bars=jsonl");
+  }
+  return out;
+}
+
 // Fills RawBatches of one stream and hands them on, numbering them.
 class BatchEmitter {
  public:
@@ -52,7 +85,8 @@ class BatchEmitter {
         partition_(partition),
         batch_size_(batch_size),
         out_(out),
-        next_offset_(first) {
+        next_offset_(first),
+        sent_end_(first) {
     start_batch();
   }
 
@@ -74,11 +108,13 @@ class BatchEmitter {
   // read): the batch's end offset still moves past it, so a checkpoint covers it.
   void skip_to(Offset next) { next_offset_ = std::max(next_offset_, next); }
 
-  // Sends what is buffered; returns false when the queue is closed.
+  // Sends what is buffered; returns false when the queue is closed. A batch of no records still
+  // goes when skipped records moved the end offset, so the checkpoint's position passes them.
   bool flush(bool end_of_input = false) {
-    if (batch_.records.empty() && !end_of_input) return true;
+    if (batch_.records.empty() && !end_of_input && next_offset_ == sent_end_) return true;
     batch_.end_of_input = end_of_input;
     batch_.end_offset = next_offset_;
+    sent_end_ = next_offset_;
     batch_.buffer.append(kRecordPadding, ' ');
     const bool ok = out_.push(batch_);
     start_batch();
@@ -101,6 +137,7 @@ class BatchEmitter {
   RawBatch batch_;
   uint64_t next_seq_ = 0;
   Offset next_offset_;
+  Offset sent_end_;  // end offset of the last batch sent
 };
 
 // What the sink thread hands to the lake thread: rows for the Parquet lake, and the checkpoint to
@@ -234,9 +271,8 @@ struct EmbeddedPipeline::Impl {
     pace_started = true;
     pace_origin_event_ms = origin_event_ms;
     pace_origin_wall_ms = clock.now().value();
-    metrics.event_clock_speed.store(config.sources.replay_speed);
-    metrics.event_clock_event_origin_ms.store(origin_event_ms + time_shift_ms);
-    metrics.event_clock_origin_ms.store(pace_origin_wall_ms);
+    metrics.set_event_clock(pace_origin_wall_ms, origin_event_ms + time_shift_ms,
+                            config.sources.replay_speed);
   }
 
   // A tweet dataset (CSV or Parquet; JSON lines are the bus contract and go through read_file)
@@ -314,7 +350,7 @@ struct EmbeddedPipeline::Impl {
       return;
     }
     // Bad candle rows are known once the file is loaded; a resumed run wrote them already.
-    if (resume == 0) dead.write(fanout.dead_letters());
+    if (!resumed) dead.write(fanout.dead_letters());
     std::vector<Bar> minute;
     std::string json;
     int64_t offset = 0;
@@ -349,9 +385,11 @@ struct EmbeddedPipeline::Impl {
     BatchEmitter bars_out(Stream::kBars, PartitionId(1), static_cast<size_t>(1) << 20, raw);
 
     const int64_t start_ms = clock.now().value();
-    metrics.event_clock_speed.store(s.speed);
-    metrics.event_clock_event_origin_ms.store(start_ms);
-    metrics.event_clock_origin_ms.store(start_ms);
+    // Paced (posts_per_second > 0), event time runs `speed` times the wall clock: the lag is
+    // taken against that clock. Unpaced, it runs as fast as posts are made: no clock to compare.
+    if (s.posts_per_second > 0) {
+      metrics.set_event_clock(start_ms, start_ms, s.speed);
+    }
     const double event_posts_per_s = s.posts_per_second > 0 ? s.posts_per_second / s.speed : 200;
     SyntheticPostOptions po;
     po.seed = config.run.seed;
@@ -514,6 +552,7 @@ struct EmbeddedPipeline::Impl {
     PipelineCheckpoint c;
     c.posts_file = config.sources.posts_file;
     c.bars_file = config.sources.bars_file;
+    c.input_layout = input_layout(config);
     c.posts_next = posts_next;
     c.bars_next = bars_next;
     c.time_shift_ms = time_shift_ms;
@@ -537,6 +576,12 @@ struct EmbeddedPipeline::Impl {
           "checkpoint '{}' belongs to other inputs (posts '{}', bars '{}'); delete it or choose "
           "another --output-dir",
           checkpoint_path, c->posts_file, c->bars_file));
+    }
+    if (c->input_layout != input_layout(config)) {
+      throw std::runtime_error(
+          fmt::format("checkpoint '{}' read the inputs as '{}', this run as '{}' (--posts-format, "
+                      "--bars-format or --seed changed); delete it or choose another --output-dir",
+                      checkpoint_path, c->input_layout, input_layout(config)));
     }
     if (!windows.restore(c->sentiment_engine, c->market_engine, c->signals)) {
       throw std::runtime_error(fmt::format(
@@ -722,14 +767,6 @@ struct EmbeddedPipeline::Impl {
 };
 
 namespace {
-
-// How the posts file is read: kJsonLines through the bus-contract decoder, anything else (a
-// tweet dataset) through PostReplay. "auto" looks at the extension, then at the first bytes.
-PostFileFormat posts_format(const Config& config) {
-  const auto named = parse_post_file_format(config.sources.posts_format);
-  if (named && *named != PostFileFormat::kAuto) return *named;
-  return detect_post_file_format(config.sources.posts_file);
-}
 
 // Event time of the first record of a JSON-lines file that decodes (looking at most at 10,000
 // lines).

@@ -6,7 +6,7 @@ namespace stockpulse {
 
 namespace {
 constexpr uint32_t kMagic = 0x4B435053;  // "SPCK"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;         // 2: input_layout
 }  // namespace
 
 std::string encode_checkpoint(const PipelineCheckpoint& c) {
@@ -16,6 +16,7 @@ std::string encode_checkpoint(const PipelineCheckpoint& c) {
   w.put(kVersion);
   w.put_bytes(c.posts_file);
   w.put_bytes(c.bars_file);
+  w.put_bytes(c.input_layout);
   w.put(c.posts_next);
   w.put(c.bars_next);
   w.put(c.time_shift_ms);
@@ -36,6 +37,7 @@ std::optional<PipelineCheckpoint> decode_checkpoint(std::string_view bytes) {
   PipelineCheckpoint c;
   c.posts_file = std::string(r.get_bytes());
   c.bars_file = std::string(r.get_bytes());
+  c.input_layout = std::string(r.get_bytes());
   c.posts_next = r.get<int64_t>();
   c.bars_next = r.get<int64_t>();
   c.time_shift_ms = r.get<int64_t>();

@@ -15,6 +15,9 @@ namespace stockpulse {
 struct PipelineCheckpoint {
   std::string posts_file;  // the inputs it belongs to; a checkpoint of other inputs is refused
   std::string bars_file;
+  // How the inputs were read ("posts=csv bars=daily-csv seed=42"): record numbers mean
+  // something else under another format or fan-out seed, so such a checkpoint is refused too.
+  std::string input_layout;
   int64_t posts_next = 0;  // offset (record number) of the first record not yet processed
   int64_t bars_next = 0;
   int64_t time_shift_ms = 0;     // --rebase-time: kept so a resumed run shifts by the same amount

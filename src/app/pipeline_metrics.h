@@ -31,9 +31,9 @@ struct PipelineMetrics {
   std::atomic<uint64_t> dead_letters{0};
   std::array<std::atomic<uint64_t>, 9> dead_by_reason{};  // indexed by DeadLetterReason
   std::atomic<int64_t> watermark_ms{INT64_MIN};
-  // The sources' clock, against which the watermark lags: the wall clock, except for synthetic
-  // sources and paced replays, whose event time reads event_origin at the wall time `origin`
-  // and runs `speed` times faster from there.
+  // The sources' clock, against which the watermark lags: the wall clock, except for paced
+  // synthetic sources and paced replays, whose event time reads event_origin at the wall time
+  // `origin` and runs `speed` times faster from there. Set with set_event_clock().
   std::atomic<int64_t> event_clock_origin_ms{INT64_MIN};  // INT64_MIN: the wall clock
   std::atomic<int64_t> event_clock_event_origin_ms{0};
   std::atomic<double> event_clock_speed{1.0};
@@ -60,6 +60,13 @@ struct PipelineMetrics {
     sink_write_micros.fetch_add(static_cast<uint64_t>(took.count()), std::memory_order_relaxed);
   }
   uint64_t late() const { return dead_by_reason[static_cast<size_t>(DeadLetterReason::kLate)]; }
+  // Once, before readers may look: the origin is stored last (release) and read first (acquire),
+  // so a reader that sees it sees the event origin and speed too.
+  void set_event_clock(int64_t wall_origin_ms, int64_t event_origin_ms, double speed) {
+    event_clock_event_origin_ms.store(event_origin_ms, std::memory_order_relaxed);
+    event_clock_speed.store(speed, std::memory_order_relaxed);
+    event_clock_origin_ms.store(wall_origin_ms, std::memory_order_release);
+  }
   // The sources' event-time now for a wall clock reading, minus the watermark; INT64_MIN while
   // there is no watermark. It is at least the allowed lateness once data flows, and grows when
   // processing falls behind the sources (or when the input is older than now).
@@ -67,7 +74,7 @@ struct PipelineMetrics {
     const int64_t wm = watermark_ms.load(std::memory_order_relaxed);
     if (wm == INT64_MIN) return INT64_MIN;
     int64_t now = wall_now_ms;
-    if (const int64_t origin = event_clock_origin_ms.load(std::memory_order_relaxed);
+    if (const int64_t origin = event_clock_origin_ms.load(std::memory_order_acquire);
         origin != INT64_MIN) {
       now = event_clock_event_origin_ms.load(std::memory_order_relaxed) +
             static_cast<int64_t>(static_cast<double>(wall_now_ms - origin) *

@@ -326,8 +326,11 @@ function connect() {
       trim(state.market, (v) => v.window_start);
     } else {
       const s = state.symbols.get(r.symbol);
-      const trailing = state.trailingSentiment.get(r.symbol);
-      if (s && trailing) s.sentiment = trailing.add(r);
+      if (s) {
+        let trailing = state.trailingSentiment.get(r.symbol);
+        if (!trailing) state.trailingSentiment.set(r.symbol, trailing = new TrailingWindow(s.sentiment));
+        s.sentiment = trailing.add(r);
+      }
       if (r.symbol === state.selected) {
         state.sentiment.set(key(r), r);
         trim(state.sentiment, (v) => v.window_start);

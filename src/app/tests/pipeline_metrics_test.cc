@@ -30,9 +30,7 @@ TEST(PipelineMetrics, LagIsTheWallClockMinusTheWatermark) {
 // watermark 10 minutes behind that lags by 10 minutes, not by minus 20.
 TEST(PipelineMetrics, SyntheticSourcesLagAgainstTheirFasterClock) {
   PipelineMetrics m;
-  m.event_clock_origin_ms.store(kNow);
-  m.event_clock_event_origin_ms.store(kNow);
-  m.event_clock_speed.store(60);
+  m.set_event_clock(kNow, kNow, 60);
   const int64_t wall = kNow + 30'000;
   const int64_t source_now = kNow + 30 * 60'000;
   m.watermark_ms.store(source_now - 600'000);
@@ -44,9 +42,7 @@ TEST(PipelineMetrics, SyntheticSourcesLagAgainstTheirFasterClock) {
 TEST(PipelineMetrics, PacedReplayLagsAgainstItsReplayClock) {
   PipelineMetrics m;
   const int64_t first_record = 1'650'000'000'000;  // April 2022
-  m.event_clock_origin_ms.store(kNow);
-  m.event_clock_event_origin_ms.store(first_record);
-  m.event_clock_speed.store(10);
+  m.set_event_clock(kNow, first_record, 10);
   m.watermark_ms.store(first_record + 20 * 60'000 - 600'000);  // 20 min of data, 10 min lateness
   EXPECT_EQ(m.watermark_lag_ms(kNow + 120'000), 600'000);      // 2 wall minutes = 20 replayed
 }
@@ -57,22 +53,21 @@ TEST(PipelineMetricsSource, PrometheusLagUsesTheSourcesClock) {
   PipelineMetricsSource(m, nullptr).write_prometheus(out);
   EXPECT_EQ(out.find("stockpulse_watermark_lag_seconds"), std::string::npos)
       << "no watermark yet, no gauge";
-  // Synthetic sources started 10 s ago at speed 61: their clock is 600 s ahead of the wall
-  // clock. A watermark 5 s behind their clock lags by 5 s (wall clock minus watermark: -595 s).
+  // Synthetic sources started 10 s ago at speed 3: their clock is 20 s ahead of the wall
+  // clock. A watermark 5 s behind their clock lags by 5 s (wall clock minus watermark: -15 s).
   const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-  m.event_clock_origin_ms.store(wall - 10'000);
-  m.event_clock_event_origin_ms.store(wall - 10'000);
-  m.event_clock_speed.store(61);
-  m.watermark_ms.store(wall + 600'000 - 5'000);
+  m.set_event_clock(wall - 10'000, wall - 10'000, 3);
+  m.watermark_ms.store(wall + 20'000 - 5'000);
   out.clear();
   PipelineMetricsSource(m, nullptr).write_prometheus(out);
   const std::string gauge = "stockpulse_watermark_lag_seconds ";
   const size_t at = out.find("\n" + gauge);
   ASSERT_NE(at, std::string::npos) << out;
   const double seconds = std::stod(out.substr(at + 1 + gauge.size()));
-  // Each millisecond between the two clock readings is 61 ms of source time.
+  // Each millisecond between the two clock readings is 3 ms of source time: up to 1 s of stall
+  // keeps it within 3 s of 5 s.
   EXPECT_NEAR(seconds, 5.0, 3.0);
 }
 
