@@ -14,6 +14,15 @@ export interface SeriesSpec {
 
 const axisStyle = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140' } };
 
+// Y labels short enough for the axis: 125000 -> "125k", 2500000 -> "2.5M"; below 10,000 as is.
+export function compactTick(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(2)}G`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
+  return v.toLocaleString('en-US', { maximumFractionDigits: 4 });
+}
+
 export class TimeChart {
   readonly plot: uPlot;
   private readonly el: HTMLElement;
@@ -26,7 +35,7 @@ export class TimeChart {
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
-      axes: [{ ...axisStyle }, { ...axisStyle, size: 56 }],
+      axes: [{ ...axisStyle }, { ...axisStyle, size: 56, values: (_u, splits) => splits.map(compactTick) }],
       series: [
         {},
         ...series.map((s) => ({
