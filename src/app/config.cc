@@ -6,6 +6,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "source/post_replay.h"
+
 namespace stockpulse {
 
 std::string Config::serving_url() const {
@@ -40,8 +42,7 @@ std::string Config::checkpoint_path() const {
 bool Config::daily_bars() const {
   if (sources.bars_file.empty()) return false;
   if (sources.bars_format != "auto") return sources.bars_format == "daily-csv";
-  const std::string& f = sources.bars_file;
-  return f.size() >= 4 && (f.ends_with(".csv") || f.ends_with(".CSV"));
+  return sources.bars_file.ends_with(".csv") || sources.bars_file.ends_with(".CSV");
 }
 
 std::vector<std::string> Config::validate() const {
@@ -54,7 +55,7 @@ std::vector<std::string> Config::validate() const {
   if (sources.posts_per_second < 0) problems.push_back("sources.posts_per_second must be >= 0");
   if (sources.speed <= 0) problems.push_back("sources.speed must be > 0");
   if (!(sources.replay_speed >= 0)) problems.push_back("sources.replay_speed must be >= 0");
-  if (!std::set<std::string>{"auto", "jsonl", "csv", "parquet"}.contains(sources.posts_format))
+  if (!parse_post_file_format(sources.posts_format))
     problems.push_back("sources.posts_format must be \"auto\", \"jsonl\", \"csv\" or \"parquet\"");
   if (!std::set<std::string>{"auto", "jsonl", "daily-csv"}.contains(sources.bars_format))
     problems.push_back("sources.bars_format must be \"auto\", \"jsonl\" or \"daily-csv\"");

@@ -51,11 +51,35 @@ PostFileFormat posts_format(const Config& config) {
   return detect_post_file_format(config.sources.posts_file);
 }
 
+// The event time of a contract JSON line (a post's created_at, a bar's ts), or nullopt when it
+// does not decode; the decoders and scratch records are reused from line to line.
+class LineTime {
+ public:
+  explicit LineTime(Stream stream) : stream_(stream) {}
+  std::optional<EventTime> operator()(const Line& line, PartitionId partition) {
+    const SourcePosition pos{partition, line.offset};
+    if (stream_ == Stream::kPosts) {
+      if (post_decoder_.decode_into(line.padded(), pos, post_, error_)) return post_.created_at;
+    } else if (bar_decoder_.decode_into(line.padded(), pos, bar_, error_)) {
+      return bar_.ts;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  Stream stream_;
+  PostDecoder post_decoder_;
+  BarDecoder bar_decoder_;
+  Post post_;
+  Bar bar_;
+  DecodeError error_;
+};
+
 // The input layout a checkpoint records (PipelineCheckpoint::input_layout).
-std::string input_layout(const Config& config) {
+std::string input_layout(const Config& config, PostFileFormat posts_format) {
   std::string out;
   if (!config.sources.posts_file.empty()) {
-    switch (posts_format(config)) {
+    switch (posts_format) {
       case PostFileFormat::kCsv:
         out += "posts=csv";
         break;
@@ -214,11 +238,7 @@ struct EmbeddedPipeline::Impl {
     // Pacing needs each record's time here; the enrich workers decode it again (a record that
     // does not decode is not paced and becomes their dead letter).
     const bool paced = config.sources.replay_speed > 0;
-    PostDecoder post_decoder;
-    BarDecoder bar_decoder;
-    Post post;
-    Bar bar;
-    DecodeError decode_error;
+    LineTime line_time(stream);
     Line line;
     while (!stop_flag.load(std::memory_order_relaxed)) {
       const ReadStatus st = reader.next(line);
@@ -230,11 +250,7 @@ struct EmbeddedPipeline::Impl {
       }
       if (line.offset.value() < resume) continue;
       if (paced && st == ReadStatus::kLine) {
-        const SourcePosition pos{partition, line.offset};
-        const bool timed = stream == Stream::kPosts
-                               ? post_decoder.decode_into(line.padded(), pos, post, decode_error)
-                               : bar_decoder.decode_into(line.padded(), pos, bar, decode_error);
-        if (timed && !pace(stream == Stream::kPosts ? post.created_at : bar.ts, emit)) break;
+        if (const auto t = line_time(line, partition); t && !pace(*t, emit)) break;
       }
       counter.fetch_add(1, std::memory_order_relaxed);
       emit.add(line.text, line.offset, line.full_size, st == ReadStatus::kTooLong);
@@ -293,7 +309,7 @@ struct EmbeddedPipeline::Impl {
     // Parquet seeks by row; text formats are read from the start and the records before the
     // checkpoint skipped (their byte offset is not in the checkpoint).
     ReplayPosition from;
-    if (replay_seeks_by_row(path, format)) from.row = resume;
+    if (format == PostFileFormat::kParquet) from.row = resume;
     if (auto err = replay.open(path, from)) {
       fmt::print(stderr, "error: {}\n", *err);
       input_error.store(true);
@@ -325,11 +341,6 @@ struct EmbeddedPipeline::Impl {
       emit.add(json, Offset(offset), json.size(), false);
     }
     emit.flush(/*end_of_input=*/!stop_flag.load());
-  }
-
-  static bool replay_seeks_by_row(const std::string& path, PostFileFormat format) {
-    return (format == PostFileFormat::kAuto ? detect_post_file_format(path) : format) ==
-           PostFileFormat::kParquet;
   }
 
   // Daily OHLCV candles (CSV) fanned out to 390 minute bars per symbol and trading day, seeded by
@@ -552,7 +563,7 @@ struct EmbeddedPipeline::Impl {
     PipelineCheckpoint c;
     c.posts_file = config.sources.posts_file;
     c.bars_file = config.sources.bars_file;
-    c.input_layout = input_layout(config);
+    c.input_layout = input_layout_;
     c.posts_next = posts_next;
     c.bars_next = bars_next;
     c.time_shift_ms = time_shift_ms;
@@ -577,11 +588,11 @@ struct EmbeddedPipeline::Impl {
           "another --output-dir",
           checkpoint_path, c->posts_file, c->bars_file));
     }
-    if (c->input_layout != input_layout(config)) {
+    if (c->input_layout != input_layout_) {
       throw std::runtime_error(
           fmt::format("checkpoint '{}' read the inputs as '{}', this run as '{}' (--posts-format, "
                       "--bars-format or --seed changed); delete it or choose another --output-dir",
-                      checkpoint_path, c->input_layout, input_layout(config)));
+                      checkpoint_path, c->input_layout, input_layout_));
     }
     if (!windows.restore(c->sentiment_engine, c->market_engine, c->signals)) {
       throw std::runtime_error(fmt::format(
@@ -757,6 +768,10 @@ struct EmbeddedPipeline::Impl {
   bool posts_done = false, bars_done = false;
   bool finished_cleanly = false;
   bool resumed = false;
+  // The posts file's format, resolved once ("auto" may look at the file), and the input layout
+  // checkpoints record.
+  const PostFileFormat posts_format_ = posts_format(config);
+  const std::string input_layout_ = input_layout(config, posts_format_);
   int64_t time_shift_ms = 0;               // --rebase-time
   std::optional<int64_t> first_record_ms;  // earliest first record of the files (not resumed)
   // Replay pacing (pace()).
@@ -770,21 +785,13 @@ namespace {
 
 // Event time of the first record of a JSON-lines file that decodes (looking at most at 10,000
 // lines).
-std::optional<int64_t> first_event_time(const std::string& path, bool posts) {
+std::optional<int64_t> first_event_time(const std::string& path, Stream stream) {
   LineReader reader;
   if (reader.open(path)) return std::nullopt;
-  PostDecoder post_decoder;
-  BarDecoder bar_decoder;
-  Post post;
-  Bar bar;
-  DecodeError error;
+  LineTime line_time(stream);
   Line line;
   for (int i = 0; i < 10000 && reader.next(line) == ReadStatus::kLine; ++i) {
-    const SourcePosition pos{PartitionId(0), line.offset};
-    if (posts && post_decoder.decode_into(line.padded(), pos, post, error)) {
-      return post.created_at.value();
-    }
-    if (!posts && bar_decoder.decode_into(line.padded(), pos, bar, error)) return bar.ts.value();
+    if (const auto t = line_time(line, PartitionId(0))) return t->value();
   }
   return std::nullopt;
 }
@@ -848,13 +855,13 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     const std::string& posts = config_.sources.posts_file;
     const std::string& bars = config_.sources.bars_file;
     if (!posts.empty() && posts != "-") {
-      const PostFileFormat format = posts_format(config_);
-      earliest(format == PostFileFormat::kJsonLines ? first_event_time(posts, true)
+      const PostFileFormat format = impl_->posts_format_;
+      earliest(format == PostFileFormat::kJsonLines ? first_event_time(posts, Stream::kPosts)
                                                     : first_dataset_time(posts, format, clock_));
     }
     if (!bars.empty() && bars != "-") {
       earliest(config_.daily_bars() ? first_daily_bar_time(bars, config_.run.seed)
-                                    : first_event_time(bars, false));
+                                    : first_event_time(bars, Stream::kBars));
     }
     impl_->first_record_ms = t0;
     if (t0 && config_.sources.rebase_time) {
@@ -907,7 +914,7 @@ int EmbeddedPipeline::run() {
     const std::string& posts = config_.sources.posts_file;
     const std::string& bars = config_.sources.bars_file;
     if (!posts.empty()) {
-      const PostFileFormat format = posts_format(config_);
+      const PostFileFormat format = im.posts_format_;
       if (format == PostFileFormat::kJsonLines) {
         sources.emplace_back([&] { im.read_file(posts, Stream::kPosts, PartitionId(0)); });
       } else {

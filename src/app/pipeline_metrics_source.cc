@@ -50,8 +50,8 @@ void PipelineMetricsSource::write_prometheus(std::string& out) const {
                           .count();
   if (const int64_t lag = m_.watermark_lag_ms(now_ms); lag != INT64_MIN) {
     out +=
-        "# HELP stockpulse_watermark_lag_seconds The sources' clock (wall clock; synthetic "
-        "sources: their faster event clock) minus the posts watermark.\n"
+        "# HELP stockpulse_watermark_lag_seconds The sources' clock (the wall clock, or the "
+        "event clock of paced synthetic sources or a paced replay) minus the posts watermark.\n"
         "# TYPE stockpulse_watermark_lag_seconds gauge\n";
     out +=
         fmt::format("stockpulse_watermark_lag_seconds {:.3f}\n", static_cast<double>(lag) / 1000.0);

@@ -151,36 +151,29 @@ void append_row(const ClickHouseServingReader::Answer& a, size_t r, std::string&
   out += '}';
 }
 
-}  // namespace
-
-struct ClickHouseServingReader::RowSetSql {
-  RowSet set;
+struct RowSetSql {
   const char* table;
   const char* time_column;
   bool window;  // ordered by window_start, window_end
 };
 
-namespace {
-
-using RowSetSql = ClickHouseServingReader::RowSetSql;
-
 RowSetSql row_set_sql(RowSet set) {
   switch (set) {
     case RowSet::kSentimentWindows:
-      return {set, "topic_sentiment_avg", "window_start", true};
+      return {"topic_sentiment_avg", "window_start", true};
     case RowSet::kMarketWindows:
-      return {set, "stock_trends", "window_start", true};
+      return {"stock_trends", "window_start", true};
     case RowSet::kBars:
-      return {set, "market_data", "ts", false};
+      return {"market_data", "ts", false};
     case RowSet::kAlerts:
-      return {set, "alerts", "ts", false};
+      return {"alerts", "ts", false};
     case RowSet::kIndicators:
-      return {set, "indicators", "ts", false};
+      return {"indicators", "ts", false};
     case RowSet::kFearGreed:
     case RowSet::kFearGreedHistory:
-      return {set, "fear_greed", "ts", false};
+      return {"fear_greed", "ts", false};
   }
-  return {set, "", "", false};
+  return {"", "", false};
 }
 
 // Newest first within one symbol.
@@ -309,8 +302,8 @@ Result<std::vector<std::string>, ReadError> ClickHouseServingReader::symbol_name
   return names;
 }
 
-std::string ClickHouseServingReader::trailing_windows_sql(const RowSetSql& s,
-                                                          const std::vector<std::string>& symbols) {
+std::string ClickHouseServingReader::trailing_windows_sql(
+    RowSet set, const std::vector<std::string>& symbols) const {
   // One query: each symbol's newest window start and that window's length (the subquery), then
   // the window ending first after that start among those starting less than one length before
   // it. Times are compared as the server's own Unix milliseconds on both sides, so a server whose
@@ -324,8 +317,8 @@ std::string ClickHouseServingReader::trailing_windows_sql(const RowSetSql& s,
       "GROUP BY symbol) USING symbol WHERE symbol IN ({keys}) AND {end} > newest_start AND {start} "
       "> newest_start - newest_length ORDER BY symbol, `window_end`, `window_end_ms`, "
       "`window_start`, `window_start_ms` LIMIT 1 BY symbol",
-      fmt::arg("cols", select_list(s.set)), fmt::arg("t", s.table), fmt::arg("start", kStart),
-      fmt::arg("end", kEnd), fmt::arg("keys", keys));
+      fmt::arg("cols", select_list(set)), fmt::arg("t", row_set_sql(set).table),
+      fmt::arg("start", kStart), fmt::arg("end", kEnd), fmt::arg("keys", keys));
 }
 
 Result<std::vector<std::optional<std::string>>, ReadError> ClickHouseServingReader::latest_rows(
@@ -335,7 +328,7 @@ Result<std::vector<std::optional<std::string>>, ReadError> ClickHouseServingRead
   if (symbols.empty() || !has_table(s.table)) return out;
   std::string sql;
   if (s.window) {
-    sql = trailing_windows_sql(s, symbols);  // ServingReader::latest_rows
+    sql = trailing_windows_sql(set, symbols);  // ServingReader::latest_rows
   } else {
     // One request for all symbols: LIMIT 1 BY keeps the newest row of each.
     sql = fmt::format("SELECT {} FROM `{}` FINAL WHERE symbol IN ({})", select_list(set), s.table,

@@ -44,8 +44,6 @@ class ClickHouseServingReader final : public ServingReader {
 
   // A parsed TabSeparatedWithNamesAndTypes answer; a NULL field is nullopt.
   using Answer = ClickHouseRows;
-  // A row set's table and time columns (defined in the .cc).
-  struct RowSetSql;
 
  protected:
   Result<std::vector<std::string>, ReadError> symbol_names() override;
@@ -78,7 +76,7 @@ class ClickHouseServingReader final : public ServingReader {
   std::string select_list(RowSet set) const;
   bool has_table(const std::string& table) const { return columns_.count(table) > 0; }
   // The SELECT of each symbol's trailing window (ServingReader::latest_rows) of a window table.
-  std::string trailing_windows_sql(const RowSetSql& s, const std::vector<std::string>& symbols);
+  std::string trailing_windows_sql(RowSet set, const std::vector<std::string>& symbols) const;
 
   std::mutex mutex_;
   ClickHouseClient client_;                                  // guarded by mutex_
