@@ -503,8 +503,9 @@ struct EmbeddedPipeline::Impl {
           (b.stream == Stream::kPosts ? posts_next : bars_next) = b.end_offset.value();
           dead.write(letters);
           check_replay_lateness(b.stream);
-          // Watermarks move after every batch, not on the wall-clock trigger, so which events are
-          // late depends only on the input order: file mode is deterministic.
+          // Lateness is decided per record inside the stage (the watermark moves with every
+          // record), so batch boundaries change nothing; this releases idle partitions and runs
+          // the analytics the closed windows completed.
           windows.advance_watermarks(sink);
           if (sink.posts.size() + sink.bars.size() >=
               static_cast<size_t>(config.pipeline.batch_size)) {
@@ -567,7 +568,7 @@ struct EmbeddedPipeline::Impl {
     c.posts_next = posts_next;
     c.bars_next = bars_next;
     c.time_shift_ms = time_shift_ms;
-    windows.save(c.sentiment_engine, c.market_engine, c.signals);
+    windows.save(c.sentiment_engine, c.market_engine, c.signals, c.watermarks);
     return encode_checkpoint(c);
   }
 
@@ -594,7 +595,7 @@ struct EmbeddedPipeline::Impl {
                       "--bars-format or --seed changed); delete it or choose another --output-dir",
                       checkpoint_path, c->input_layout, input_layout_));
     }
-    if (!windows.restore(c->sentiment_engine, c->market_engine, c->signals)) {
+    if (!windows.restore(c->sentiment_engine, c->market_engine, c->signals, c->watermarks)) {
       throw std::runtime_error(fmt::format(
           "checkpoint '{}' does not match this configuration (window spec?); delete it to start "
           "over",
@@ -615,10 +616,13 @@ struct EmbeddedPipeline::Impl {
     const uint64_t late = windows.late_events();
     if (late * 2 > seen && seen <= 100000) {
       warned_replay = true;
+      // Watermarks follow the records' own times, so old data is never late by itself: late
+      // records are records far behind the newest one before them in their input.
       fmt::print(stderr,
-                 "warning: {} of the first {} events are late (behind the watermark). If you are "
-                 "replaying old data, use --rebase-time so it maps to the present.\n",
-                 late, seen);
+                 "warning: {} of the first {} records are late: more than the allowed lateness "
+                 "({} s) behind the newest record before them in their input. The input is out of "
+                 "time order: sort it by time, or raise --lateness.\n",
+                 late, seen, config.window.allowed_lateness_s);
     }
   }
 

@@ -36,7 +36,7 @@ namespace {
 constexpr size_t kRecordPadding = 64;  // >= SIMDJSON_PADDING
 constexpr size_t kSnapshotChunkBytes = 512 * 1024;
 constexpr uint32_t kStateMagic = 0x53504b53;  // "SKPS"
-constexpr uint32_t kStateVersion = 1;
+constexpr uint32_t kStateVersion = 2;         // 2: watermark trackers
 constexpr uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
 constexpr auto kKafkaTimeout = std::chrono::seconds(30);
 
@@ -77,11 +77,12 @@ std::string encode_state(const PartitionState& s) {
     w.put<int64_t>(mark.first);
     w.put<uint32_t>(mark.second);
   }
-  std::string engine_s, engine_m, signals;
-  s.stage.save(engine_s, engine_m, signals);
+  std::string engine_s, engine_m, signals, watermarks;
+  s.stage.save(engine_s, engine_m, signals, watermarks);
   w.put_bytes(engine_s);
   w.put_bytes(engine_m);
   w.put_bytes(signals);
+  w.put_bytes(watermarks);
   w.seal(0);
   return out;
 }
@@ -107,8 +108,9 @@ bool decode_state(std::string_view in, PartitionState& s) {
   const std::string_view engine_s = r.get_bytes();
   const std::string_view engine_m = r.get_bytes();
   const std::string_view signals = r.get_bytes();
+  const std::string_view watermarks = r.get_bytes();
   if (!r.ok() || r.remaining() != 0) return false;
-  return s.stage.restore(engine_s, engine_m, signals);
+  return s.stage.restore(engine_s, engine_m, signals, watermarks);
 }
 
 // Where a snapshot lies in the state topic, carried as the committed offset's metadata:
@@ -458,7 +460,7 @@ struct KafkaProcessor::Impl {
       case KeyedRecord::Kind::kMention:
         if (!k->post.tickers.empty()) {
           st.stage.add_mention(k->post.tickers[0].symbol, k->post.tickers[0].scores.compound,
-                               k->post.post, letters);
+                               k->post.post, sink, letters);
         }
         break;
       case KeyedRecord::Kind::kBar:

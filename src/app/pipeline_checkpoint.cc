@@ -6,7 +6,7 @@ namespace stockpulse {
 
 namespace {
 constexpr uint32_t kMagic = 0x4B435053;  // "SPCK"
-constexpr uint32_t kVersion = 2;         // 2: input_layout
+constexpr uint32_t kVersion = 3;         // 2: input_layout; 3: watermarks
 }  // namespace
 
 std::string encode_checkpoint(const PipelineCheckpoint& c) {
@@ -23,6 +23,7 @@ std::string encode_checkpoint(const PipelineCheckpoint& c) {
   w.put_bytes(c.sentiment_engine);
   w.put_bytes(c.market_engine);
   w.put_bytes(c.signals);
+  w.put_bytes(c.watermarks);
   w.seal(0);
   return out;
 }
@@ -44,6 +45,7 @@ std::optional<PipelineCheckpoint> decode_checkpoint(std::string_view bytes) {
   c.sentiment_engine = std::string(r.get_bytes());
   c.market_engine = std::string(r.get_bytes());
   c.signals = std::string(r.get_bytes());
+  c.watermarks = std::string(r.get_bytes());
   if (!r.ok() || r.remaining() != 0) return std::nullopt;
   return c;
 }

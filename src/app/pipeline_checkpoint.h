@@ -23,7 +23,8 @@ struct PipelineCheckpoint {
   int64_t time_shift_ms = 0;     // --rebase-time: kept so a resumed run shifts by the same amount
   std::string sentiment_engine;  // WindowEngine::save bytes
   std::string market_engine;
-  std::string signals;  // SignalStage::save bytes
+  std::string signals;     // SignalStage::save bytes
+  std::string watermarks;  // the two streams' WatermarkTracker::save bytes (WindowStage::save)
 };
 
 // Versioned, length-prefixed, sealed with a checksum.

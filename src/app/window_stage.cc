@@ -6,6 +6,7 @@
 
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
+#include "window/checkpoint_codec.h"
 
 namespace stockpulse {
 
@@ -72,7 +73,9 @@ DeadLetter WindowStage::late_letter(Stream s, SourcePosition pos, EventTime t,
                                     const std::string& record) {
   ++late_events_;
   return window_letter(s, pos, DeadLetterReason::kLate,
-                       fmt::format("event time {} is behind the watermark", format_iso8601(t)),
+                       fmt::format("event time {} is behind the watermark (more than the allowed "
+                                   "lateness of {} s behind the records before it)",
+                                   format_iso8601(t), config_.window.allowed_lateness_s),
                        record);
 }
 
@@ -84,68 +87,116 @@ DeadLetter WindowStage::limit_letter(Stream s, SourcePosition pos, const std::st
                        record);
 }
 
+WindowStage::Admission WindowStage::admit(Stream s, PartitionId p, EventTime t, SinkBatch& sink) {
+  // Times beyond any real clock never reach a tracker: they would drag its watermark along.
+  if (t.value() > WindowEngine<SentimentAgg>::kMaxTimeMs ||
+      t.value() < -WindowEngine<SentimentAgg>::kMaxTimeMs) {
+    return Admission::kOutOfRange;
+  }
+  WatermarkTracker& tracker = s == Stream::kPosts ? posts_watermark_ : bars_watermark_;
+  const bool late = tracker.is_late(p, t);
+  const ProcessingTime now = clock_.now();
+  // A late record still shows that its partition is alive (idle timeout); its time, being behind
+  // the partition's newest, moves nothing.
+  tracker.observe(p, t, now);
+  // The watermark moves with every record, so whether the next record is late depends only on
+  // the records before it: never on where a batch ends, the worker count or the trigger timing.
+  // advance_watermark returns at once unless the watermark crossed a slide boundary.
+  if (auto wm = tracker.watermark(now)) {
+    if (s == Stream::kPosts) {
+      sentiment_engine_.advance_watermark(
+          *wm, [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink); });
+    } else {
+      market_engine_.advance_watermark(
+          *wm, [&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink); });
+    }
+  }
+  return late ? Admission::kLate : Admission::kAdmitted;
+}
+
+bool WindowStage::admit_post(const Post& post, SinkBatch& sink, std::vector<DeadLetter>& letters) {
+  const EventTime t = post.created_at;
+  switch (admit(Stream::kPosts, post.position.partition, t, sink)) {
+    case Admission::kAdmitted:
+      return true;
+    case Admission::kLate:
+      letters.push_back(late_letter(Stream::kPosts, post.position, t, post_json(post)));
+      return false;
+    case Admission::kOutOfRange:
+      letters.push_back(range_letter(Stream::kPosts, post.position, t, post_json(post)));
+      return false;
+  }
+  return false;
+}
+
 void WindowStage::add_post(ScoredPost& p, SinkBatch& sink, std::vector<DeadLetter>& letters) {
-  const size_t before = sink.posts.size();
-  add_post_overall(p, sink, letters);
-  if (sink.posts.size() == before) return;  // dead-lettered as a whole
-  ScoredPost& stored = sink.posts.back();
+  if (!admit_post(p.post, sink, letters) || !add_admitted_overall(p, sink, letters)) return;
+  const ScoredPost& stored = sink.posts.back();
   for (const TickerSentiment& ts : stored.tickers) {
-    add_mention(ts.symbol, ts.scores.compound, stored.post, letters);
+    add_admitted_mention(ts.symbol, ts.scores.compound, stored.post, letters);
   }
 }
 
 void WindowStage::add_post_overall(ScoredPost& p, SinkBatch& sink,
                                    std::vector<DeadLetter>& letters) {
-  const EventTime t = p.post.created_at;
-  posts_watermark_.observe(p.post.position.partition, t, clock_.now());
-  const double overall = p.overall.compound;
-  const auto st = sentiment_engine_.add(kMarketKey, t, [&](SentimentAgg& a) { a.add(overall); });
-  using Status = WindowEngine<SentimentAgg>::AddStatus;
-  if (st == Status::kLate) {
-    letters.push_back(late_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
-    return;
-  }
-  if (st == Status::kOutOfRange) {
-    letters.push_back(range_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
-    return;
-  }
-  signals_.on_mention(kMarketKey, t, overall);
-  sink.posts.push_back(std::move(p));
+  if (admit_post(p.post, sink, letters)) add_admitted_overall(p, sink, letters);
 }
 
 void WindowStage::add_mention(const std::string& symbol, double compound, const Post& post,
-                              std::vector<DeadLetter>& letters) {
+                              SinkBatch& sink, std::vector<DeadLetter>& letters) {
+  if (admit_post(post, sink, letters)) add_admitted_mention(symbol, compound, post, letters);
+}
+
+// After admission the engine refuses an event as late only when its watermark was moved past
+// the tracker's by a flush (end of input): then the record is late all the same.
+bool WindowStage::add_admitted_overall(ScoredPost& p, SinkBatch& sink,
+                                       std::vector<DeadLetter>& letters) {
+  const EventTime t = p.post.created_at;
+  const double overall = p.overall.compound;
+  const auto st = sentiment_engine_.add(kMarketKey, t, [&](SentimentAgg& a) { a.add(overall); });
+  if (st == WindowEngine<SentimentAgg>::AddStatus::kLate) {
+    letters.push_back(late_letter(Stream::kPosts, p.post.position, t, post_json(p.post)));
+    return false;
+  }
+  // A key limit on "*" (keyed mode only, where tickers may fill a partition's keys first) leaves
+  // the post stored and counted by the analytics.
+  signals_.on_mention(kMarketKey, t, overall);
+  sink.posts.push_back(std::move(p));
+  return true;
+}
+
+void WindowStage::add_admitted_mention(const std::string& symbol, double compound, const Post& post,
+                                       std::vector<DeadLetter>& letters) {
   const EventTime t = post.created_at;
-  posts_watermark_.observe(post.position.partition, t, clock_.now());
   const auto st = sentiment_engine_.add(symbol, t, [&](SentimentAgg& a) { a.add(compound); });
   using Status = WindowEngine<SentimentAgg>::AddStatus;
-  switch (st) {
-    case Status::kLate:
-      letters.push_back(late_letter(Stream::kPosts, post.position, t, post_json(post)));
-      return;
-    case Status::kOutOfRange:
-      letters.push_back(range_letter(Stream::kPosts, post.position, t, post_json(post)));
-      return;
-    case Status::kKeyLimit:
-      letters.push_back(limit_letter(Stream::kPosts, post.position, symbol, post_json(post)));
-      break;  // still counted as a mention, as the per-minute analytics keep it
-    default:
-      break;
+  if (st == Status::kLate) {
+    letters.push_back(late_letter(Stream::kPosts, post.position, t, post_json(post)));
+    return;
+  }
+  if (st == Status::kKeyLimit) {
+    // Still counted as a mention: the per-minute analytics keep it.
+    letters.push_back(limit_letter(Stream::kPosts, post.position, symbol, post_json(post)));
   }
   signals_.on_mention(symbol, t, compound);
   metrics_.ticker_mentions.fetch_add(1, std::memory_order_relaxed);
 }
 
 void WindowStage::add_bar(Bar& b, SinkBatch& sink, std::vector<DeadLetter>& letters) {
-  bars_watermark_.observe(b.position.partition, b.ts, clock_.now());
+  switch (admit(Stream::kBars, b.position.partition, b.ts, sink)) {
+    case Admission::kAdmitted:
+      break;
+    case Admission::kLate:
+      letters.push_back(late_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
+      return;
+    case Admission::kOutOfRange:
+      letters.push_back(range_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
+      return;
+  }
   const auto st = market_engine_.add(b.symbol, b.ts, [&](MarketAgg& a) { a.add(b); });
   using Status = WindowEngine<MarketAgg>::AddStatus;
   if (st == Status::kLate) {
     letters.push_back(late_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
-    return;
-  }
-  if (st == Status::kOutOfRange) {
-    letters.push_back(range_letter(Stream::kBars, b.position, b.ts, bar_json(b)));
     return;
   }
   if (st == Status::kKeyLimit) {
@@ -208,15 +259,27 @@ void WindowStage::flush_all(SinkBatch& sink) {
 }
 
 void WindowStage::save(std::string& sentiment_engine, std::string& market_engine,
-                       std::string& signals) const {
+                       std::string& signals, std::string& watermarks) const {
   sentiment_engine_.save(sentiment_engine);
   market_engine_.save(market_engine);
   signals_.save(signals);
+  std::string posts, bars;
+  posts_watermark_.save(posts);
+  bars_watermark_.save(bars);
+  CheckpointWriter w(watermarks);
+  w.put_bytes(posts);
+  w.put_bytes(bars);
 }
 
 bool WindowStage::restore(std::string_view sentiment_engine, std::string_view market_engine,
-                          std::string_view signals) {
-  return sentiment_engine_.restore(sentiment_engine) && market_engine_.restore(market_engine) &&
+                          std::string_view signals, std::string_view watermarks) {
+  CheckpointReader r(watermarks);
+  const std::string_view posts = r.get_bytes();
+  const std::string_view bars = r.get_bytes();
+  if (!r.ok() || r.remaining() != 0) return false;
+  const ProcessingTime now = clock_.now();
+  return posts_watermark_.restore(posts, now) && bars_watermark_.restore(bars, now) &&
+         sentiment_engine_.restore(sentiment_engine) && market_engine_.restore(market_engine) &&
          signals_.restore(signals);
 }
 

@@ -43,22 +43,28 @@ class WindowStage {
   };
   WindowStage(const Config& config, const Clock& clock, PipelineMetrics& metrics, Options options);
 
+  // Every add_* decides lateness per record (WatermarkTracker::is_late) and raises its stream's
+  // engine watermark right after, emitting the windows that close into `sink` as final rows: the
+  // records that are late, and the rows that come out, depend only on the order of the records in
+  // each partition, never on batching or timing.
+  //
   // A post: its overall score to "*", each ticker's clause score to the ticker, the post itself to
-  // sink.posts. A post that is late (behind the "*" watermark) becomes one dead letter.
+  // sink.posts. A late post becomes one dead letter.
   void add_post(ScoredPost& p, SinkBatch& sink, std::vector<DeadLetter>& letters);
   // The "*" part of a post only (keyed mode): the overall score, and the post to sink.posts.
   void add_post_overall(ScoredPost& p, SinkBatch& sink, std::vector<DeadLetter>& letters);
   // One ticker's part of a post (keyed mode). `record` is the post in contract form, used only if
   // the mention becomes a dead letter.
-  void add_mention(const std::string& symbol, double compound, const Post& post,
+  void add_mention(const std::string& symbol, double compound, const Post& post, SinkBatch& sink,
                    std::vector<DeadLetter>& letters);
   void add_bar(Bar& b, SinkBatch& sink, std::vector<DeadLetter>& letters);
 
   // A stream's partition has no more input (end of a file).
   void end_of_input(Stream s, PartitionId p);
 
-  // Raises each engine's watermark to its stream's watermark and collects the windows that close
-  // (as final rows) and the analytics they complete.
+  // Raises each engine's watermark to its stream's watermark (which moves without records only
+  // when a partition goes idle) and collects the windows that close (as final rows) and the
+  // analytics they complete. Call after each batch and on each trigger.
   void advance_watermarks(SinkBatch& sink);
   // Changed open windows, as update rows.
   void emit_updates(SinkBatch& sink);
@@ -69,13 +75,22 @@ class WindowStage {
   uint64_t late_events() const { return late_events_; }
 
   // Checkpoint parts (the PipelineCheckpoint fields of the same names).
-  void save(std::string& sentiment_engine, std::string& market_engine, std::string& signals) const;
+  void save(std::string& sentiment_engine, std::string& market_engine, std::string& signals,
+            std::string& watermarks) const;
   // False (state unchanged or partially restored: discard the stage) when any part does not
   // match this configuration.
   bool restore(std::string_view sentiment_engine, std::string_view market_engine,
-               std::string_view signals);
+               std::string_view signals, std::string_view watermarks);
 
  private:
+  enum class Admission { kAdmitted, kLate, kOutOfRange };
+  // The lateness rule for one record of stream s, then the watermark raised past it.
+  Admission admit(Stream s, PartitionId p, EventTime t, SinkBatch& sink);
+  // admit() for a post, with the dead letter when it is refused.
+  bool admit_post(const Post& post, SinkBatch& sink, std::vector<DeadLetter>& letters);
+  bool add_admitted_overall(ScoredPost& p, SinkBatch& sink, std::vector<DeadLetter>& letters);
+  void add_admitted_mention(const std::string& symbol, double compound, const Post& post,
+                            std::vector<DeadLetter>& letters);
   DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& record);
   DeadLetter limit_letter(Stream s, SourcePosition pos, const std::string& key,
                           const std::string& record) const;

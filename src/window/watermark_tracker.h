@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/named_type.h"
@@ -22,6 +24,14 @@ namespace stockpulse {
 // Watermarks never go backwards: a value below the previous result (a new partition joining
 // behind, an idle partition waking up) is clamped to the previous result.
 //
+// Lateness is decided per record (is_late): an event is late when its time is below the
+// watermark of its own partition after the previous record of that partition (max event time
+// so far - allowed lateness), or below the pipeline watermark last handed out (windows up to it
+// may already be final; this only differs from the first rule when an idle or finished partition
+// wakes up behind the others). So with a caller that raises its engine's watermark after every
+// record, which records are late depends only on the order of the records in each partition,
+// never on how they were batched.
+//
 // Lifecycle: one tracker per pipeline, fed by the thread that hands events to the window engine.
 // Thread-safety: none; use from one thread (watermark() is const but remembers its last result).
 class WatermarkTracker {
@@ -31,6 +41,9 @@ class WatermarkTracker {
   // An event with event time t arrived on partition p at processing time now. Late events may be
   // observed too: they never lower anything.
   void observe(PartitionId p, EventTime t, ProcessingTime now);
+
+  // True when an event at t on partition p is late under the rule above. Call before observe().
+  bool is_late(PartitionId p, EventTime t) const;
 
   // Partition p has no more input. It stops holding the watermark back; a later observe() on it
   // makes it active again.
@@ -44,6 +57,14 @@ class WatermarkTracker {
 
   // Number of partitions that would hold the watermark back at processing time now.
   size_t active_partitions(ProcessingTime now) const;
+
+  // Checkpoint of every partition's maximum event time and finished mark, and of the last
+  // watermark handed out, appended to out. Processing times are not saved: restore() treats every
+  // restored partition as last seen at `now`.
+  void save(std::string& out) const;
+  // Replaces the state with a checkpoint made by save(); false (state untouched) when in is not
+  // an intact checkpoint of a tracker with the same allowed lateness.
+  bool restore(std::string_view in, ProcessingTime now);
 
  private:
   struct PartitionState {
