@@ -28,7 +28,8 @@ class LateData : public ::testing::Test {
 
   static CommandResult process(const std::string& out, const std::string& extra) {
     return run(binary() + " run --posts " + (dir_ / "posts.jsonl").string() + " --bars " +
-               (dir_ / "bars.jsonl").string() + " --until-eof --quiet --lake none --output-dir " +
+               (dir_ / "bars.jsonl").string() +
+               " --until-eof --keep-file-order --quiet --lake none --output-dir " +
                (dir_ / out).string() + " " + extra);
   }
 
@@ -44,6 +45,7 @@ class LateData : public ::testing::Test {
 };
 std::filesystem::path LateData::dir_;
 
+// In file order (--keep-file-order): the late posts are decided record by record.
 TEST_F(LateData, SameTablesAndLateRecordsAtEveryBatchSizeAndWorkerCount) {
   const auto ref = process("b2048", "--batch-size 2048 --workers 2");
   ASSERT_EQ(ref.exit_code, 0) << ref.output;

@@ -129,15 +129,24 @@ inline int wait_exit(pid_t pid) {
 }
 
 // Starts `command` (a file-mode run writing into out_dir, its output appended to log), stops it
-// with SIGTERM after `after`, checks it exited 0 leaving a checkpoint, calls `stopped` (checks
-// on the checkpoint, say), then runs it again to the end and checks that run resumed from the
-// checkpoint. Callers check HasFatalFailure().
+// with SIGTERM `after` the files in `ready` exist (the sorted copies a sorting run makes before
+// it reads: out_dir/sorted/posts.jsonl.source, say), checks it exited 0 leaving a checkpoint,
+// calls `stopped` (checks on the checkpoint, say), then runs it again to the end and checks that
+// run resumed from the checkpoint. Callers check HasFatalFailure().
 inline void stop_and_resume(const std::vector<std::string>& command,
                             const std::filesystem::path& out_dir, const std::filesystem::path& log,
                             std::chrono::milliseconds after,
-                            const std::function<void()>& stopped = {}) {
+                            const std::function<void()>& stopped = {},
+                            const std::vector<std::filesystem::path>& ready = {}) {
   const pid_t pid = spawn(command, log.string());
   ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  for (const auto& f : ready) {
+    while (!std::filesystem::exists(f) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(std::filesystem::exists(f)) << f << "\n" << slurp(log);
+  }
   std::this_thread::sleep_for(after);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before it could be stopped";

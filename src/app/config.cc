@@ -63,6 +63,8 @@ std::vector<std::string> Config::validate() const {
     problems.push_back("sources.posts_file: a Parquet file cannot be read from stdin");
   if (sources.bars_file == "-" && sources.bars_format == "daily-csv")
     problems.push_back("sources.bars_file: daily candles cannot be read from stdin");
+  if (sources.sort_memory_mb < 1 || sources.sort_memory_mb > 65536)
+    problems.push_back("sources.sort_memory_mb must be in [1, 65536]");
   if (sources.max_record_bytes < 1024 || sources.max_record_bytes > (64 << 20))
     problems.push_back("sources.max_record_bytes must be in [1024, 67108864]");
   if (sources.max_text_bytes < 1 || sources.max_text_bytes > sources.max_record_bytes)
@@ -191,6 +193,8 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("posts_format", c.sources.posts_format);
     r.read("bars_format", c.sources.bars_format);
     r.read("until_eof", c.sources.until_eof);
+    r.read("sort_input", c.sources.sort_input);
+    r.read("sort_memory_mb", c.sources.sort_memory_mb);
     r.read("rebase_time", c.sources.rebase_time);
     r.read("replay_speed", c.sources.replay_speed);
     r.read("symbols", c.sources.symbols);

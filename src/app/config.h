@@ -38,6 +38,10 @@ struct Config {
     // minute bars per symbol and trading day; "auto": daily-csv for a .csv file, else jsonl.
     std::string bars_format = "auto";
     bool until_eof = false;  // file mode: stop when every input file is read
+    // File mode with until_eof: sort each JSON-lines or dataset input by event time first
+    // (external sort in sort_memory_mb, spilled under output_dir), so file order does not matter.
+    bool sort_input = true;
+    int64_t sort_memory_mb = 64;
     // File mode: shift every event time so the earliest record of the files maps to the start of
     // the run, keeping all gaps (replaying old data as if live).
     bool rebase_time = false;

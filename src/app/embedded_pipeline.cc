@@ -15,6 +15,7 @@
 
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
+#include "app/input_sort.h"
 #include "app/lake_sink.h"
 #include "app/pipeline_checkpoint.h"
 #include "app/pipeline_metrics_source.h"
@@ -75,6 +76,17 @@ class LineTime {
   DecodeError error_;
 };
 
+// Whether file mode sorts an input by event time before reading it (input_sort.h): only finite
+// runs, and not daily candles (the fan-out makes bars in time order already).
+bool sorts_posts(const Config& config) {
+  return config.sources.until_eof && config.sources.sort_input &&
+         !config.sources.posts_file.empty();
+}
+bool sorts_bars(const Config& config) {
+  return config.sources.until_eof && config.sources.sort_input &&
+         !config.sources.bars_file.empty() && !config.daily_bars();
+}
+
 // The input layout a checkpoint records (PipelineCheckpoint::input_layout).
 std::string input_layout(const Config& config, PostFileFormat posts_format) {
   std::string out;
@@ -97,6 +109,9 @@ std::string input_layout(const Config& config, PostFileFormat posts_format) {
     out += config.daily_bars() ? fmt::format("bars=daily-csv seed={}", config.run.seed)
                                : std::string("bars=jsonl");
   }
+  // Record numbers of a sorted run count in the sorted copies.
+  if (sorts_posts(config)) out += " posts-sorted";
+  if (sorts_bars(config)) out += " bars-sorted";
   return out;
 }
 
@@ -574,6 +589,60 @@ struct EmbeddedPipeline::Impl {
 
   // Loads the checkpoint of an interrupted run of the same inputs; false when there is none.
   // Throws when there is one that cannot be used, rather than silently starting over.
+  // File mode's order-free input: each file sorted by event time into OUTPUT_DIR/sorted before
+  // the sources start (input_sort.h). A resumed run reads the sorted copy its checkpoint counted
+  // in, which must still match the input.
+  // False when stopped before the sort finished.
+  bool sort_inputs() {
+    const std::filesystem::path dir = std::filesystem::path(config.run.output_dir) / "sorted";
+    auto one = [&](const std::string& input, bool posts, std::string& read_path) -> bool {
+      const std::string out = (dir / (posts ? "posts.jsonl" : "bars.jsonl")).string();
+      if (resumed) {
+        if (!sorted_copy_matches(input, out)) {
+          throw std::runtime_error(fmt::format(
+              "checkpoint '{}' counts records in the sorted copy '{}' of '{}', which is gone or "
+              "older than the input; delete the checkpoint to start over",
+              checkpoint_path, out, input));
+        }
+      } else {
+        InputSortRequest req;
+        req.input = input;
+        req.out_path = out;
+        req.posts = posts;
+        req.posts_format = posts_format_;
+        req.memory_bytes = static_cast<size_t>(config.sources.sort_memory_mb) << 20;
+        req.stop = &stop_flag;
+        InputSortStats stats;
+        if (config.run.progress) {
+          fmt::print(stderr, "stockpulse: sorting {} by event time...\n", input);
+        }
+        if (auto err = sort_input(req, config, clock, dead, stats)) {
+          fmt::print(stderr, "error: sorting '{}' by event time: {}\n", input, *err);
+          input_error.store(true);
+          return false;
+        }
+        if (stats.stopped) return false;
+        (posts ? metrics.posts_read : metrics.bars_read)
+            .fetch_add(stats.dead_letters, std::memory_order_relaxed);
+        if (config.run.progress) {
+          fmt::print(stderr,
+                     "stockpulse: sorted {} by event time in {:.1f} s: {} records, {} of them "
+                     "out of order, {} not readable (dead letters){}\n",
+                     input, stats.seconds, stats.records, stats.out_of_order, stats.dead_letters,
+                     stats.runs > 0 ? fmt::format(", {} runs spilled", stats.runs) : "");
+        }
+      }
+      read_path = out;
+      sorted_copies.push_back(out);
+      return true;
+    };
+    if (sorts_posts(config)) {
+      if (!one(config.sources.posts_file, true, posts_path)) return false;
+      posts_read_format = PostFileFormat::kJsonLines;
+    }
+    return !sorts_bars(config) || one(config.sources.bars_file, false, bars_path);
+  }
+
   bool restore_checkpoint() {
     if (checkpoint_path.empty() || !std::filesystem::exists(checkpoint_path)) return false;
     const auto bytes = stockpulse::read_file(checkpoint_path);
@@ -621,8 +690,11 @@ struct EmbeddedPipeline::Impl {
       fmt::print(stderr,
                  "warning: {} of the first {} records are late: more than the allowed lateness "
                  "({} s) behind the newest record before them in their input. The input is out of "
-                 "time order: sort it by time, or raise --lateness.\n",
-                 late, seen, config.window.allowed_lateness_s);
+                 "time order: {}, or raise --lateness.\n",
+                 late, seen, config.window.allowed_lateness_s,
+                 config.sources.until_eof ? "drop --keep-file-order so the files are sorted first"
+                                          : "sort it by time (or read it with --until-eof, which "
+                                            "sorts)");
     }
   }
 
@@ -776,6 +848,11 @@ struct EmbeddedPipeline::Impl {
   // checkpoints record.
   const PostFileFormat posts_format_ = posts_format(config);
   const std::string input_layout_ = input_layout(config, posts_format_);
+  // What the sources read: the input files, or their sorted copies (sort_inputs()).
+  std::string posts_path = config.sources.posts_file;
+  PostFileFormat posts_read_format = posts_format_;
+  std::string bars_path = config.sources.bars_file;
+  std::vector<std::string> sorted_copies;  // removed when the run finishes cleanly
   int64_t time_shift_ms = 0;               // --rebase-time
   std::optional<int64_t> first_record_ms;  // earliest first record of the files (not resumed)
   // Replay pacing (pace()).
@@ -849,31 +926,6 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   impl_->checkpoint_every = std::chrono::seconds(config_.run.checkpoint_interval_s);
   impl_->next_checkpoint = std::chrono::steady_clock::now() + impl_->checkpoint_every;
   impl_->resumed = impl_->restore_checkpoint();
-  if ((config_.sources.rebase_time || config_.sources.replay_speed > 0) && impl_->file_mode() &&
-      !impl_->resumed) {
-    // One shift for both files, from the earliest first record, so posts and bars stay aligned.
-    std::optional<int64_t> t0;
-    const auto earliest = [&t0](std::optional<int64_t> t) {
-      if (t) t0 = t0 ? std::min(*t0, *t) : *t;
-    };
-    const std::string& posts = config_.sources.posts_file;
-    const std::string& bars = config_.sources.bars_file;
-    if (!posts.empty() && posts != "-") {
-      const PostFileFormat format = impl_->posts_format_;
-      earliest(format == PostFileFormat::kJsonLines ? first_event_time(posts, Stream::kPosts)
-                                                    : first_dataset_time(posts, format, clock_));
-    }
-    if (!bars.empty() && bars != "-") {
-      earliest(config_.daily_bars() ? first_daily_bar_time(bars, config_.run.seed)
-                                    : first_event_time(bars, Stream::kBars));
-    }
-    impl_->first_record_ms = t0;
-    if (t0 && config_.sources.rebase_time) {
-      impl_->time_shift_ms = clock_.now().value() - *t0;
-      fmt::print(stderr, "stockpulse: --rebase-time: {} maps to now (shift {} s)\n",
-                 format_iso8601(EventTime(*t0)), impl_->time_shift_ms / 1000);
-    }
-  }
   if (impl_->resumed) {
     fmt::print(stderr,
                "stockpulse: resuming from checkpoint {} (posts from record {}, bars from {})\n",
@@ -905,6 +957,39 @@ std::string EmbeddedPipeline::dashboard_url() const {
 
 int EmbeddedPipeline::run() {
   Impl& im = *impl_;
+  // The inputs sorted by event time (file mode), inside run() so Ctrl-C stops the sort too.
+  if (!im.sort_inputs()) {
+    if (im.input_error.load()) return 1;
+    fmt::print(stderr,
+               "stockpulse: stopped while sorting the input by event time; nothing was processed "
+               "yet: run the same command again to start over\n");
+    return 0;
+  }
+  if ((config_.sources.rebase_time || config_.sources.replay_speed > 0) && impl_->file_mode() &&
+      !impl_->resumed) {
+    // One shift for both files, from the earliest first record, so posts and bars stay aligned.
+    std::optional<int64_t> t0;
+    const auto earliest = [&t0](std::optional<int64_t> t) {
+      if (t) t0 = t0 ? std::min(*t0, *t) : *t;
+    };
+    const std::string& posts = impl_->posts_path;
+    const std::string& bars = impl_->bars_path;
+    if (!posts.empty() && posts != "-") {
+      const PostFileFormat format = impl_->posts_read_format;
+      earliest(format == PostFileFormat::kJsonLines ? first_event_time(posts, Stream::kPosts)
+                                                    : first_dataset_time(posts, format, clock_));
+    }
+    if (!bars.empty() && bars != "-") {
+      earliest(config_.daily_bars() ? first_daily_bar_time(bars, config_.run.seed)
+                                    : first_event_time(bars, Stream::kBars));
+    }
+    impl_->first_record_ms = t0;
+    if (t0 && config_.sources.rebase_time) {
+      impl_->time_shift_ms = clock_.now().value() - *t0;
+      fmt::print(stderr, "stockpulse: --rebase-time: {} maps to now (shift {} s)\n",
+                 format_iso8601(EventTime(*t0)), impl_->time_shift_ms / 1000);
+    }
+  }
   const int64_t workers =
       config_.pipeline.workers > 0
           ? config_.pipeline.workers
@@ -915,10 +1000,10 @@ int EmbeddedPipeline::run() {
     im.start_pacing(*im.first_record_ms);
   }
   if (im.file_mode()) {
-    const std::string& posts = config_.sources.posts_file;
-    const std::string& bars = config_.sources.bars_file;
+    const std::string& posts = im.posts_path;
+    const std::string& bars = im.bars_path;
     if (!posts.empty()) {
-      const PostFileFormat format = im.posts_format_;
+      const PostFileFormat format = im.posts_read_format;
       if (format == PostFileFormat::kJsonLines) {
         sources.emplace_back([&] { im.read_file(posts, Stream::kPosts, PartitionId(0)); });
       } else {
@@ -973,6 +1058,17 @@ int EmbeddedPipeline::run() {
   // A finished run needs no checkpoint: running it again starts from the beginning.
   if (!failed && im.finished_cleanly && !im.checkpoint_path.empty()) {
     std::filesystem::remove(im.checkpoint_path);
+  }
+  // The sorted copies serve only this run (and its resumption).
+  if (!failed && im.finished_cleanly) {
+    std::error_code ec;
+    for (const auto& copy : im.sorted_copies) {
+      std::filesystem::remove(copy, ec);
+      std::filesystem::remove(copy + ".source", ec);
+    }
+    if (!im.sorted_copies.empty()) {
+      std::filesystem::remove(std::filesystem::path(im.sorted_copies.front()).parent_path(), ec);
+    }
   }
   return failed ? 1 : 0;
 }

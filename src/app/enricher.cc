@@ -8,40 +8,46 @@
 
 namespace stockpulse {
 
-namespace {
-
-PostDecoderOptions post_options(const Config& c) {
+PostDecoderOptions post_decoder_options(const Config& c) {
   PostDecoderOptions o;
   o.max_text_bytes = static_cast<size_t>(c.sources.max_text_bytes);
   o.max_record_bytes = static_cast<size_t>(c.sources.max_record_bytes);
   return o;
 }
 
-BarDecoderOptions bar_options(const Config& c) {
+BarDecoderOptions bar_decoder_options(const Config& c) {
   BarDecoderOptions o;
   o.max_record_bytes = static_cast<size_t>(c.sources.max_record_bytes);
   return o;
 }
 
-}  // namespace
-
 Enricher::Enricher(const Config& config, const SentimentStack& sentiment, int64_t time_shift_ms)
     : sentiment_(sentiment),
-      posts_(post_options(config)),
-      bars_(bar_options(config)),
+      posts_(post_decoder_options(config)),
+      bars_(bar_decoder_options(config)),
       time_shift_ms_(time_shift_ms) {}
+
+DeadLetter record_dead_letter(Stream stream, SourcePosition pos, DeadLetterReason reason,
+                              std::string detail, std::string_view payload, uint64_t full_size) {
+  DeadLetter d;
+  d.stream = stream_name(stream);
+  d.partition = pos.partition;
+  d.offset = pos.offset;
+  d.reason = reason;
+  d.detail = std::move(detail);
+  d.payload.assign(payload.substr(0, kMaxDeadLetterPayload));
+  d.payload_size = full_size;
+  return d;
+}
+
+std::string too_large_detail(uint64_t full_size) {
+  return fmt::format("record of {} bytes is over the limit", full_size);
+}
 
 DeadLetter Enricher::make_letter(const RawBatch& in, const RawRecord& r, DeadLetterReason reason,
                                  std::string detail) const {
-  DeadLetter d;
-  d.stream = stream_name(in.stream);
-  d.partition = in.partition;
-  d.offset = r.offset;
-  d.reason = reason;
-  d.detail = std::move(detail);
-  d.payload.assign(in.buffer.data() + r.begin, std::min<size_t>(r.size, kMaxDeadLetterPayload));
-  d.payload_size = r.full_size;
-  return d;
+  return record_dead_letter(in.stream, {in.partition, r.offset}, reason, std::move(detail),
+                            std::string_view(in.buffer.data() + r.begin, r.size), r.full_size);
 }
 
 void Enricher::process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadLetter>& dead) {
@@ -57,8 +63,8 @@ void Enricher::process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadL
   }
   for (const RawRecord& r : in.records) {
     if (r.too_large) {
-      dead.push_back(make_letter(in, r, DeadLetterReason::kTooLarge,
-                                 fmt::format("record of {} bytes is over the limit", r.full_size)));
+      dead.push_back(
+          make_letter(in, r, DeadLetterReason::kTooLarge, too_large_detail(r.full_size)));
       continue;
     }
     // Records sit in one buffer that ends with padding, so the decoders read them in place.

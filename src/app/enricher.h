@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/config.h"
@@ -10,6 +12,18 @@
 #include "decode/post_decoder.h"
 
 namespace stockpulse {
+
+// The decoders' limits from the configuration.
+PostDecoderOptions post_decoder_options(const Config& config);
+BarDecoderOptions bar_decoder_options(const Config& config);
+
+// A dead letter for one input record as the enrich stage writes it (the input sort too): the
+// payload is cut to kMaxDeadLetterPayload, full_size keeps the record's real size.
+DeadLetter record_dead_letter(Stream stream, SourcePosition pos, DeadLetterReason reason,
+                              std::string detail, std::string_view payload, uint64_t full_size);
+
+// The detail of a record over the size limit.
+std::string too_large_detail(uint64_t full_size);
 
 // The decode + enrich stage for one worker thread: turns a RawBatch into typed, scored records
 // and dead letters (with reasons). Owns its decoders, so one Enricher per thread; shares the

@@ -59,6 +59,11 @@ RunCommand::RunCommand(CLI::App& app) {
           "--until-eof", f.sources.until_eof,
           "File mode: stop when every input file is read, emitting all windows as final"),
       [&f](Config& c) { c.sources.until_eof = f.sources.until_eof; });
+  add(cmd_->add_flag("--keep-file-order{false}", f.sources.sort_input,
+                     "File mode (--until-eof): read the files in their own order instead of "
+                     "sorting them by event time first (for inputs known to be sorted; records "
+                     "more than the lateness behind the records before them are then late)"),
+      [&f](Config& c) { c.sources.sort_input = f.sources.sort_input; });
   add(cmd_->add_flag("--rebase-time", f.sources.rebase_time,
                      "File mode: shift event times so the earliest record maps to now, keeping "
                      "every gap (replay old data as if live)"),
