@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
 
 #include "e2e_support.h"
@@ -81,6 +82,46 @@ TEST_F(LateData, SameTablesAndLateRecordsAtEveryBatchSizeAndWorkerCount) {
     EXPECT_TRUE(slurp(dir_ / out / "dead_letter.jsonl") == want_late)
         << "dead letters differ from the run with --batch-size 2048 --workers 2";
   }
+}
+
+// The default, sorting: the posts shuffled (file order unrelated to time) give exactly the tables
+// of their time-sorted version, through a sort that spills runs to disk (1 MB of sort memory),
+// and the lake holds every post once.
+TEST_F(LateData, ShuffledInputGivesTheTablesOfItsSortedVersion) {
+  const auto shuffle =
+      run(python() +
+          " -c \"import random,sys; l=open(sys.argv[1]).readlines(); "
+          "random.Random(5).shuffle(l); open(sys.argv[2],'w').writelines(l)\" " +
+          (dir_ / "sorted.jsonl").string() + " " + (dir_ / "shuffled.jsonl").string());
+  ASSERT_EQ(shuffle.exit_code, 0) << shuffle.output;
+  {
+    std::ofstream toml(dir_ / "small_sort.toml");
+    toml << "[sources]\nsort_memory_mb = 1\n";
+  }
+  auto sorted_run = [&](const std::string& posts, const std::string& out) {
+    return run(binary() + " run --config " + (dir_ / "small_sort.toml").string() + " --posts " +
+               (dir_ / posts).string() + " --bars " + (dir_ / "bars.jsonl").string() +
+               " --until-eof --output-dir " + (dir_ / out).string());
+  };
+  const auto a = sorted_run("sorted.jsonl", "sorted_run");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  const auto b = sorted_run("shuffled.jsonl", "shuffled_run");
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_NE(b.output.find("runs spilled"), std::string::npos) << b.output;
+  EXPECT_NE(b.output.find(" 0 late"), std::string::npos) << b.output;
+  EXPECT_TRUE(dump_serving_tables(dir_ / "sorted_run/serving.db") ==
+              dump_serving_tables(dir_ / "shuffled_run/serving.db"))
+      << "the shuffled input gave other tables than its sorted version";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "shuffled_run/sorted"))
+      << "a finished run removes its sorted copies";
+  const auto lake = run(std::string("STOCKPULSE_NODE_MODULES=") + STOCKPULSE_SOURCE_DIR +
+                        "/.deps/node/node_modules node " + STOCKPULSE_SOURCE_DIR +
+                        "/tests/e2e/lake_rows.mjs " + (dir_ / "shuffled_run/lake").string());
+  ASSERT_EQ(lake.exit_code, 0) << lake.output;
+  const std::string rows = "\"rows\":" + std::to_string(count_lines(dir_ / "sorted.jsonl"));
+  const auto at = lake.output.find("\"tweets\"");
+  ASSERT_NE(at, std::string::npos) << lake.output;
+  EXPECT_EQ(lake.output.find(rows, at), lake.output.find("\"rows\":", at)) << lake.output;
 }
 
 }  // namespace
