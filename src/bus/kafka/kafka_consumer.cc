@@ -98,7 +98,11 @@ Result<std::unique_ptr<KafkaConsumer>, std::string> KafkaConsumer::create(
 KafkaConsumer::~KafkaConsumer() {
   if (rk_ == nullptr) return;
   (void)close();
-  rd_kafka_destroy(rk_);
+  // librdkafka 2.0 (Debian 12's) aborts in rd_kafka_destroy when a cooperative-sticky member is
+  // destroyed before its first assignment: the assignor's state is set only by an assignment and
+  // its destructor asserts it is there (fixed upstream in 2.3). Such a handle has left the group
+  // (close above); it is not destroyed, and its memory goes with the process.
+  if (rebalances_ > 0) rd_kafka_destroy(rk_);
 }
 
 void KafkaConsumer::on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err,

@@ -297,6 +297,35 @@ TEST(KafkaGroupTest, SeekRereadsFromAnOffset) {
   EXPECT_EQ(batch.key(r), "K0");
 }
 
+// A member that leaves before its first assignment (a process stopped right after it started):
+// librdkafka 2.0's cooperative-sticky assignor asserted in rd_kafka_destroy on such a handle
+// (its state is set only by an assignment), aborting the process.
+TEST(KafkaGroupTest, MemberDestroyedBeforeItsFirstAssignmentLeavesCleanly) {
+  auto mc = start_cluster(1);
+  ASSERT_NE(mc, nullptr);
+  ASSERT_TRUE(mc->create_topic("early", 2).ok());
+  auto steady = make_consumer(consumer_options(mc->bootstraps(), "g-early", "early"));
+  ASSERT_NE(steady, nullptr);
+  ConsumedBatch batch;
+  for (int i = 0; i < 40; ++i) {
+    auto c = make_consumer(consumer_options(mc->bootstraps(), "g-early", "early"));
+    ASSERT_NE(c, nullptr);
+    // Joins for 0-190 ms: sometimes assigned, mostly not yet.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(i % 20 * 10);
+    do {
+      ASSERT_TRUE(c->poll_batch(10, 5ms, batch).ok());
+      ASSERT_TRUE(steady->poll_batch(10, 5ms, batch).ok());
+    } while (std::chrono::steady_clock::now() < until);
+  }
+  // The group still works: the steady member ends up with both partitions.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        (void)steady->poll_batch(10, 50ms, batch);
+        return steady->assignment().size() == 2;
+      },
+      60s));
+}
+
 // A broker goes down for a few seconds while we produce: the idempotent producer retries, every
 // delivery report succeeds after recovery, and the topic holds every message exactly once.
 TEST(KafkaProducerTest, BrokerOutageLosesNothing) {
