@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "common/dead_letter.h"
 
@@ -24,6 +25,32 @@ bool starts_identifier(char c) {
 
 // The longest JavaScript assignment prefix looked at ("window.YTD.tweets.part0 = ").
 constexpr size_t kMaxPrefix = 4096;
+
+// The length of the JSON value (object or array) that starts `text`: up to its closing bracket;
+// npos when it does not close within `text`.
+size_t value_ends_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escape = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth <= 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
 
 }  // namespace
 
@@ -43,31 +70,38 @@ JsonLayout sniff_json_layout(const std::string& path, size_t max_probe) {
   size_t i = head.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   while (i < n && blank(head[i])) ++i;
   if (i == n) return JsonLayout::kLines;
-  if (head[i] == '[' || starts_identifier(head[i])) return JsonLayout::kArray;
-  // Does the first value close before its line ends?
-  int depth = 0;
-  bool in_string = false, escape = false;
-  for (; i < n; ++i) {
-    const char c = head[i];
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth <= 0) return JsonLayout::kLines;
-    } else if (c == '\n') {
-      return JsonLayout::kValues;
-    }
+  if (starts_identifier(head[i])) return JsonLayout::kArray;
+  if (head[i] == '[') {
+    // One array, unless it closes and more values follow (JSON lines whose first is an array).
+    const size_t e = value_ends_at(std::string_view(head).substr(i));
+    if (e == std::string_view::npos) return JsonLayout::kArray;
+    size_t j = i + e;
+    while (j < n && blank(head[j])) ++j;
+    return j < n && head[j] != ';' ? JsonLayout::kLines : JsonLayout::kArray;
   }
-  return JsonLayout::kLines;
+  // JSON lines when one of the first lines holds a whole object by itself from its first column
+  // (so a first line that is cut off does not turn the file into one long value; the nested
+  // objects of pretty-printed JSON are indented), else when the first value ends on its first
+  // line; pretty-printed values otherwise.
+  int lines = 0;
+  for (size_t at = i; at < n && lines < 16;) {
+    size_t end = head.find('\n', at);
+    if (end == std::string::npos) end = n;
+    std::string_view line(head.data() + at, end - at);
+    while (!line.empty() && blank(line.back())) line.remove_suffix(1);
+    if (!line.empty()) {
+      ++lines;
+      if (line.front() == '{' && line.back() == '}' && value_ends_at(line) == line.size())
+        return JsonLayout::kLines;
+    }
+    at = end + 1;
+  }
+  const size_t first_end = value_ends_at(std::string_view(head).substr(i));
+  const size_t first_newline = head.find('\n', i);
+  return first_end != std::string::npos &&
+                 (first_newline == std::string::npos || i + first_end <= first_newline)
+             ? JsonLayout::kLines
+             : JsonLayout::kValues;
 }
 
 JsonRecordReader::JsonRecordReader(RecordReaderOptions options) : options_(options) {

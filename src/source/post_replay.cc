@@ -38,6 +38,9 @@ struct RawPostRow {
   uint64_t payload_size = 0;
   uint64_t end_offset = 0;  // byte offset of the next record (text formats)
   int64_t sub = 0;          // posts of the record at end_offset already consumed
+  // The contract's optional fields, when a JSON line has them.
+  const std::vector<std::string>* symbols = nullptr;
+  std::optional<SentimentLabel> label;
   // Social formats: the post as SocialPostParser mapped it (the fields above are unused).
   const SocialPost* social = nullptr;
 };
@@ -219,8 +222,50 @@ class PostReplay::TextRows final : public PostReplay::Rows {
           source_.assign(s.substr(0, 256));
           row.source = source_;
         }
+      } else if (key == "symbols" || key == "label") {
+        // The contract's optional fields (a StockTwits post produced before): kept, so a
+        // contract file replays to the same posts.
+        if (!contract_extra(key, value, row)) return;
       }
     }
+  }
+
+  bool contract_extra(std::string_view key, simdjson::ondemand::value& value, RawPostRow& row) {
+    simdjson::ondemand::json_type type;
+    if (value.type().get(type)) {
+      malformed(row, "bad value");
+      return false;
+    }
+    if (type == simdjson::ondemand::json_type::null) return true;
+    auto wrong = [&](const char* what) {
+      row.kind = RawPostRow::Kind::kWrongType;
+      row.detail = what;
+      return false;
+    };
+    if (key == "label") {
+      std::string_view s;
+      if (value.get_string().get(s)) return wrong("field 'label' is not a string");
+      if (s == "bullish") {
+        row.label = SentimentLabel::kBullish;
+      } else if (s == "bearish") {
+        row.label = SentimentLabel::kBearish;
+      } else if (s == "neutral") {
+        row.label = SentimentLabel::kNeutral;
+      } else {
+        return wrong("field 'label' must be bullish, neutral or bearish");
+      }
+      return true;
+    }
+    simdjson::ondemand::array arr;
+    if (value.get_array().get(arr)) return wrong("field 'symbols' is not an array");
+    symbols_.clear();
+    for (auto element : arr) {
+      std::string_view s;
+      if (element.get_string().get(s)) return wrong("field 'symbols' must hold strings only");
+      if (!s.empty()) symbols_.emplace_back(s);
+    }
+    row.symbols = &symbols_;
+    return true;
   }
 
   // A string, or a number kept as its digits (tweet ids exceed 2^53), into out.
@@ -261,6 +306,7 @@ class PostReplay::TextRows final : public PostReplay::Rows {
   simdjson::ondemand::parser parser_;
   std::string padded_;
   std::string time_, text_, id_, user_, source_;
+  std::vector<std::string> symbols_;
 };
 
 class PostReplay::ParquetRows final : public PostReplay::Rows {
@@ -526,6 +572,9 @@ ReplayStatus PostReplay::finish_row(const RawPostRow& row, Post& post, DeadLette
   if (row.social) {
     post.symbols = row.social->symbols;
     post.label = row.social->label;
+  } else {
+    if (row.symbols) post.symbols = *row.symbols;
+    post.label = row.label;
   }
   if (dedupe_) {
     const std::string_view retweet_of = row.social ? row.social->retweet_of : std::string_view();

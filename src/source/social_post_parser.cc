@@ -311,6 +311,7 @@ void SocialPostParser::parse(std::string_view record, std::vector<SocialPost>& o
     dom::object single;
     if (!list.get_object().get(single)) {
       parse_one(single, out.emplace_back());
+      out.back().raw = simdjson::minify(list).substr(0, kMaxDeadLetterPayload);
     } else if (!list.get_array().get(arr)) {
       for (dom::element e : arr) {
         auto& p = out.emplace_back();
@@ -321,7 +322,8 @@ void SocialPostParser::parse(std::string_view record, std::vector<SocialPost>& o
         } else {
           parse_one(eo, p);
         }
-        if (p.problem) p.raw = simdjson::minify(e).substr(0, kMaxDeadLetterPayload);
+        // Its own JSON, for a dead letter (also one PostReplay finds: no time, no text).
+        p.raw = simdjson::minify(e).substr(0, kMaxDeadLetterPayload);
       }
     } else {
       set_problem(out.emplace_back(), DeadLetterReason::kWrongType,
@@ -397,11 +399,8 @@ std::optional<PostFileFormat> classify_json_record(std::string_view record) {
   if (has("author_id") || has("referenced_tweets") || has("edit_history_tweet_ids") ||
       (has("data") && !has("text")))
     return PostFileFormat::kTwitterV2;
-  // A Twitter-style user object with a Twitter-format time and no other tell: v1.1.
-  std::string_view created;
-  if (get_object(obj, "user", inner) && inner.at_key("screen_name").error() == simdjson::SUCCESS &&
-      !obj["created_at"].get_string().get(created) && created.size() == 30)
-    return PostFileFormat::kTwitterV1;
+  // Anything else (a user object and a Twitter-format time alone included) is read by the
+  // generic JSON-lines path, which takes those too.
   return PostFileFormat::kJsonLines;
 }
 

@@ -29,7 +29,7 @@ struct SocialPost {
   std::vector<std::string> symbols;
   std::optional<SentimentLabel> label;
   std::string retweet_of;  // id of the original, when the record names it
-  // A bad post of a record that holds many: its own JSON (at most 4 KiB), for the dead letter.
+  // A post of a record that holds a list of them: its own JSON (at most 4 KiB), for a dead letter.
   std::string raw;
 };
 

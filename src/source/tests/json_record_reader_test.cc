@@ -102,8 +102,20 @@ TEST(JsonRecordReader, OverLongElementIsSkippedToItsEnd) {
   const Got got = read_all(path, 0, 1024, 4096);
   ASSERT_EQ(got.records.size(), 3u);
   EXPECT_EQ(got.records[0], "{\"a\":1}");
-  EXPECT_EQ(got.records[1], "too_long:" + std::to_string(big.size() + 18) + ":{\"t\":\"xx");
+  EXPECT_EQ(got.records[1], "too_long:" + std::to_string(big.size() + 20) + ":{\"t\":\"xx");
   EXPECT_EQ(got.records[2], "{\"a\":2}");
+}
+
+TEST(JsonRecordReader, LayoutOfLinesAndArrays) {
+  EXPECT_EQ(sniff_json_layout(temp_file("l1.jsonl", "[1,2]\n{\"a\":1}\n")), JsonLayout::kLines);
+  EXPECT_EQ(sniff_json_layout(temp_file("a1.json", "[1,2]\n")), JsonLayout::kArray);
+  EXPECT_EQ(sniff_json_layout(temp_file("a2.js", "var x = [1,\n2];\n")), JsonLayout::kArray);
+  // A cut-off first line does not make the rest one long value.
+  EXPECT_EQ(sniff_json_layout(temp_file("l2.jsonl", "{\"a\": \"cut\n{\"a\":1}\n")),
+            JsonLayout::kLines);
+  // Pretty-printed, with a one-line nested object that closes a list: values.
+  EXPECT_EQ(sniff_json_layout(temp_file("v1.json", "{\n  \"m\": [\n    {\"id\": 1}\n  ]\n}\n")),
+            JsonLayout::kValues);
 }
 
 TEST(JsonRecordReader, FileEndingInsideAValueHandsOutWhatThereIs) {
