@@ -1,5 +1,6 @@
 #include "source/post_deduplicator.h"
 
+#include <algorithm>
 #include <bit>
 #include <cctype>
 #include <string>
@@ -60,14 +61,11 @@ std::string content_key(std::string_view user, std::string_view text) {
 }  // namespace
 
 FingerprintSet::FingerprintSet(size_t max_entries) {
-  ring_size_ = max_entries < 1 ? 1 : max_entries;
-  const size_t slots = std::bit_ceil(ring_size_ * 2);
-  mask_ = slots - 1;
-  table_ = std::make_unique<uint64_t[]>(slots);  // zeroed: all empty
-  ring_ = std::make_unique<uint64_t[]>(ring_size_);
+  max_entries_ = max_entries < 1 ? 1 : max_entries;
+  max_slots_ = std::bit_ceil(max_entries_ * 2);
+  table_.assign(std::min<size_t>(max_slots_, 1024), 0);
+  mask_ = table_.size() - 1;
 }
-
-FingerprintSet::~FingerprintSet() = default;
 
 size_t FingerprintSet::slot_of(uint64_t fp) const {
   size_t i = static_cast<size_t>(fp) & mask_;
@@ -79,18 +77,30 @@ bool FingerprintSet::contains(uint64_t fp) const {
   return fp != 0 && table_[slot_of(fp)] == fp;
 }
 
+void FingerprintSet::grow() {
+  std::vector<uint64_t> old;
+  old.swap(table_);
+  table_.assign(old.size() * 2, 0);
+  mask_ = table_.size() - 1;
+  for (uint64_t fp : old)
+    if (fp != 0) table_[slot_of(fp)] = fp;
+}
+
 void FingerprintSet::insert(uint64_t fp) {
-  if (fp == 0) return;
-  size_t slot = slot_of(fp);
-  if (table_[slot] == fp) return;
-  if (count_ == ring_size_) {
+  if (fp == 0 || contains(fp)) return;
+  if (count_ == max_entries_) {
     erase(ring_[ring_next_]);
     --count_;
-    slot = slot_of(fp);  // the erase may have moved entries
+  } else if ((count_ + 1) * 2 > table_.size() && table_.size() < max_slots_) {
+    grow();
   }
-  table_[slot] = fp;
-  ring_[ring_next_] = fp;
-  ring_next_ = (ring_next_ + 1) % ring_size_;
+  table_[slot_of(fp)] = fp;
+  if (ring_.size() < max_entries_) {
+    ring_.push_back(fp);
+  } else {
+    ring_[ring_next_] = fp;
+  }
+  ring_next_ = (ring_next_ + 1) % max_entries_;
   ++count_;
 }
 

@@ -2,41 +2,41 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "common/events.h"
 
 namespace stockpulse {
 
 // A set of 64-bit fingerprints that holds at most `max_entries`; inserting one more forgets the
-// oldest (first in, first out). Open addressing with linear probing over 2-4x as many slots,
-// plus a ring of the entries in insertion order: 24-40 bytes per entry, allocated once at
-// construction, whatever is inserted. Insertion order alone fixes the contents, so re-inserting
-// the same sequence rebuilds the same set (what resuming a replay relies on).
+// oldest (first in, first out). Open addressing with linear probing, kept at most half full,
+// plus a ring of the entries in insertion order; both grow with use (doubling) up to 2-4 slots
+// and one ring entry per entry: 24-40 bytes per entry at the cap, nothing much before it, so an
+// idle or small replay pays no start-up cost. Insertion order alone fixes the contents, so
+// re-inserting the same sequence rebuilds the same set (what resuming a replay relies on).
 //
 // Thread-safety: none.
 class FingerprintSet {
  public:
   explicit FingerprintSet(size_t max_entries);
-  ~FingerprintSet();
-  FingerprintSet(const FingerprintSet&) = delete;
-  FingerprintSet& operator=(const FingerprintSet&) = delete;
 
   bool contains(uint64_t fp) const;
   // Adds fp (no-op when present), forgetting the oldest entry when full.
   void insert(uint64_t fp);
   size_t size() const { return count_; }
-  size_t max_entries() const { return ring_size_; }
+  size_t max_entries() const { return max_entries_; }
 
  private:
   size_t slot_of(uint64_t fp) const;  // where fp is, or the empty slot where it would go
   void erase(uint64_t fp);
+  void grow();
 
-  std::unique_ptr<uint64_t[]> table_;
+  std::vector<uint64_t> table_;  // 0: empty
   size_t mask_ = 0;
-  std::unique_ptr<uint64_t[]> ring_;
-  size_t ring_size_ = 0;
+  size_t max_slots_ = 0;
+  std::vector<uint64_t> ring_;  // insertion order; wraps once max_entries_ are held
+  size_t max_entries_ = 0;
   size_t ring_next_ = 0;
   size_t count_ = 0;
 };

@@ -57,6 +57,15 @@ TEST(FingerprintSet, MatchesAFifoModel) {
   EXPECT_EQ(set.size(), kCap);
 }
 
+// The table grows from a small start to the cap; what it holds does not depend on when it grew.
+TEST(FingerprintSet, GrowsToItsCapAndThenForgetsInOrder) {
+  FingerprintSet set(50000);
+  for (uint64_t v = 1; v <= 120000; ++v) set.insert(v * 0x9E3779B97F4A7C15ULL);
+  EXPECT_EQ(set.size(), 50000u);
+  for (uint64_t v = 1; v <= 120000; ++v)
+    ASSERT_EQ(set.contains(v * 0x9E3779B97F4A7C15ULL), v > 70000) << v;
+}
+
 TEST(PostDeduplicator, IdsRetweetsAndClassicRetweets) {
   PostDeduplicator d(1000);
   EXPECT_EQ(d.check(post("1", "alice", "$AAPL up big"), "", true), DuplicateKind::kNone);
