@@ -56,7 +56,9 @@ std::vector<std::string> Config::validate() const {
   if (sources.speed <= 0) problems.push_back("sources.speed must be > 0");
   if (!(sources.replay_speed >= 0)) problems.push_back("sources.replay_speed must be >= 0");
   if (!parse_post_file_format(sources.posts_format))
-    problems.push_back("sources.posts_format must be \"auto\", \"jsonl\", \"csv\" or \"parquet\"");
+    problems.push_back("sources.posts_format must be one of " + post_file_format_names());
+  if (sources.dedupe_max_entries < 1 || sources.dedupe_max_entries > (int64_t{1} << 28))
+    problems.push_back("sources.dedupe_max_entries must be in [1, 268435456]");
   if (!std::set<std::string>{"auto", "jsonl", "daily-csv"}.contains(sources.bars_format))
     problems.push_back("sources.bars_format must be \"auto\", \"jsonl\" or \"daily-csv\"");
   if (sources.posts_file == "-" && sources.posts_format == "parquet")
@@ -191,6 +193,8 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("posts_file", c.sources.posts_file);
     r.read("bars_file", c.sources.bars_file);
     r.read("posts_format", c.sources.posts_format);
+    r.read("dedupe", c.sources.dedupe);
+    r.read("dedupe_max_entries", c.sources.dedupe_max_entries);
     r.read("bars_format", c.sources.bars_format);
     r.read("until_eof", c.sources.until_eof);
     r.read("sort_input", c.sources.sort_input);

@@ -31,9 +31,18 @@ struct Config {
     std::string posts_file;  // "" -> synthetic posts
     std::string bars_file;   // "" -> synthetic bars
     // "jsonl": the bus contract (DESIGN.md §3) through the decoder; "csv", "parquet": a tweet
-    // dataset (created_at, text, optional id and user columns) read by PostReplay; "auto": by
-    // extension, else by the first bytes.
+    // dataset (created_at, text, optional id and user columns) read by PostReplay; the social
+    // formats "twitter-v1", "twitter-v2", "tweets-js", "stocktwits", "reddit": the APIs' own
+    // records, read by PostReplay; "auto": Parquet and CSV by extension, else by the content
+    // (the first records' keys; detect_post_file_format).
     std::string posts_format = "auto";
+    // Datasets (every posts format but "jsonl"): a post whose id was seen, a retweet of a post
+    // seen (by the original's id, or "RT @user: text" by user and text) and an original seen as
+    // a retweet before are skipped, as `duplicate` dead letters, so one post counts once in the
+    // windows. The memory of what was seen holds dedupe_max_entries fingerprints (up to three
+    // per post, 24-40 bytes each; the oldest forgotten first).
+    bool dedupe = true;
+    int64_t dedupe_max_entries = int64_t{1} << 21;
     // "jsonl": bars of the bus contract; "daily-csv": daily OHLCV candles fanned out to 390
     // minute bars per symbol and trading day; "auto": daily-csv for a .csv file, else jsonl.
     std::string bars_format = "auto";

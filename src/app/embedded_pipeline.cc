@@ -91,18 +91,13 @@ bool sorts_bars(const Config& config) {
 std::string input_layout(const Config& config, PostFileFormat posts_format) {
   std::string out;
   if (!config.sources.posts_file.empty()) {
-    switch (posts_format) {
-      case PostFileFormat::kCsv:
-        out += "posts=csv";
-        break;
-      case PostFileFormat::kParquet:
-        out += "posts=parquet";
-        break;
-      case PostFileFormat::kJsonLines:
-      case PostFileFormat::kAuto:
-        out += "posts=jsonl";
-        break;
-    }
+    const bool contract =
+        posts_format == PostFileFormat::kJsonLines || posts_format == PostFileFormat::kAuto;
+    out += "posts=";
+    out += contract ? "jsonl" : post_file_format_name(posts_format);
+    // Which posts are repeats depends on it, so a resumed run must keep it.
+    if (!contract && config.sources.dedupe)
+      out += fmt::format(" dedupe={}", config.sources.dedupe_max_entries);
   }
   if (!config.sources.bars_file.empty()) {
     if (!out.empty()) out += ' ';
@@ -306,11 +301,13 @@ struct EmbeddedPipeline::Impl {
                             config.sources.replay_speed);
   }
 
-  // A tweet dataset (CSV or Parquet; JSON lines are the bus contract and go through read_file)
-  // through PostReplay, paced only by pace(): each post is re-encoded as the bus contract, so
-  // the enrich stage decodes and validates it like any other; a bad row becomes a dead letter
-  // here. Offsets are the dataset's record numbers (posts and bad rows alike), so a resumed run
-  // skips exactly the records its checkpoint holds.
+  // A dataset (CSV, Parquet or a social format; JSON lines are the bus contract and go through
+  // read_file) through PostReplay, paced only by pace(): each post is re-encoded as the bus
+  // contract, so the enrich stage decodes and validates it like any other; a bad row or a
+  // duplicate (sources.dedupe) becomes a dead letter here. Offsets are the dataset's post numbers
+  // (posts, bad rows and duplicates alike), so a resumed run skips exactly the records its
+  // checkpoint holds; the replay sees the skipped ones too, so its memory of what was seen is
+  // the uninterrupted run's.
   void read_post_dataset(const std::string& path, PostFileFormat format) {
     const int64_t resume = resume_posts;
     BatchEmitter emit(Stream::kPosts, PartitionId(0),
@@ -320,9 +317,12 @@ struct EmbeddedPipeline::Impl {
     o.partition = PartitionId(0);
     o.speed = 0;  // no pacing: file mode reads as fast as the stages take it
     o.max_record_bytes = static_cast<size_t>(config.sources.max_record_bytes);
+    o.dedupe = config.sources.dedupe;
+    o.dedupe_max_entries = static_cast<size_t>(config.sources.dedupe_max_entries);
     PostReplay replay(o, clock);
-    // Parquet seeks by row; text formats are read from the start and the records before the
-    // checkpoint skipped (their byte offset is not in the checkpoint).
+    // Parquet seeks by row (with dedupe, PostReplay re-reads the rows before it); text formats
+    // are read from the start and the records before the checkpoint skipped (their byte offset
+    // is not in the checkpoint).
     ReplayPosition from;
     if (format == PostFileFormat::kParquet) from.row = resume;
     if (auto err = replay.open(path, from)) {

@@ -79,6 +79,13 @@ void Enricher::process(const RawBatch& in, EnrichedBatch& out, std::vector<DeadL
       }
       sp.post.created_at = EventTime(sp.post.created_at.value() + time_shift_ms_);
       sentiment_.analyzer().analyze(sp.post.text, sp.overall, sp.tickers);
+      // Tickers the source tagged the post with (StockTwits' symbols) count like cashtags of the
+      // text; a symbol the text does not name gets the whole post's score.
+      for (const std::string& symbol : sp.post.symbols) {
+        if (std::none_of(sp.tickers.begin(), sp.tickers.end(),
+                         [&](const TickerSentiment& t) { return t.symbol == symbol; }))
+          sp.tickers.push_back(TickerSentiment{symbol, sp.overall});
+      }
     } else {
       Bar& bar = out.bars.emplace_back();
       if (!bars_.decode_into(json, pos, bar, error_)) {

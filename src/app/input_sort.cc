@@ -115,6 +115,9 @@ std::optional<std::string> add_dataset(const InputSortRequest& req, const Config
   o.partition = PartitionId(0);
   o.speed = 0;
   o.max_record_bytes = static_cast<size_t>(config.sources.max_record_bytes);
+  // Repeats and retweets are recognised in the input's order, as an unsorted run does.
+  o.dedupe = config.sources.dedupe;
+  o.dedupe_max_entries = static_cast<size_t>(config.sources.dedupe_max_entries);
   PostReplay replay(o, clock);
   if (auto err = replay.open(req.input, ReplayPosition{})) return err;
   Post post;

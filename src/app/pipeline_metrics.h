@@ -29,7 +29,8 @@ struct PipelineMetrics {
   std::atomic<uint64_t> alerts{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> dead_letters{0};
-  std::array<std::atomic<uint64_t>, 9> dead_by_reason{};  // indexed by DeadLetterReason
+  std::array<std::atomic<uint64_t>, kDeadLetterReasonCount>
+      dead_by_reason{};  // indexed by DeadLetterReason
   std::atomic<int64_t> watermark_ms{INT64_MIN};
   // The sources' clock, against which the watermark lags: the wall clock, except for paced
   // synthetic sources and paced replays, whose event time reads event_origin at the wall time

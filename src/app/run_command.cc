@@ -31,7 +31,8 @@ RunCommand::RunCommand(CLI::App& app) {
       "Run the whole pipeline in this process (the default command).\n"
       "Without --posts/--bars it generates synthetic posts and bars and runs until Ctrl-C or\n"
       "--duration; with them it processes the files: JSON lines of the DESIGN.md §3 contracts,\n"
-      "tweet datasets (CSV, Parquet) and daily candles (CSV, fanned out to minute bars).");
+      "tweet datasets (CSV, Parquet), Twitter / StockTwits / Reddit exports and daily candles\n"
+      "(CSV, fanned out to minute bars).");
   cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")
       ->check(CLI::ExistingFile);
   auto add = [&](CLI::Option* o, std::function<void(Config&)> apply) {
@@ -40,13 +41,20 @@ RunCommand::RunCommand(CLI::App& app) {
   Config& f = flags_.values();
   flags_.add_common(*cmd_);
   add(cmd_->add_option("--posts", f.sources.posts_file,
-                       "Posts file: JSON lines of the bus contract, or a tweet dataset as CSV or "
-                       "Parquet (created_at, text, id, user columns); - for stdin"),
+                       "Posts file: JSON lines of the bus contract, a tweet dataset as CSV or "
+                       "Parquet (created_at, text, id, user columns), or the records of Twitter "
+                       "(API v1.1, v2, archive tweets.js), StockTwits or Reddit; - for stdin"),
       [&f](Config& c) { c.sources.posts_file = f.sources.posts_file; });
   add(cmd_->add_option("--posts-format", f.sources.posts_format,
-                       "auto (by extension, else the first bytes), jsonl, csv or parquet [auto]")
-          ->check(CLI::IsMember({"auto", "jsonl", "csv", "parquet"})),
+                       "auto (Parquet, CSV by extension, else by the first records), jsonl, csv, "
+                       "parquet, twitter-v1, twitter-v2, tweets-js, stocktwits or reddit [auto]")
+          ->check(CLI::IsMember({"auto", "jsonl", "csv", "parquet", "twitter-v1", "twitter-v2",
+                                 "tweets-js", "stocktwits", "reddit"})),
       [&f](Config& c) { c.sources.posts_format = f.sources.posts_format; });
+  add(cmd_->add_flag("--dedupe,!--no-dedupe", f.sources.dedupe,
+                     "Datasets: skip posts whose id was seen and retweets of posts seen, as "
+                     "`duplicate` dead letters [on]"),
+      [&f](Config& c) { c.sources.dedupe = f.sources.dedupe; });
   add(cmd_->add_option("--bars", f.sources.bars_file,
                        "Bars file: JSON lines of the bus contract, or daily OHLCV candles (CSV) "
                        "fanned out to 390 minute bars per symbol and trading day"),

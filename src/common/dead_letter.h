@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,7 +21,11 @@ enum class DeadLetterReason : uint8_t {
   kTooLarge,       // record or text over its size limit
   kLate,           // event time behind the watermark
   kKeyLimit,       // the window engine's key cap was reached
+  kDuplicate,      // a post already seen (same id), or a retweet of one (sources.dedupe)
 };
+
+// Number of DeadLetterReason values, for arrays indexed by reason.
+constexpr size_t kDeadLetterReasonCount = 10;
 
 inline const char* reason_name(DeadLetterReason r) {
   switch (r) {
@@ -42,6 +47,8 @@ inline const char* reason_name(DeadLetterReason r) {
       return "late";
     case DeadLetterReason::kKeyLimit:
       return "key_limit";
+    case DeadLetterReason::kDuplicate:
+      return "duplicate";
   }
   return "unknown";
 }

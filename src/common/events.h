@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,27 @@ struct SourcePosition {
   Offset offset;
 };
 
+// Thresholds of reference system A: compound >= 0.05 is bullish, <= -0.05 bearish.
+enum class SentimentLabel : uint8_t { kBearish, kNeutral, kBullish };
+
+inline SentimentLabel label_of(double compound) {
+  if (compound >= 0.05) return SentimentLabel::kBullish;
+  if (compound <= -0.05) return SentimentLabel::kBearish;
+  return SentimentLabel::kNeutral;
+}
+
+inline const char* label_name(SentimentLabel l) {
+  switch (l) {
+    case SentimentLabel::kBearish:
+      return "bearish";
+    case SentimentLabel::kNeutral:
+      return "neutral";
+    case SentimentLabel::kBullish:
+      return "bullish";
+  }
+  return "neutral";
+}
+
 // A social post, as decoded from the `tweets` contract (DESIGN.md §3).
 struct Post {
   std::string id;
@@ -24,6 +46,12 @@ struct Post {
   std::string user;
   std::string source;
   SourcePosition position;
+  // Optional contract fields (absent from most sources). `symbols`: tickers the source itself
+  // tagged the post with (StockTwits' `symbols[].symbol`), attributed in addition to the cashtags
+  // of the text. `label`: the author's own sentiment label (StockTwits' Bullish / Bearish), kept
+  // for evaluating and training scorers; it never changes a score.
+  std::vector<std::string> symbols;
+  std::optional<SentimentLabel> label;
 };
 
 // One OHLCV bar, as decoded from the `stock-prices` contract (DESIGN.md §3).
@@ -48,27 +76,6 @@ struct SentimentScores {
   double neu = 0;
   double neg = 0;
 };
-
-// Thresholds of reference system A: compound >= 0.05 is bullish, <= -0.05 bearish.
-enum class SentimentLabel : uint8_t { kBearish, kNeutral, kBullish };
-
-inline SentimentLabel label_of(double compound) {
-  if (compound >= 0.05) return SentimentLabel::kBullish;
-  if (compound <= -0.05) return SentimentLabel::kBearish;
-  return SentimentLabel::kNeutral;
-}
-
-inline const char* label_name(SentimentLabel l) {
-  switch (l) {
-    case SentimentLabel::kBearish:
-      return "bearish";
-    case SentimentLabel::kNeutral:
-      return "neutral";
-    case SentimentLabel::kBullish:
-      return "bullish";
-  }
-  return "neutral";
-}
 
 // The sentiment of one post toward one ticker, scored on the clause around its mention.
 struct TickerSentiment {

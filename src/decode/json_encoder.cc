@@ -107,6 +107,19 @@ void append_post_json(const Post& post, std::string& out) {
   append_json_string(post.user, out);
   out += ",\"source\":";
   append_json_string(post.source, out);
+  if (!post.symbols.empty()) {
+    out += ",\"symbols\":[";
+    for (size_t i = 0; i < post.symbols.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_string(post.symbols[i], out);
+    }
+    out += ']';
+  }
+  if (post.label) {
+    out += ",\"label\":\"";
+    out += label_name(*post.label);
+    out += '"';
+  }
   out += '}';
 }
 

@@ -13,7 +13,8 @@ namespace stockpulse {
 // same values (strings repaired as below; doubles bit-exact). Free functions: no state, safe from
 // any thread.
 
-// {"id":...,"created_at":"2024-05-01T14:30:05.123Z","text":...,"user":...,"source":...}
+// {"id":...,"created_at":"2024-05-01T14:30:05.123Z","text":...,"user":...,"source":...}, then
+// "symbols":[...] when the post has any and "label":"bullish"|"neutral"|"bearish" when it has one.
 void append_post_json(const Post& post, std::string& out);
 
 // {"symbol":...,"timestamp":...,"open":...,"high":...,"low":...,"close":...,"volume":...,

@@ -1,6 +1,9 @@
 #include "decode/post_decoder.h"
 
+#include <cctype>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "decode/json_field_reader.h"
 
@@ -8,6 +11,66 @@ namespace stockpulse {
 
 namespace od = simdjson::ondemand;
 using namespace decode_internal;
+
+namespace {
+
+constexpr size_t kMaxSymbols = 64;
+constexpr size_t kMaxSymbolBytes = 32;
+
+// "symbols": an array of strings, each a ticker the source tagged the post with. Empty strings
+// are skipped; more than kMaxSymbols, or one longer than kMaxSymbolBytes, is a wrong value.
+bool read_symbols(od::value& value, od::json_type type, std::vector<std::string>& out,
+                  DecodeError& error) {
+  if (type != od::json_type::array) {
+    error = wrong_type("symbols", "an array of strings", type);
+    return false;
+  }
+  od::array arr;
+  if (auto code = value.get_array().get(arr)) {
+    error = field_error(code, "symbols", value);
+    return false;
+  }
+  for (auto item : arr) {
+    od::value v;
+    if (item.get(v)) {
+      error = {DeadLetterReason::kMalformedJson, "field 'symbols' is not a valid array"};
+      return false;
+    }
+    od::json_type t;
+    if (v.type().get(t) || t != od::json_type::string) {
+      error = {DeadLetterReason::kWrongType, "field 'symbols' must hold strings only"};
+      return false;
+    }
+    std::string_view s;
+    if (!read_string(v, t, "symbols", s, error)) return false;
+    if (s.empty()) continue;
+    if (s.size() > kMaxSymbolBytes || out.size() >= kMaxSymbols) {
+      error = {DeadLetterReason::kTooLarge,
+               "field 'symbols' holds more than " + std::to_string(kMaxSymbols) +
+                   " symbols or one over " + std::to_string(kMaxSymbolBytes) + " bytes"};
+      return false;
+    }
+    out.emplace_back(s);
+  }
+  return true;
+}
+
+bool parse_label(std::string_view s, std::optional<SentimentLabel>& out) {
+  std::string lower(s);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "bullish") {
+    out = SentimentLabel::kBullish;
+  } else if (lower == "bearish") {
+    out = SentimentLabel::kBearish;
+  } else if (lower == "neutral") {
+    out = SentimentLabel::kNeutral;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 struct PostDecoder::Impl {
   od::parser parser;
@@ -40,6 +103,8 @@ bool PostDecoder::decode_into(PaddedJson json, SourcePosition pos, Post& out, De
   bool have_id = false, have_time = false, have_text = false;
   out.user.clear();
   out.source.clear();
+  out.symbols.clear();
+  out.label.reset();
   // One pass over the fields in document order: On-Demand skips the values of fields we do not
   // read, and a duplicated key simply overwrites (last one wins).
   for (auto field_result : obj) {
@@ -109,6 +174,17 @@ bool PostDecoder::decode_into(PaddedJson json, SourcePosition pos, Post& out, De
       std::string_view s;
       if (!read_string(value, type, key, s, error)) return false;
       out.source.assign(s);
+    } else if (key == "symbols") {
+      if (!read_symbols(value, type, out.symbols, error)) return false;
+    } else if (key == "label") {
+      std::string_view s;
+      if (!read_string(value, type, key, s, error)) return false;
+      if (!parse_label(s, out.label)) {
+        error = {DeadLetterReason::kWrongType,
+                 "field 'label' must be \"bullish\", \"neutral\" or \"bearish\", got '" +
+                     excerpt(s) + "'"};
+        return false;
+      }
     }
   }
   if (!object_ends_input(obj, in, error)) return false;

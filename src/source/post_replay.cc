@@ -1,8 +1,5 @@
 #include "source/post_replay.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <simdjson.h>
 
 #include <algorithm>
@@ -13,9 +10,13 @@
 #include <vector>
 
 #include "common/time_format.h"
+#include "decode/json_encoder.h"
+#include "source/json_record_reader.h"
 #include "source/parquet_post_reader.h"
 #include "source/post_columns.h"
+#include "source/post_deduplicator.h"
 #include "source/record_reader.h"
+#include "source/social_post_parser.h"
 
 namespace stockpulse {
 
@@ -36,6 +37,12 @@ struct RawPostRow {
   std::string_view payload;  // the record as read, for dead letters (may be a prefix)
   uint64_t payload_size = 0;
   uint64_t end_offset = 0;  // byte offset of the next record (text formats)
+  int64_t sub = 0;          // posts of the record at end_offset already consumed
+  // The contract's optional fields, when a JSON line has them.
+  const std::vector<std::string>* symbols = nullptr;
+  std::optional<SentimentLabel> label;
+  // Social formats: the post as SocialPostParser mapped it (the fields above are unused).
+  const SocialPost* social = nullptr;
 };
 
 // A source of rows of one file format.
@@ -67,42 +74,6 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
-
-PostFileFormat detect_post_file_format(const std::string& path) {
-  auto ends_with = [&](std::string_view suffix) {
-    if (path.size() < suffix.size()) return false;
-    for (size_t i = 0; i < suffix.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(path[path.size() - suffix.size() + i])) !=
-          suffix[i])
-        return false;
-    return true;
-  };
-  if (ends_with(".parquet") || ends_with(".pq")) return PostFileFormat::kParquet;
-  if (ends_with(".jsonl") || ends_with(".ndjson") || ends_with(".json"))
-    return PostFileFormat::kJsonLines;
-  if (ends_with(".csv") || ends_with(".tsv") || ends_with(".txt")) return PostFileFormat::kCsv;
-  if (path == "-") return PostFileFormat::kJsonLines;
-  // Unknown extension: look at the first bytes.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return PostFileFormat::kCsv;  // open() reports the error
-  char head[64];
-  const ssize_t n = ::read(fd, head, sizeof head);
-  ::close(fd);
-  if (n >= 4 && std::memcmp(head, "PAR1", 4) == 0) return PostFileFormat::kParquet;
-  for (ssize_t i = 0; i < n; ++i) {
-    if (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t') continue;
-    return head[i] == '{' ? PostFileFormat::kJsonLines : PostFileFormat::kCsv;
-  }
-  return PostFileFormat::kCsv;
-}
-
-std::optional<PostFileFormat> parse_post_file_format(std::string_view name) {
-  if (name == "auto") return PostFileFormat::kAuto;
-  if (name == "csv") return PostFileFormat::kCsv;
-  if (name == "jsonl") return PostFileFormat::kJsonLines;
-  if (name == "parquet") return PostFileFormat::kParquet;
-  return std::nullopt;
-}
 
 // CSV and JSON lines: records from a RecordReader, split into fields.
 class PostReplay::TextRows final : public PostReplay::Rows {
@@ -251,8 +222,50 @@ class PostReplay::TextRows final : public PostReplay::Rows {
           source_.assign(s.substr(0, 256));
           row.source = source_;
         }
+      } else if (key == "symbols" || key == "label") {
+        // The contract's optional fields (a StockTwits post produced before): kept, so a
+        // contract file replays to the same posts.
+        if (!contract_extra(key, value, row)) return;
       }
     }
+  }
+
+  bool contract_extra(std::string_view key, simdjson::ondemand::value& value, RawPostRow& row) {
+    simdjson::ondemand::json_type type;
+    if (value.type().get(type)) {
+      malformed(row, "bad value");
+      return false;
+    }
+    if (type == simdjson::ondemand::json_type::null) return true;
+    auto wrong = [&](const char* what) {
+      row.kind = RawPostRow::Kind::kWrongType;
+      row.detail = what;
+      return false;
+    };
+    if (key == "label") {
+      std::string_view s;
+      if (value.get_string().get(s)) return wrong("field 'label' is not a string");
+      if (s == "bullish") {
+        row.label = SentimentLabel::kBullish;
+      } else if (s == "bearish") {
+        row.label = SentimentLabel::kBearish;
+      } else if (s == "neutral") {
+        row.label = SentimentLabel::kNeutral;
+      } else {
+        return wrong("field 'label' must be bullish, neutral or bearish");
+      }
+      return true;
+    }
+    simdjson::ondemand::array arr;
+    if (value.get_array().get(arr)) return wrong("field 'symbols' is not an array");
+    symbols_.clear();
+    for (auto element : arr) {
+      std::string_view s;
+      if (element.get_string().get(s)) return wrong("field 'symbols' must hold strings only");
+      if (!s.empty()) symbols_.emplace_back(s);
+    }
+    row.symbols = &symbols_;
+    return true;
   }
 
   // A string, or a number kept as its digits (tweet ids exceed 2^53), into out.
@@ -293,6 +306,7 @@ class PostReplay::TextRows final : public PostReplay::Rows {
   simdjson::ondemand::parser parser_;
   std::string padded_;
   std::string time_, text_, id_, user_, source_;
+  std::vector<std::string> symbols_;
 };
 
 class PostReplay::ParquetRows final : public PostReplay::Rows {
@@ -331,6 +345,93 @@ class PostReplay::ParquetRows final : public PostReplay::Rows {
   ParquetPostReader reader_;
 };
 
+// The social formats: records from a RecordReader (JSON lines) or a JsonRecordReader (an array,
+// tweets.js, pretty-printed values), each parsed into posts by a SocialPostParser.
+class PostReplay::SocialRows final : public PostReplay::Rows {
+ public:
+  SocialRows(PostFileFormat format, const PostReplayOptions& o)
+      : parser_(format),
+        reader_options_{.syntax = RecordSyntax::kLines,
+                        .block_bytes = o.block_bytes,
+                        .max_record_bytes = o.max_record_bytes} {}
+
+  // `sub` posts of the record at `offset` were consumed already.
+  std::optional<std::string> open(const std::string& path, uint64_t offset, int64_t sub) {
+    const JsonLayout layout = path == "-" ? JsonLayout::kLines : sniff_json_layout(path);
+    if (layout == JsonLayout::kLines) {
+      lines_ = std::make_unique<RecordReader>(reader_options_);
+      if (auto err = lines_->open(path, offset)) return err;
+    } else {
+      documents_ = std::make_unique<JsonRecordReader>(reader_options_);
+      if (auto err = documents_->open(path, offset)) return err;
+    }
+    if (sub > 0) {
+      RawPostRow skipped;
+      for (int64_t i = 0; i < sub; ++i) {
+        if (next(skipped) != Next::kRow || (i + 1 < sub && skipped.sub == 0))
+          return path + ": the record at byte " + std::to_string(offset) + " has fewer than " +
+                 std::to_string(sub) + " posts; was the file changed?";
+      }
+    }
+    return std::nullopt;
+  }
+
+  Next next(RawPostRow& row) override {
+    while (index_ >= posts_.size()) {
+      Record rec;
+      const RecordStatus st = lines_ ? lines_->next(rec) : documents_->next(rec);
+      switch (st) {
+        case RecordStatus::kEof:
+          return Next::kEnd;
+        case RecordStatus::kError:
+          return Next::kError;
+        case RecordStatus::kTooLong:
+          row = RawPostRow{};
+          row.kind = RawPostRow::Kind::kTooLarge;
+          row.detail = "record of " + std::to_string(rec.full_size) + " bytes is over the limit";
+          row.payload = rec.text;
+          row.payload_size = rec.full_size;
+          row.end_offset = rec.end_offset;
+          return Next::kRow;
+        case RecordStatus::kRecord:
+          break;
+      }
+      parser_.parse(rec.text, posts_);
+      index_ = 0;
+      record_ = rec;
+    }
+    const SocialPost& p = posts_[index_++];
+    row = RawPostRow{};
+    row.social = &p;
+    // A post of a many-post record that is bad is shown by itself when the parser kept it.
+    row.payload = p.raw.empty() ? record_.text : std::string_view(p.raw);
+    row.payload_size = p.raw.empty() ? record_.full_size : p.raw.size();
+    if (index_ < posts_.size()) {
+      row.end_offset = record_.begin_offset;
+      row.sub = static_cast<int64_t>(index_);
+    } else {
+      row.end_offset = record_.end_offset;
+    }
+    return Next::kRow;
+  }
+
+  const std::string& error() const override {
+    return lines_ ? lines_->error() : documents_->error();
+  }
+  uint64_t total_bytes() const override {
+    return lines_ ? lines_->file_size() : documents_ ? documents_->file_size() : 0;
+  }
+
+ private:
+  SocialPostParser parser_;
+  RecordReaderOptions reader_options_;
+  std::unique_ptr<RecordReader> lines_;
+  std::unique_ptr<JsonRecordReader> documents_;
+  std::vector<SocialPost> posts_;
+  size_t index_ = 0;
+  Record record_;  // the record posts_ came from; its text stays valid until the next read
+};
+
 PostReplay::PostReplay(PostReplayOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
@@ -339,19 +440,54 @@ PostReplay::~PostReplay() = default;
 std::optional<std::string> PostReplay::open(const std::string& path, const ReplayPosition& from) {
   format_ =
       options_.format == PostFileFormat::kAuto ? detect_post_file_format(path) : options_.format;
+  if (options_.dedupe) dedupe_ = std::make_unique<PostDeduplicator>(options_.dedupe_max_entries);
+  if (dedupe_ && from.row > 0) {
+    // The posts before `from` decide what is a repeat after it: read them again (emitting
+    // nothing), so a resumed replay skips exactly what an uninterrupted one would.
+    if (auto err = open_rows(path, ReplayPosition{})) return err;
+    Post post;
+    DeadLetter letter;
+    while (position_.row < from.row) {
+      const ReplayStatus st = next(post, letter);
+      if (st == ReplayStatus::kEnd || st == ReplayStatus::kError) break;
+    }
+    if (position_.row != from.row ||
+        (format_ != PostFileFormat::kParquet &&
+         (position_.byte_offset != from.byte_offset || position_.sub != from.sub))) {
+      return path + ": the saved position (row " + std::to_string(from.row) + ", byte " +
+             std::to_string(from.byte_offset) +
+             ") is not where re-reading the file leads; was the file changed?";
+    }
+    position_ = from;
+    paced_started_ = false;
+    has_rate_slot_ = false;
+    due_ms_ = 0;
+  } else if (auto err = open_rows(path, from)) {
+    return err;
+  }
+  position_ = from;
+  start_clock_ms_ = clock_.now().value();
+  start_row_ = from.row;
+  start_bytes_ = from.byte_offset;
+  return std::nullopt;
+}
+
+std::optional<std::string> PostReplay::open_rows(const std::string& path,
+                                                 const ReplayPosition& from) {
   position_ = from;
   if (format_ == PostFileFormat::kParquet) {
     auto rows = std::make_unique<ParquetRows>();
     if (auto err = rows->open(path, from.row)) return err;
+    rows_ = std::move(rows);
+  } else if (is_social_format(format_)) {
+    auto rows = std::make_unique<SocialRows>(format_, options_);
+    if (auto err = rows->open(path, from.byte_offset, from.sub)) return err;
     rows_ = std::move(rows);
   } else {
     auto rows = std::make_unique<TextRows>(format_, options_);
     if (auto err = rows->open(path, from.byte_offset)) return err;
     rows_ = std::move(rows);
   }
-  start_clock_ms_ = clock_.now().value();
-  start_row_ = from.row;
-  start_bytes_ = from.byte_offset;
   return std::nullopt;
 }
 
@@ -373,9 +509,12 @@ ReplayStatus PostReplay::next(Post& post, DeadLetter& letter) {
 ReplayStatus PostReplay::finish_row(const RawPostRow& row, Post& post, DeadLetter& letter) {
   const int64_t row_index = position_.row;
   position_.row += 1;
-  if (format_ != PostFileFormat::kParquet) position_.byte_offset = row.end_offset;
+  if (format_ != PostFileFormat::kParquet) {
+    position_.byte_offset = row.end_offset;
+    position_.sub = row.sub;
+  }
 
-  auto dead = [&](DeadLetterReason reason, std::string detail) {
+  auto fill_letter = [&](DeadLetterReason reason, std::string detail) {
     letter.stream = "tweets";
     letter.partition = options_.partition;
     letter.offset = Offset(row_index);
@@ -383,6 +522,9 @@ ReplayStatus PostReplay::finish_row(const RawPostRow& row, Post& post, DeadLette
     letter.detail = std::move(detail);
     letter.payload.assign(row.payload.substr(0, kMaxDeadLetterPayload));
     letter.payload_size = row.payload_size;
+  };
+  auto dead = [&](DeadLetterReason reason, std::string detail) {
+    fill_letter(reason, std::move(detail));
     position_.dead_letters += 1;
     return ReplayStatus::kDeadLetter;
   };
@@ -396,13 +538,62 @@ ReplayStatus PostReplay::finish_row(const RawPostRow& row, Post& post, DeadLette
     case RawPostRow::Kind::kWrongType:
       return dead(DeadLetterReason::kWrongType, row.detail);
   }
-  if (!row.has_time) return dead(DeadLetterReason::kMissingField, "missing created_at");
-  if (!row.has_text) return dead(DeadLetterReason::kMissingField, "missing text");
+  // The fields of the row, wherever they came from.
   std::optional<int64_t> original = row.time_ms;
-  if (!original) original = parse_post_timestamp(row.time_text);
+  std::string_view time_text = row.time_text, text = row.text, id = row.id, user = row.user;
+  std::string_view source = row.source;
+  bool has_time = row.has_time, has_text = row.has_text;
+  if (const SocialPost* sp = row.social) {
+    if (sp->problem) return dead(*sp->problem, sp->detail);
+    original = sp->time_ms;
+    time_text = trim(sp->time_text);
+    has_time = sp->time_ms.has_value() || !time_text.empty();
+    text = sp->text;
+    has_text = sp->has_text;
+    id = sp->id;
+    user = sp->user;
+    source = sp->source;
+  }
+  if (!has_time) return dead(DeadLetterReason::kMissingField, "missing created_at");
+  if (!has_text) return dead(DeadLetterReason::kMissingField, "missing text");
+  if (!original) original = parse_post_timestamp(time_text);
   if (!original)
     return dead(DeadLetterReason::kBadTimestamp,
-                "created_at '" + std::string(row.time_text.substr(0, 64)) + "' does not parse");
+                "created_at '" + std::string(time_text.substr(0, 64)) + "' does not parse");
+
+  post.id.assign(id);
+  if (post.id.empty()) post.id = "row-" + std::to_string(row_index);
+  post.text.assign(text);
+  post.user.assign(user);
+  post.source = source.empty() ? options_.source : std::string(source);
+  post.position = SourcePosition{options_.partition, Offset(row_index)};
+  post.symbols.clear();
+  post.label.reset();
+  if (row.social) {
+    post.symbols = row.social->symbols;
+    post.label = row.social->label;
+  } else {
+    if (row.symbols) post.symbols = *row.symbols;
+    post.label = row.label;
+  }
+  if (dedupe_) {
+    const std::string_view retweet_of = row.social ? row.social->retweet_of : std::string_view();
+    const DuplicateKind kind = dedupe_->check(post, retweet_of, !id.empty());
+    if (kind != DuplicateKind::kNone) {
+      std::string detail = duplicate_kind_detail(kind);
+      if (kind == DuplicateKind::kRetweetOfSeen) detail += " (" + std::string(retweet_of) + ")";
+      // The skipped post in the contract's form: shorter than the API record, and what would
+      // have gone on.
+      post.created_at = EventTime(*original);
+      std::string json;
+      append_post_json(post, json);
+      fill_letter(DeadLetterReason::kDuplicate, std::move(detail));
+      letter.payload.assign(std::string_view(json).substr(0, kMaxDeadLetterPayload));
+      letter.payload_size = json.size();
+      position_.duplicates += 1;
+      return ReplayStatus::kDeadLetter;
+    }
+  }
 
   int64_t created = *original;
   if (options_.rebase_time) {
@@ -414,13 +605,7 @@ ReplayStatus PostReplay::finish_row(const RawPostRow& row, Post& post, DeadLette
     }
     created = position_.rebase_to_ms + (*original - position_.rebase_from_ms);
   }
-  post.id.assign(row.id);
-  if (post.id.empty()) post.id = "row-" + std::to_string(row_index);
   post.created_at = EventTime(created);
-  post.text.assign(row.text);
-  post.user.assign(row.user);
-  post.source = row.source.empty() ? options_.source : std::string(row.source);
-  post.position = SourcePosition{options_.partition, Offset(row_index)};
   position_.emitted += 1;
   pace(*original);
   return ReplayStatus::kPost;
@@ -459,6 +644,7 @@ ReplayProgress PostReplay::progress() const {
   p.rows = position_.row;
   p.posts = position_.emitted;
   p.dead_letters = position_.dead_letters;
+  p.duplicates = position_.duplicates;
   p.bytes = position_.byte_offset;
   if (rows_) {
     p.total_bytes = rows_->total_bytes();
@@ -542,6 +728,7 @@ std::string format_replay_progress(const ReplayProgress& p) {
     out += " | " + human_bytes(p.bytes);
   out += p.eta_s >= 0 ? " | ETA " + human_duration(p.eta_s) : std::string(" | ETA ?");
   out += " | " + with_commas(p.dead_letters) + " bad";
+  if (p.duplicates > 0) out += " | " + with_commas(p.duplicates) + " duplicates";
   return out;
 }
 

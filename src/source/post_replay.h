@@ -10,24 +10,20 @@
 #include "common/clock.h"
 #include "common/dead_letter.h"
 #include "common/events.h"
+#include "source/post_file_format.h"
 #include "source/replay_position.h"
 
 namespace stockpulse {
 
 struct RawPostRow;  // one parsed input row, defined in post_replay.cc
-
-enum class PostFileFormat : uint8_t { kAuto, kCsv, kJsonLines, kParquet };
-
-// The format of a posts file: by extension (.parquet/.pq, .jsonl/.ndjson/.json, .csv/.tsv/.txt;
-// "-" is JSON lines), else by its first bytes ("PAR1": Parquet, "{": JSON lines, else CSV).
-PostFileFormat detect_post_file_format(const std::string& path);
-// "auto", "csv", "jsonl" or "parquet"; nullopt for anything else.
-std::optional<PostFileFormat> parse_post_file_format(std::string_view name);
+class PostDeduplicator;
 
 struct PostReplayOptions {
   PostFileFormat format = PostFileFormat::kAuto;
   PartitionId partition{0};
-  std::string source = "replay";  // Post::source of every post
+  // Post::source of every post of a CSV, JSON-lines or Parquet file without a source of its own
+  // (the social formats name theirs: "twitter", "stocktwits", "reddit/r/<subreddit>").
+  std::string source = "replay";
   // Rebasing: the first post maps to `rebase_to` (default: the clock's now when the first post is
   // read) and every later post keeps its original distance to the first. Off: original timestamps
   // pass through (back-testing).
@@ -44,6 +40,14 @@ struct PostReplayOptions {
   // Records (CSV records, lines) longer than this become kTooLarge dead letters.
   size_t max_record_bytes = 1 << 20;
   size_t block_bytes = 1 << 20;
+  // Pass each post on once: a post whose id was seen, a retweet of a post seen (by the
+  // original's id, or for "RT @user: text" by user and text) and an original seen as a retweet
+  // before become kDuplicate dead letters (PostDeduplicator). Memory: at most
+  // dedupe_max_entries fingerprints (three per post at most; 24-40 bytes each at the cap,
+  // allocated as they come), the oldest forgotten first. A replay opened at a saved position re-reads the file up to it first, so
+  // it skips exactly what an uninterrupted replay skips.
+  bool dedupe = false;
+  size_t dedupe_max_entries = size_t{1} << 21;
 };
 
 enum class ReplayStatus : uint8_t {
@@ -59,6 +63,7 @@ struct ReplayProgress {
   int64_t rows = 0;          // records consumed, this run and earlier ones
   int64_t posts = 0;         // posts handed out
   int64_t dead_letters = 0;  // bad rows
+  int64_t duplicates = 0;    // posts skipped as repeats (options.dedupe)
   uint64_t bytes = 0;        // byte position (CSV, JSON lines)
   uint64_t total_bytes = 0;  // file size (CSV, JSON lines)
   int64_t total_rows = -1;   // row count (Parquet)
@@ -67,7 +72,8 @@ struct ReplayProgress {
   double eta_s = -1;
 };
 
-// "replay 12.3% | 1,234,567 rows | 45,678 rows/s | 1.2 GiB / 9.8 GiB | ETA 3m12s | 12 bad"
+// "replay 12.3% | 1,234,567 rows | 45,678 rows/s | 1.2 GiB / 9.8 GiB | ETA 3m12s | 12 bad", then
+// " | 345 duplicates" when any were skipped.
 std::string format_replay_progress(const ReplayProgress& p);
 
 // Parses the timestamp forms tweet datasets use: ISO 8601 / RFC 3339 (see parse_iso8601, also with
@@ -78,7 +84,10 @@ std::optional<int64_t> parse_post_timestamp(std::string_view text);
 // Replays a file of posts in the layout of the public stock-market-tweets-data set (`created_at`,
 // `text`, optional `id`, `user`/`username`; other columns ignored; see PostColumns for the names
 // accepted) from CSV (RFC 4180, any of , ; TAB | as delimiter, quoted newlines), JSON lines, or
-// Parquet (streamed through DuckDB in chunks), in constant memory whatever the file size.
+// Parquet (streamed through DuckDB in chunks), or the records of a social-media API
+// (SocialPostParser: Twitter v1.1 / v2 / archive, StockTwits, Reddit; as JSON lines, one JSON
+// array, a tweets.js assignment or pretty-printed values), in constant memory whatever the file
+// size. A record may hold many posts (a v2 page, a StockTwits response); each is a row of its own.
 //
 // Pacing is computed, not slept: next() returns the post together with the clock time it is due
 // (due()); the caller waits until then (sleep_until_due() does it for real clocks) and emits it.
@@ -115,8 +124,12 @@ class PostReplay {
   class Rows;
   class TextRows;
   class ParquetRows;
+  class SocialRows;
   friend class TextRows;
   friend class ParquetRows;
+  friend class SocialRows;
+
+  std::optional<std::string> open_rows(const std::string& path, const ReplayPosition& from);
 
   // Turns one parsed row into a post or a dead letter, applying rebasing and pacing.
   ReplayStatus finish_row(const RawPostRow& row, Post& post, DeadLetter& letter);
@@ -126,6 +139,7 @@ class PostReplay {
   const Clock& clock_;
   PostFileFormat format_ = PostFileFormat::kAuto;
   std::unique_ptr<Rows> rows_;
+  std::unique_ptr<PostDeduplicator> dedupe_;
   ReplayPosition position_;
   std::string error_;
 

@@ -23,6 +23,8 @@ std::string encode_replay_position(const ReplayPosition& p) {
   out += "\nrow=" + std::to_string(p.row);
   out += "\nemitted=" + std::to_string(p.emitted);
   out += "\ndead_letters=" + std::to_string(p.dead_letters);
+  if (p.sub != 0) out += "\nsub=" + std::to_string(p.sub);
+  if (p.duplicates != 0) out += "\nduplicates=" + std::to_string(p.duplicates);
   if (p.has_rebase) {
     out += "\nrebase_from_ms=" + std::to_string(p.rebase_from_ms);
     out += "\nrebase_to_ms=" + std::to_string(p.rebase_to_ms);
@@ -66,6 +68,10 @@ Result<ReplayPosition, std::string> decode_replay_position(const std::string& te
       ++have;
     } else if (key == "dead_letters") {
       p.dead_letters = v;
+    } else if (key == "sub") {
+      p.sub = v;
+    } else if (key == "duplicates") {
+      p.duplicates = v;
     } else if (key == "rebase_from_ms") {
       p.rebase_from_ms = v;
       has_from = true;

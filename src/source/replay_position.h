@@ -11,9 +11,11 @@ namespace stockpulse {
 // Where a post replay stands, saved so that a restarted replay continues with the record after
 // the last one handed out: no post repeated, none skipped.
 //
-// `byte_offset` is the file offset of the next record (CSV, JSON lines); `row` is the number of
-// data records consumed (posts and dead letters; the Offset of the next record, and the OFFSET of
-// the next Parquet row); `emitted` counts posts handed out. `rebase_*` keep time rebasing stable
+// `byte_offset` is the file offset of the next record (CSV, JSON lines, JSON documents); `sub` the
+// number of posts of that record already consumed (a Twitter v2 page or a StockTwits response holds
+// many; 0 otherwise); `row` is the number of posts and bad records consumed (the Offset of the next
+// one, and the OFFSET of the next Parquet row); `emitted` counts posts handed out and `duplicates`
+// posts skipped as repeats. `rebase_*` keep time rebasing stable
 // across restarts: the original event time that maps to `rebase_to_ms`, both set once the first
 // post has been seen (has_rebase).
 struct ReplayPosition {
@@ -21,6 +23,8 @@ struct ReplayPosition {
   int64_t row = 0;
   int64_t emitted = 0;
   int64_t dead_letters = 0;
+  int64_t sub = 0;
+  int64_t duplicates = 0;
   bool has_rebase = false;
   int64_t rebase_from_ms = 0;
   int64_t rebase_to_ms = 0;

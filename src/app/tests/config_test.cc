@@ -31,6 +31,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.sources.posts_file, d.sources.posts_file);
   EXPECT_EQ(loaded.sources.bars_file, d.sources.bars_file);
   EXPECT_EQ(loaded.sources.posts_format, d.sources.posts_format);
+  EXPECT_EQ(loaded.sources.dedupe, d.sources.dedupe);
+  EXPECT_EQ(loaded.sources.dedupe_max_entries, d.sources.dedupe_max_entries);
   EXPECT_EQ(loaded.sources.bars_format, d.sources.bars_format);
   EXPECT_EQ(loaded.sources.until_eof, d.sources.until_eof);
   EXPECT_EQ(loaded.sources.rebase_time, d.sources.rebase_time);

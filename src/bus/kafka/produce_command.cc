@@ -242,7 +242,9 @@ ProduceCommand::ProduceCommand(CLI::App& app) {
       "produce",
       "Write the bus contracts (posts to `tweets`, bars to `stock-prices`, keyed by symbol) to\n"
       "Kafka, stdout or a file, from:\n"
-      "  posts      a tweet dataset (CSV, JSON lines or Parquet) replayed through PostReplay\n"
+      "  posts      a tweet dataset (CSV, JSON lines or Parquet) or the records of Twitter (API\n"
+      "             v1.1, v2, archive tweets.js), StockTwits or Reddit, replayed through "
+      "PostReplay\n"
       "  bars       contract JSON lines of bars\n"
       "  synthetic  the synthetic post and bar generators\n"
       "  fanout     daily OHLCV candles (CSV) fanned out to 390 minute bars per symbol and day\n"
@@ -259,8 +261,13 @@ ProduceCommand::ProduceCommand(CLI::App& app) {
                    "posts: dataset file ('-' = stdin, JSON lines); bars: JSON lines ('-' = "
                    "stdin); fanout: daily candle CSV [-]");
   cmd_->add_option("--format", format_,
-                   "posts: auto (by extension, else sniffed), csv, jsonl or parquet [auto]")
-      ->check(CLI::IsMember({"auto", "csv", "jsonl", "parquet"}));
+                   "posts: auto (Parquet, CSV by extension, else by the first records), csv, "
+                   "jsonl, parquet, twitter-v1, twitter-v2, tweets-js, stocktwits or reddit [auto]")
+      ->check(CLI::IsMember({"auto", "csv", "jsonl", "parquet", "twitter-v1", "twitter-v2",
+                             "tweets-js", "stocktwits", "reddit"}));
+  cmd_->add_flag("--dedupe,!--no-dedupe", dedupe_,
+                 "posts: skip posts whose id was seen and retweets of posts seen, as `duplicate` "
+                 "dead letters [on]");
   cmd_->add_flag("--rebase-time", rebase_time_,
                  "posts: move the first post to now, keeping every gap between posts");
   cmd_->add_option("--speed", speed_,
@@ -381,6 +388,7 @@ int ProduceCommand::execute() {
 void ProduceCommand::produce_posts(Run& run) {
   PostReplayOptions options;
   options.format = parse_post_file_format(format_).value_or(PostFileFormat::kAuto);
+  options.dedupe = dedupe_;
   options.rebase_time = rebase_time_;
   options.speed = parse_speed(speed_);
   options.rate = rate_;

@@ -63,6 +63,7 @@ class ProduceCommand {
   std::string to_;
   std::string from_ = "-";
   std::string format_ = "auto";
+  bool dedupe_ = true;
   bool rebase_time_ = false;
   std::string speed_ = "max";
   std::string resume_file_;

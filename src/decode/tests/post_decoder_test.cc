@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/time_format.h"
+#include "decode/json_encoder.h"
 
 namespace stockpulse {
 namespace {
@@ -197,6 +199,41 @@ TEST(PostDecoder, ReusesOneParserAcrossRecordsAndErrors) {
     EXPECT_EQ(p.id, std::to_string(i));
     EXPECT_FALSE(d.decode("{\"id\":", at(0, i)).ok());
   }
+}
+
+// The optional fields of sources that tag posts (StockTwits): symbols and the author's label.
+TEST(PostDecoder, SymbolsAndLabelRoundTrip) {
+  PostDecoder d;
+  auto r = d.decode(
+      R"({"id":"7","created_at":"2024-05-01T14:30:05Z","text":"toppy","symbols":["AAPL","","MSFT"],"label":"Bearish"})",
+      at(0, 0));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r.value().symbols, (std::vector<std::string>{"AAPL", "MSFT"}));
+  ASSERT_TRUE(r.value().label);
+  EXPECT_EQ(*r.value().label, SentimentLabel::kBearish);
+  std::string json;
+  append_post_json(r.value(), json);
+  EXPECT_EQ(
+      json,
+      R"({"id":"7","created_at":"2024-05-01T14:30:05.000Z","text":"toppy","user":"","source":"","symbols":["AAPL","MSFT"],"label":"bearish"})");
+  auto back = d.decode(json, at(0, 0));
+  ASSERT_TRUE(back.ok()) << back.error().detail;
+  EXPECT_EQ(back.value().symbols, r.value().symbols);
+  EXPECT_EQ(back.value().label, r.value().label);
+  // A record without them has none (nothing left over from the previous record).
+  auto plain = d.decode(R"({"created_at":"2024-05-01T14:30:05Z","text":"x"})", at(0, 1));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain.value().symbols.empty());
+  EXPECT_FALSE(plain.value().label);
+  // Wrong values are dead letters with a reason.
+  EXPECT_EQ(reason_of(d, R"({"created_at":"2024-05-01T14:30:05Z","text":"x","symbols":"AAPL"})"),
+            DeadLetterReason::kWrongType);
+  EXPECT_EQ(reason_of(d, R"({"created_at":"2024-05-01T14:30:05Z","text":"x","symbols":[1]})"),
+            DeadLetterReason::kWrongType);
+  EXPECT_EQ(reason_of(d, R"({"created_at":"2024-05-01T14:30:05Z","text":"x","label":"meh"})"),
+            DeadLetterReason::kWrongType);
+  EXPECT_EQ(reason_of(d, R"({"created_at":"2024-05-01T14:30:05Z","text":"x","label":1})"),
+            DeadLetterReason::kWrongType);
 }
 
 }  // namespace
