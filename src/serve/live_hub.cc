@@ -134,16 +134,19 @@ std::shared_ptr<LiveSubscription> LiveHub::subscribe(const std::string& client) 
   std::shared_ptr<LiveSubscription> s;
   {
     std::lock_guard lock(mutex_);
-    const auto from_client = std::count_if(subscribers_.begin(), subscribers_.end(),
-                                           [&](const auto& x) { return x->client() == client; });
-    if (static_cast<size_t>(from_client) >= options_.max_subscribers_per_client) return nullptr;
-    if (subscribers_.size() >= options_.max_subscribers) {
+    const auto from_client =
+        static_cast<size_t>(std::count_if(subscribers_.begin(), subscribers_.end(),
+                                          [&](const auto& x) { return x->client() == client; }));
+    const bool client_full = from_client >= options_.max_subscribers_per_client;
+    if (client_full || subscribers_.size() >= options_.max_subscribers) {
       // A client that stopped reading would hold its slot until its buffer overflows, which at
-      // a quiet publisher takes long: the first newcomer takes the slot of the longest stalled.
+      // a quiet publisher takes long: the newcomer takes the slot of the longest stalled one
+      // (the client's own when it is the client's cap that is reached).
       const auto now = LiveSubscription::Clock::now();
       auto victim = subscribers_.end();
       std::optional<LiveSubscription::Clock::time_point> oldest;
       for (auto it = subscribers_.begin(); it != subscribers_.end(); ++it) {
+        if (client_full && (*it)->client() != client) continue;
         const auto since = (*it)->write_pending_since();
         if (since && now - *since >= options_.evict_stalled_after &&
             (!oldest || *since < *oldest)) {

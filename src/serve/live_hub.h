@@ -92,7 +92,8 @@ class LiveHub {
 
   // A new subscriber from `client` (its source address; "" for none). When max_subscribers are
   // connected, the subscriber stalled longest (see evict_stalled_after) is dropped to make room;
-  // nullptr when there is none, or when `client` already has max_subscribers_per_client.
+  // when `client` has max_subscribers_per_client, its own stalled longest. nullptr when there is
+  // none.
   std::shared_ptr<LiveSubscription> subscribe(const std::string& client = "");
   void unsubscribe(const std::shared_ptr<LiveSubscription>& subscription);
 

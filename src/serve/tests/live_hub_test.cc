@@ -152,7 +152,16 @@ TEST(LiveHub, CapsSubscribersPerClient) {
   EXPECT_EQ(hub.subscribe("10.0.0.1"), nullptr);
   EXPECT_NE(hub.subscribe("10.0.0.2"), nullptr);
   hub.unsubscribe(a1);
+  auto a3 = hub.subscribe("10.0.0.1");
+  ASSERT_NE(a3, nullptr);
+  // At its cap, a client's stalled subscriber makes room for its new one (never another's).
+  auto b = hub.subscribe("10.0.0.2");
+  b->write_started(LiveSubscription::Clock::now() - std::chrono::seconds(30));
+  EXPECT_EQ(hub.subscribe("10.0.0.1"), nullptr);
+  a2->write_started(LiveSubscription::Clock::now() - std::chrono::seconds(30));
   EXPECT_NE(hub.subscribe("10.0.0.1"), nullptr);
+  EXPECT_TRUE(a2->dropped());
+  EXPECT_FALSE(b->dropped());
 }
 
 }  // namespace
