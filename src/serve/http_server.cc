@@ -51,6 +51,9 @@ constexpr const char* kNoFrontEnd =
     "not found in the web root. Run <code>scripts/setup.sh</code> (it builds <code>web/dist</code> "
     "with Vite), or pass <code>--web-root</code>.</p>";
 
+// The kernel send buffer of an event-stream socket (see Session::start_events).
+constexpr int kStreamSendBufferBytes = 64 * 1024;
+
 struct ListenAddress {
   net::ip::address address;
   uint16_t port;
@@ -354,6 +357,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(res));
     }
     server_.limiter.set_state(id_, ConnectionState::kStreaming);
+    // A small kernel send buffer makes a client that stopped reading show as a pending write
+    // after a few hundred KiB of events, not after the several MiB the kernel would otherwise
+    // absorb (minutes at a quiet publisher); event frames are small, so readers do not notice.
+    beast::error_code ignored;
+    socket_.set_option(net::socket_base::send_buffer_size(kStreamSendBufferBytes), ignored);
     // The head is written by hand: no Content-Length and no chunking, so the body is the stream
     // of frames until either side closes (valid for HTTP/1.1 responses, and what EventSource
     // expects). "retry" tells EventSource to reconnect after 1 s if the stream breaks.
