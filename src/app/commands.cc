@@ -9,10 +9,12 @@
 
 #include "app/dead_letter_writer.h"
 #include "app/sentiment_stack.h"
+#include "common/option_range.h"
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
 #include "sentiment/finance/evaluation.h"
 #include "sentiment/finance/labelled_csv.h"
+#include "source/line_reader.h"
 #include "source/synthetic_bars.h"
 #include "source/synthetic_posts.h"
 
@@ -54,6 +56,10 @@ int GenerateCommand::execute() {
   po.seed = seed_;
   po.symbols = symbols;
   po.start = *start;
+  if (auto problem = check_option_range("--posts-per-second", posts_per_second_, 0.001, 1e7);
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
   po.posts_per_second = posts_per_second_;
   SyntheticPostGenerator posts(po);
   SyntheticBarOptions bo;
@@ -121,6 +127,10 @@ ScoreCommand::ScoreCommand(CLI::App& app) {
   cmd_->add_flag("--no-emoji", no_emoji_, "Do not translate emoji to words (exact NLTK VADER)");
   cmd_->add_option("--lexicon", lexicon_, "VADER lexicon file instead of the built-in one");
   cmd_->add_option("--watch", watch_csv_, "Bare symbols to recognise without $ (comma-separated)");
+  cmd_->add_option("--max-record-bytes", max_record_bytes_,
+                   "--jsonl: longer lines are reported and skipped, read in bounded memory, as "
+                   "sources.max_record_bytes does for `run` [1048576]")
+      ->check(CLI::Range(int64_t{1024}, int64_t{64} << 20));
 }
 
 namespace {
@@ -158,17 +168,34 @@ int ScoreCommand::execute() {
   }
 
   simdjson::dom::parser parser;
-  std::string line, out;
-  int64_t line_no = 0, bad = 0;
-  while (std::getline(std::cin, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+  std::string out;
+  int64_t bad = 0;
+  // The reader of `run`'s files: a line over the limit is skipped to its newline, never held.
+  LineReader reader(LineReaderOptions{.max_line_bytes = static_cast<size_t>(max_record_bytes_)});
+  if (auto error = reader.open("-")) throw std::runtime_error("stdin: " + *error);
+  Line record;
+  while (true) {
+    const ReadStatus status = reader.next(record);
+    if (status == ReadStatus::kEof) break;
+    if (status == ReadStatus::kError) throw std::runtime_error("stdin: " + reader.error());
+    // Lines are counted as `run` counts records: empty lines do not count.
+    const int64_t line_no = record.offset.value() + 1;
     out.clear();
+    if (status == ReadStatus::kTooLong) {
+      ++bad;
+      out += fmt::format(
+          "{{\"line\":{},\"error\":\"line of {} bytes is longer than --max-record-bytes ({})\"}}\n",
+          line_no, record.full_size, max_record_bytes_);
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      continue;
+    }
+    const std::string_view line = record.text;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     simdjson::dom::element doc;
     std::string_view text, id;
     std::string id_buf;
-    if (parser.parse(line).get(doc) != simdjson::SUCCESS || !doc.is_object() ||
-        doc["text"].get_string().get(text) != simdjson::SUCCESS) {
+    if (parser.parse(line.data(), line.size(), false).get(doc) != simdjson::SUCCESS ||
+        !doc.is_object() || doc["text"].get_string().get(text) != simdjson::SUCCESS) {
       ++bad;
       out += fmt::format("{{\"line\":{},\"error\":\"expected an object with a string 'text'\"}}\n",
                          line_no);
@@ -202,7 +229,12 @@ int ScoreCommand::execute() {
     std::fwrite(out.data(), 1, out.size(), stdout);
   }
   std::fflush(stdout);
-  if (bad > 0) fmt::print(stderr, "score: {} line(s) were not {{\"text\": ...}} objects\n", bad);
+  if (bad > 0) {
+    fmt::print(stderr,
+               "score: {} line(s) were not {{\"text\": ...}} objects or were too long (see the "
+               "\"error\" lines)\n",
+               bad);
+  }
   return bad > 0 ? 1 : 0;
 }
 

@@ -65,6 +65,7 @@ class ScoreCommand {
   bool no_emoji_ = false;
   std::string lexicon_;
   std::string watch_csv_;
+  int64_t max_record_bytes_ = 1 << 20;
 };
 
 // `stockpulse eval`: accuracy, macro-F1 and ROC AUC of each scorer on a labelled CSV.

@@ -6,6 +6,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/option_range.h"
+#include "common/time_format.h"
 #include "source/post_replay.h"
 
 namespace stockpulse {
@@ -52,9 +54,18 @@ std::vector<std::string> Config::validate() const {
   if (run.checkpoint_interval_s < 1) problems.push_back("run.checkpoint_interval_s must be >= 1");
   if (sources.symbols.empty()) problems.push_back("sources.symbols must name at least one symbol");
   if (sources.symbols.size() > 10000) problems.push_back("sources.symbols: at most 10000 symbols");
-  if (sources.posts_per_second < 0) problems.push_back("sources.posts_per_second must be >= 0");
-  if (sources.speed <= 0) problems.push_back("sources.speed must be > 0");
-  if (!(sources.replay_speed >= 0)) problems.push_back("sources.replay_speed must be >= 0");
+  // Every floating-point option: finite and in range (flags land here too, so a bad --speed is
+  // reported the same way as a bad TOML value).
+  for (const std::string& problem :
+       {check_option_range("sources.posts_per_second (--rate)", sources.posts_per_second,
+                           Sources::kMinPostsPerSecond, Sources::kMaxPostsPerSecond,
+                           /*zero_allowed=*/true),
+        check_option_range("sources.speed (--speed)", sources.speed, Sources::kMinSpeed,
+                           Sources::kMaxSpeed),
+        check_option_range("sources.replay_speed (--replay-speed)", sources.replay_speed,
+                           Sources::kMinSpeed, Sources::kMaxSpeed, /*zero_allowed=*/true)}) {
+    if (!problem.empty()) problems.push_back(problem);
+  }
   if (!parse_post_file_format(sources.posts_format))
     problems.push_back("sources.posts_format must be one of " + post_file_format_names());
   if (sources.dedupe_max_entries < 1 || sources.dedupe_max_entries > (int64_t{1} << 28))
@@ -75,6 +86,10 @@ std::vector<std::string> Config::validate() const {
     problems.push_back("sentiment.scorer must be \"vader\" or \"finance\"");
   if (window.slide_s <= 0 || window.size_s <= 0 || window.size_s % window.slide_s != 0)
     problems.push_back("window.size_s must be a positive multiple of window.slide_s");
+  // Accepted event times end a year before 10000 so that no window ends past 9999 (time_format.h).
+  if (window.size_s > kMaxWindowMillis / kMillisPerSecond)
+    problems.push_back(fmt::format("window.size_s must be at most {} (365 days)",
+                                   kMaxWindowMillis / kMillisPerSecond));
   if (window.size_s / std::max<int64_t>(window.slide_s, 1) > 1440)
     problems.push_back("window.size_s / window.slide_s must be at most 1440 panes");
   if (window.allowed_lateness_s < 0) problems.push_back("window.allowed_lateness_s must be >= 0");
@@ -90,6 +105,23 @@ std::vector<std::string> Config::validate() const {
   if (lake.roll_age_s < 1) problems.push_back("lake.roll_age_s must be >= 1");
   if (serve.listen.find(':') == std::string::npos)
     problems.push_back("serve.listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  if (serve.max_connections < 1 || serve.max_connections > 100000)
+    problems.push_back("serve.max_connections must be in [1, 100000]");
+  if (serve.max_connections_per_client < 1 ||
+      serve.max_connections_per_client > serve.max_connections)
+    problems.push_back("serve.max_connections_per_client must be in [1, max_connections]");
+  for (const auto& [name, ms] : {std::pair{"serve.header_timeout_ms", serve.header_timeout_ms},
+                                 {"serve.idle_timeout_ms", serve.idle_timeout_ms},
+                                 {"serve.write_timeout_ms", serve.write_timeout_ms}}) {
+    if (ms < 100 || ms > 3600000)
+      problems.push_back(fmt::format("{} must be in [100, 3600000]", name));
+  }
+  if (serve.max_live_subscribers < 1 || serve.max_live_subscribers > 10000)
+    problems.push_back("serve.max_live_subscribers must be in [1, 10000]");
+  if (serve.max_live_subscribers_per_client < 1 ||
+      serve.max_live_subscribers_per_client > serve.max_live_subscribers)
+    problems.push_back(
+        "serve.max_live_subscribers_per_client must be in [1, max_live_subscribers]");
   return problems;
 }
 
@@ -239,6 +271,14 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("dashboard", c.serve.dashboard);
     r.read("listen", c.serve.listen);
     r.read("web_root", c.serve.web_root);
+    r.read("allowed_hosts", c.serve.allowed_hosts);
+    r.read("max_connections", c.serve.max_connections);
+    r.read("max_connections_per_client", c.serve.max_connections_per_client);
+    r.read("header_timeout_ms", c.serve.header_timeout_ms);
+    r.read("idle_timeout_ms", c.serve.idle_timeout_ms);
+    r.read("write_timeout_ms", c.serve.write_timeout_ms);
+    r.read("max_live_subscribers", c.serve.max_live_subscribers);
+    r.read("max_live_subscribers_per_client", c.serve.max_live_subscribers_per_client);
   }
   return c;
 }

@@ -61,6 +61,12 @@ struct Config {
                                         "META", "AMD",  "INTC", "NFLX", "SPY",  "BRK.B"};
     double posts_per_second = 300;  // synthetic, in wall-clock time; 0 = as fast as possible
     double speed = 60;  // synthetic event time runs this many times faster than wall time
+    // The ranges validate() enforces on the floating-point options above (0 is also allowed for
+    // posts_per_second and replay_speed): a week of event time per wall minute at most.
+    static constexpr double kMinSpeed = 0.001;
+    static constexpr double kMaxSpeed = 10000;
+    static constexpr double kMinPostsPerSecond = 0.01;
+    static constexpr double kMaxPostsPerSecond = 10'000'000;
     int64_t max_record_bytes = 1 << 20;
     int64_t max_text_bytes = 64 << 10;
   } sources;
@@ -98,6 +104,17 @@ struct Config {
     bool dashboard = true;
     std::string listen = "127.0.0.1:8080";  // beyond loopback needs STOCKPULSE_TOKEN
     std::string web_root;                   // "" -> the built front end (web/dist)
+    // Without a token, Host names answered besides localhost, 127.x.x.x and [::1].
+    std::vector<std::string> allowed_hosts;
+    // Connection limits (src/serve/README.md, "Limits"): when a cap is reached, idle and
+    // partly read connections are evicted for newcomers, unauthorized ones first.
+    int64_t max_connections = 256;
+    int64_t max_connections_per_client = 64;  // per source address
+    int64_t header_timeout_ms = 10000;        // a request's headers must arrive within this
+    int64_t idle_timeout_ms = 30000;          // keep-alive wait for the next request
+    int64_t write_timeout_ms = 15000;         // every response / event-stream write
+    int64_t max_live_subscribers = 64;        // /api/stream clients
+    int64_t max_live_subscribers_per_client = 16;
   } serve;
 
   // Paths with defaults resolved against output_dir.

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/config_flags.h"
 #include "app/dead_letter_writer.h"
 #include "app/enricher.h"
 #include "app/input_sort.h"
@@ -437,8 +438,10 @@ struct EmbeddedPipeline::Impl {
     const auto wall_start = std::chrono::steady_clock::now();
     while (!stop_flag.load(std::memory_order_relaxed)) {
       posts.next(post);
-      // Emit every minute bar that is complete before this post's time.
-      while (post.created_at.value() >= next_bar_minute) {
+      // Emit every minute bar that is complete before this post's time (at a high --speed and a
+      // low --rate, many minutes: stop between them when asked).
+      while (post.created_at.value() >= next_bar_minute &&
+             !stop_flag.load(std::memory_order_relaxed)) {
         minute_bars.clear();
         bars.next_minute(minute_bars);
         for (const Bar& b : minute_bars) {
@@ -460,7 +463,14 @@ struct EmbeddedPipeline::Impl {
                                           static_cast<double>(post_offset) / s.posts_per_second);
         if (due > std::chrono::steady_clock::now()) {
           posts_out.flush();
-          std::this_thread::sleep_until(due);
+          // In slices, so a stop is not held up by a slow --rate.
+          const auto due_at =
+              std::chrono::time_point_cast<std::chrono::steady_clock::duration>(due);
+          while (due_at > std::chrono::steady_clock::now() &&
+                 !stop_flag.load(std::memory_order_relaxed)) {
+            std::this_thread::sleep_until(std::min(
+                due_at, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+          }
         }
       }
     }
@@ -738,20 +748,33 @@ struct EmbeddedPipeline::Impl {
       const uint64_t errors = lake->write_errors();
       lake->close();
       if (lake->write_errors() != errors || lake->staged_bytes() != 0) {
-        fmt::print(stderr, "warning: lake files could not be written ({}); checkpoint skipped\n",
-                   lake->last_error());
+        // The checkpoint would claim lake files that are not there: stop at the previous one.
+        fail_sink(fmt::format("writing the lake failed: {}", lake->last_error()));
         return;
       }
     }
     if (!write_file_atomically(checkpoint_path, bytes)) {
-      fmt::print(stderr, "warning: cannot write checkpoint '{}'\n", checkpoint_path);
+      fail_sink(fmt::format("cannot write the checkpoint '{}'", checkpoint_path));
       return;
     }
     metrics.checkpoints.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Records the first write failure and stops the pipeline. Later batches are not written (and
+  // not reported: after a full disk each would fail the same way), so the store and the lake end
+  // at a consistent point and the run says once what failed.
+  void fail_sink(const std::string& what) {
+    {
+      std::lock_guard lock(failure_mu);
+      if (sink_failure.empty()) sink_failure = what;
+    }
+    sink_error.store(true);
+    stop_flag.store(true);
+  }
+
   void sink_thread() {
     while (auto batch = to_sink.pop()) {
+      if (sink_error.load()) continue;  // drained, not written
       try {
         write_sink_batch(*store, *batch, metrics);
         publish_live(*batch);
@@ -773,23 +796,21 @@ struct EmbeddedPipeline::Impl {
         if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint);
       } catch (const std::exception& e) {
         // A sink that cannot write must not lose data silently: stop the pipeline loudly.
-        fmt::print(stderr, "error: writing results failed: {}\n", e.what());
         metrics.serving_errors.fetch_add(1, std::memory_order_relaxed);
-        sink_error.store(true);
-        stop_flag.store(true);
+        fail_sink(fmt::format("writing the serving store failed: {}", e.what()));
       }
     }
     to_lake.close();
     try {
       store->flush();
     } catch (const std::exception& e) {
-      fmt::print(stderr, "error: closing the serving store failed: {}\n", e.what());
-      sink_error.store(true);
+      fail_sink(fmt::format("closing the serving store failed: {}", e.what()));
     }
   }
 
   void lake_thread() {
     while (auto batch = to_lake.pop()) {
+      if (sink_error.load()) continue;  // drained, not written
       try {
         lake->append_posts(batch->posts);
         lake->append_bars(batch->bars);
@@ -800,18 +821,15 @@ struct EmbeddedPipeline::Impl {
         // transaction); the lake closes its files inside write_checkpoint.
         if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint, /*flush_store=*/false);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "error: writing the lake failed: {}\n", e.what());
         metrics.lake_errors.fetch_add(1, std::memory_order_relaxed);
-        sink_error.store(true);
-        stop_flag.store(true);
+        fail_sink(fmt::format("writing the lake failed: {}", e.what()));
       }
     }
     try {
       // With an S3 lake this also waits for the uploads.
-      if (!lake_sink->close()) sink_error.store(true);
+      if (!lake_sink->close()) fail_sink("closing the lake failed (see above)");
     } catch (const std::exception& e) {
-      fmt::print(stderr, "error: closing the lake failed: {}\n", e.what());
-      sink_error.store(true);
+      fail_sink(fmt::format("closing the lake failed: {}", e.what()));
     }
   }
 
@@ -834,6 +852,8 @@ struct EmbeddedPipeline::Impl {
   bool warned_replay = false;
   std::atomic<bool> input_error{false};
   std::atomic<bool> sink_error{false};
+  std::mutex failure_mu;
+  std::string sink_failure;  // the first write failure (guarded by failure_mu)
   std::atomic<bool> windows_finished{false};
   // Checkpoints (file mode).
   std::string checkpoint_path;
@@ -941,15 +961,21 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     impl_->metrics_source = std::make_unique<PipelineMetricsSource>(metrics_, [im] {
       return std::array<size_t, 3>{im->raw.size(), im->enriched.size(), im->to_sink.size()};
     });
-    DashboardOptions d;
-    d.http.listen = config_.serve.listen;
-    d.http.web_root = config_.serve.web_root;
-    if (const char* token = std::getenv("STOCKPULSE_TOKEN")) d.http.token = token;
+    const DashboardOptions d = dashboard_options(config_, config_.serve.listen);
     impl_->dashboard = start_dashboard(d, url, impl_->metrics_source.get());
   }
 }
 
 EmbeddedPipeline::~EmbeddedPipeline() = default;
+
+std::string EmbeddedPipeline::sink_failure() const {
+  std::lock_guard lock(impl_->failure_mu);
+  return impl_->sink_failure;
+}
+
+std::string EmbeddedPipeline::checkpoint_path() const {
+  return impl_->checkpoint_path;
+}
 
 std::string EmbeddedPipeline::dashboard_url() const {
   return impl_->dashboard ? impl_->dashboard->url() : std::string();

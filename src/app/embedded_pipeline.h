@@ -40,6 +40,12 @@ class EmbeddedPipeline {
   const PipelineMetrics& metrics() const { return metrics_; }
   // "http://127.0.0.1:8080/" while the dashboard runs; empty when it is off.
   std::string dashboard_url() const;
+  // After run(): why writing results failed (the first error of the serving store, the lake or
+  // the checkpoint, e.g. a full disk), or "" when no write failed. Once a write fails the
+  // pipeline stops and writes nothing more, so this is the one error to report.
+  std::string sink_failure() const;
+  // The checkpoint file of this run ("" when it has none) and whether one was written.
+  std::string checkpoint_path() const;
 
  private:
   struct Impl;

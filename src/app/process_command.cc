@@ -8,6 +8,7 @@
 
 #include "app/pipeline_metrics_source.h"
 #include "common/clock.h"
+#include "common/option_range.h"
 #include "common/stop_signals.h"
 #include "serve/dashboard_service.h"
 
@@ -69,6 +70,14 @@ int ProcessCommand::execute() {
     }
     o.connection.properties.emplace_back(s.substr(0, eq), s.substr(eq + 1));
   }
+  if (auto problem = check_option_range("--checkpoint-interval", checkpoint_s_, 0.1, 3600);
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
+  if (auto problem = check_option_range("--exit-when-idle", exit_when_idle_s_, 0.1, 1e7, true);
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
   o.checkpoint_interval = std::chrono::milliseconds(static_cast<int64_t>(checkpoint_s_ * 1000));
   o.exit_when_idle = std::chrono::milliseconds(static_cast<int64_t>(exit_when_idle_s_ * 1000));
   SystemClock clock;
@@ -84,10 +93,7 @@ int ProcessCommand::execute() {
     }
     // No queues between stages here: each stage reads from Kafka, whose lag is the backlog.
     metrics = std::make_unique<PipelineMetricsSource>(processor.metrics(), nullptr);
-    DashboardOptions d;
-    d.http.listen = listen_;
-    d.http.web_root = c.serve.web_root;
-    if (const char* token = std::getenv("STOCKPULSE_TOKEN")) d.http.token = token;
+    DashboardOptions d = dashboard_options(c, listen_);
     // Windows reach the dashboard through the store, as with `stockpulse serve`.
     d.poll_store = true;
     dashboard = start_dashboard(d, c.serving_url(), metrics.get());

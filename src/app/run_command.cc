@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/stop_signals.h"
 #include "common/time_format.h"
+#include "sink/clickhouse_client.h"
 
 namespace stockpulse {
 
@@ -78,8 +79,7 @@ RunCommand::RunCommand(CLI::App& app) {
       [&f](Config& c) { c.sources.rebase_time = f.sources.rebase_time; });
   add(cmd_->add_option("--replay-speed", f.sources.replay_speed,
                        "File mode: pace records by their event times, this many times faster than "
-                       "they happened (1: real time; 0: as fast as possible) [0]")
-          ->check(CLI::NonNegativeNumber),
+                       "they happened (1: real time; 0: as fast as possible) [0]"),
       [&f](Config& c) { c.sources.replay_speed = f.sources.replay_speed; });
   add(cmd_->add_option("--dead-letter", f.run.dead_letter,
                        "Dead-letter JSON lines file, or none [OUTPUT_DIR/dead_letter.jsonl]"),
@@ -124,6 +124,10 @@ RunCommand::RunCommand(CLI::App& app) {
       [](Config& c) { c.serve.dashboard = false; });
   add(cmd_->add_option("--web-root", f.serve.web_root, "Folder of the built front end [web/dist]"),
       [&f](Config& c) { c.serve.web_root = f.serve.web_root; });
+  add(cmd_->add_option("--allowed-host", f.serve.allowed_hosts,
+                       "Without STOCKPULSE_TOKEN, a Host name answered besides localhost, "
+                       "127.x.x.x and [::1] (repeatable; other names get 400: DNS rebinding)"),
+      [&f](Config& c) { c.serve.allowed_hosts = f.serve.allowed_hosts; });
 }
 
 Config RunCommand::resolve() const {
@@ -167,13 +171,43 @@ int RunCommand::execute() {
   }
 
   const PipelineMetrics& m = pipeline.metrics();
-  fmt::print(stderr,
-             "stockpulse: done. {} posts scored, {} bars, {} ticker mentions, {} final windows "
-             "({} sentiment, {} market), {} late, {} dead letters.\n",
-             m.posts_scored.load(), m.bars_decoded.load(), m.ticker_mentions.load(),
-             m.sentiment_windows_final.load() + m.market_windows_final.load(),
-             m.sentiment_windows_final.load(), m.market_windows_final.load(), m.late(),
-             m.dead_letters.load());
+  const std::string counts = fmt::format(
+      "{} posts scored, {} bars, {} ticker mentions, {} final windows ({} sentiment, {} market), "
+      "{} late, {} dead letters",
+      m.posts_scored.load(), m.bars_decoded.load(), m.ticker_mentions.load(),
+      m.sentiment_windows_final.load() + m.market_windows_final.load(),
+      m.sentiment_windows_final.load(), m.market_windows_final.load(), m.late(),
+      m.dead_letters.load());
+  if (const std::string failure = pipeline.sink_failure(); !failure.empty()) {
+    // Said once, with what is safe and how to go on; never "done".
+    const std::string checkpoint = pipeline.checkpoint_path();
+    const uint64_t checkpoints = m.checkpoints.load();
+    fmt::print(stderr, "stockpulse: FAILED: {}\n", failure);
+    fmt::print(stderr,
+               "  stored:  the {} serving-store rows and the lake files written before the "
+               "failure (outputs below); nothing after it. Processed: {}\n",
+               m.rows_written.load(), counts);
+    if (!checkpoint.empty() && checkpoints > 0) {
+      fmt::print(stderr,
+                 "  resume:  fix the cause (e.g. free disk space) and run the same command again: "
+                 "it continues from the last checkpoint ({}), rewriting the rows after it "
+                 "(upserts)\n",
+                 checkpoint);
+    } else if (file_mode) {
+      fmt::print(stderr,
+                 "  resume:  no checkpoint was written; fix the cause (e.g. free disk space) and "
+                 "run the same command again: it starts over and rewrites the same rows "
+                 "(upserts)\n");
+    } else {
+      fmt::print(stderr,
+                 "  resume:  fix the cause (e.g. free disk space) and run again; rows already "
+                 "written stay\n");
+    }
+  } else if (rc != 0) {
+    fmt::print(stderr, "stockpulse: stopped after an error (see above). {}.\n", counts);
+  } else {
+    fmt::print(stderr, "stockpulse: done. {}.\n", counts);
+  }
   if (m.dead_letters.load() > 0) {
     std::string by_reason;
     for (size_t i = 0; i < m.dead_by_reason.size(); ++i) {
@@ -183,7 +217,7 @@ int RunCommand::execute() {
     }
     fmt::print(stderr, "  dead letters by reason:{}\n", by_reason);
   }
-  fmt::print(stderr, "  serving store: {}\n", config.serving_url());
+  fmt::print(stderr, "  serving store: {}\n", mask_url_password(config.serving_url()));
   fmt::print(stderr, "  lake:          {}{}\n",
              config.lake_root().empty() ? std::string("disabled") : config.lake_root(),
              config.lake_bucket_url().empty() ? "" : " -> " + config.lake_bucket_url());

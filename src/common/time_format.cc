@@ -1,5 +1,6 @@
 #include "common/time_format.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace stockpulse {
@@ -132,15 +133,25 @@ std::optional<EventTime> parse_iso8601(std::string_view s) {
   return EventTime(ms);
 }
 
-size_t format_iso8601(EventTime t, char* buf) {
+size_t format_iso8601(EventTime t, char (&buf)[kIso8601BufferSize]) {
   const CivilTime c = civil_from_millis(t.value());
-  const int n = std::snprintf(buf, 25, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month,
-                              c.day, c.hour, c.minute, c.second, c.millis);
-  return n < 0 ? 0 : static_cast<size_t>(n);
+  // Four digits cover years 0..9999; others are written as ISO 8601's expanded years, with a
+  // sign, so no year is ever cut to fit.
+  const bool expanded = c.year < 0 || c.year > 9999;
+  const int n = std::snprintf(
+      buf, kIso8601BufferSize,
+      expanded ? "%+05d-%02d-%02dT%02d:%02d:%02d.%03dZ" : "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+      c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis);
+  // snprintf returns the length it would have written: never report more than it wrote.
+  if (n < 0) {
+    buf[0] = '\0';
+    return 0;
+  }
+  return std::min(static_cast<size_t>(n), kIso8601BufferSize - 1);
 }
 
 std::string format_iso8601(EventTime t) {
-  char buf[32];
+  char buf[kIso8601BufferSize];
   return std::string(buf, format_iso8601(t, buf));
 }
 

@@ -14,6 +14,17 @@ constexpr int64_t kMillisPerMinute = 60 * kMillisPerSecond;
 constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
 constexpr int64_t kMillisPerDay = 24 * kMillisPerHour;
 
+// The event times stockpulse accepts (the decoders send others to the dead-letter stream as
+// bad_timestamp): 1970-01-01T00:00:00.000Z <= t < 9999-01-01T00:00:00.000Z. The year 9999 is
+// kept free so that every window holding an accepted event, at most kMaxWindowMillis long, ends
+// before the year 10000, the first the stores' four-digit ISO-8601 text cannot hold.
+constexpr int64_t kFirstEventMillis = 0;
+constexpr int64_t kEndEventMillis = 253370764800000;  // 9999-01-01T00:00:00.000Z, excluded
+constexpr int64_t kMaxWindowMillis = 365 * kMillisPerDay;
+constexpr bool is_supported_event_time(int64_t millis) {
+  return millis >= kFirstEventMillis && millis < kEndEventMillis;
+}
+
 struct CivilTime {
   int year;
   int month;   // 1..12
@@ -36,10 +47,16 @@ CivilTime civil_from_millis(int64_t millis);
 // out-of-range fields (month 13, day 32, hour 24) and years outside 1970..9999.
 std::optional<EventTime> parse_iso8601(std::string_view text);
 
-// 2024-05-01T14:30:05.123Z
+// 2024-05-01T14:30:05.123Z. Years outside 0..9999 (never an accepted event's) take ISO 8601's
+// expanded form, a sign and more digits ("+10000-01-01T00:04:00.000Z"), which parse_iso8601
+// does not read back; the text never holds a NUL or a cut-off field.
 std::string format_iso8601(EventTime t);
-// Writes the same form into buf (at least 25 bytes); returns the length written.
-size_t format_iso8601(EventTime t, char* buf);
+// The buffer format_iso8601 writes into: the longest text (a year of the int64 millisecond range
+// with its sign, 30 characters) and a NUL.
+constexpr size_t kIso8601BufferSize = 32;
+// Writes the same text into buf, NUL-terminated; returns its length (never more than
+// kIso8601BufferSize - 1).
+size_t format_iso8601(EventTime t, char (&buf)[kIso8601BufferSize]);
 
 // Lake partition path of an event: "date=2024-05-01/hour=14".
 std::string date_hour_partition(EventTime t);

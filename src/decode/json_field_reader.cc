@@ -16,8 +16,7 @@ static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING,
 
 namespace {
 
-// 9999-12-31T23:59:59.999Z, the last instant parse_iso8601 accepts too.
-constexpr int64_t kMaxEventMillis = 253402300799999;
+constexpr const char* kSupportedRange = "1970-01-01 .. 9998-12-31";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -222,7 +221,7 @@ bool epoch_to_event_time(double v, EventTime& out) {
   }
   // The small nudge keeps 1714573805.123 s (stored as ...122.9999 ms) on the millisecond it names.
   ms = std::floor(ms + 1e-3);
-  if (ms > static_cast<double>(kMaxEventMillis)) return false;
+  if (!(ms < static_cast<double>(kEndEventMillis))) return false;
   out = EventTime(static_cast<int64_t>(ms));
   return true;
 }
@@ -236,6 +235,13 @@ bool read_time(od::value& v, od::json_type t, std::string_view field, EventTime&
       return false;
     }
     if (auto parsed = parse_iso8601(trim(s))) {
+      // An offset can move a time parse_iso8601 accepts out of the supported range.
+      if (!is_supported_event_time(parsed->value())) {
+        err = {DeadLetterReason::kBadTimestamp, "field '" + std::string(field) +
+                                                    "' is outside the supported time range " +
+                                                    kSupportedRange + ": \"" + excerpt(s) + "\""};
+        return false;
+      }
       out = *parsed;
       return true;
     }
@@ -253,8 +259,9 @@ bool read_time(od::value& v, od::json_type t, std::string_view field, EventTime&
       return false;
     }
     if (epoch_to_event_time(num, out)) return true;
-    err = {DeadLetterReason::kBadTimestamp,
-           "field '" + std::string(field) + "' is not a valid epoch time: " + std::to_string(num)};
+    err = {DeadLetterReason::kBadTimestamp, "field '" + std::string(field) +
+                                                "' is not an epoch time in the supported range " +
+                                                kSupportedRange + ": " + std::to_string(num)};
     return false;
   }
   err = wrong_type(field, "an ISO-8601 string or an epoch number", t);

@@ -6,10 +6,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "serve/api_query.h"
+#include "serve/connection_limiter.h"
 #include "serve/live_hub.h"
 #include "serve/metrics_source.h"
 #include "serve/row_json.h"
@@ -47,6 +50,9 @@ constexpr const char* kNoFrontEnd =
     "<p>The API works (try <a href=\"/api/symbols\">/api/symbols</a>), but the web front end was "
     "not found in the web root. Run <code>scripts/setup.sh</code> (it builds <code>web/dist</code> "
     "with Vite), or pass <code>--web-root</code>.</p>";
+
+// The kernel send buffer of an event-stream socket (see Session::start_events).
+constexpr int kStreamSendBufferBytes = 64 * 1024;
 
 struct ListenAddress {
   net::ip::address address;
@@ -136,8 +142,7 @@ struct HttpServer::Impl {
   std::atomic<int> bound_port{0};
   bool running = false;
 
-  std::atomic<size_t> connections{0};
-  std::atomic<uint64_t> connections_rejected{0};
+  ConnectionLimiter limiter;
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> responses_4xx{0};
   std::atomic<uint64_t> responses_5xx{0};
@@ -150,11 +155,16 @@ struct HttpServer::Impl {
         hub(h),
         metrics(m),
         listen(parse_listen(options.listen)),
-        static_files(options.web_root) {}
+        static_files(options.web_root),
+        limiter(ConnectionLimits{options.max_connections, options.max_connections_per_client}) {}
 
   void accept();
+  // The answer to `req`. Sets `start_stream` for a GET of /api/stream (the session then streams
+  // instead of sending the answer) and `trusted` when the request was authorized (its token
+  // matched, or no token is set and its Host is acceptable).
   http::response<http::string_body> handle(const http::request<http::string_body>& req,
-                                           bool& start_stream);
+                                           bool& start_stream, bool& trusted);
+  bool host_allowed(std::string_view host) const;
   void write_metrics(std::string& out) const;
   bool authorized(const http::request<http::string_body>& req, const ApiQuery* query) const;
 };
@@ -190,37 +200,96 @@ Response json_response(const Request& req, http::status status, std::string body
 
 // One client connection: reads requests, answers them, and turns into a Server-Sent-Events
 // stream for /api/stream. All handlers of a session run on its own strand.
+//
+// Every wait has a deadline of its own timer: the next request (idle_timeout, or header_timeout
+// for a new connection), the rest of a request (header_timeout), and each write (write_timeout).
+// A deadline that passes, an eviction by the ConnectionLimiter and a live subscription dropped
+// by the hub abort the connection: SO_LINGER 0, then close, so the kernel discards unsent data
+// at once instead of keeping the socket while a client that does not read holds it open.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server), keepalive_(stream_.get_executor()) {
-    server_.connections.fetch_add(1);
+      : socket_(std::move(socket)),
+        server_(server),
+        read_timer_(socket_.get_executor()),
+        write_timer_(socket_.get_executor()),
+        keepalive_(socket_.get_executor()) {
+    beast::error_code ec;
+    const auto remote = socket_.remote_endpoint(ec);
+    if (!ec) client_ = remote.address().to_string();
   }
   ~Session() {
     if (subscription_) server_.hub.unsubscribe(subscription_);
-    server_.connections.fetch_sub(1);
+    server_.limiter.release(id_);
+  }
+
+  // Takes a slot of the connection table (possibly evicting an idle connection); false when
+  // there is no room, and the socket should be closed.
+  bool admit() {
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = socket_.get_executor();
+    id_ = server_.limiter.admit(client_, [weak, executor] {
+      net::post(executor, [weak] {
+        if (auto self = weak.lock()) self->abort();
+      });
+    });
+    return id_ != 0;
   }
 
   void run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
+    net::dispatch(socket_.get_executor(),
+                  [self = shared_from_this()] { self->await_request(true); });
   }
 
  private:
+  using Timer = net::steady_timer;
+
+  void arm(Timer& timer, std::chrono::milliseconds timeout) {
+    timer.expires_after(timeout);
+    timer.async_wait([weak = weak_from_this(), &timer](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      // Re-armed or disarmed after this wait completed: not a deadline that passed.
+      if (timer.expiry() > Timer::clock_type::now()) return;
+      self->abort();
+    });
+  }
+  static void disarm(Timer& timer) { timer.expires_at(Timer::time_point::max()); }
+
+  // Waits for the first byte of the next request.
+  void await_request(bool first) {
+    if (closed_) return;
+    server_.limiter.set_state(id_, ConnectionState::kWaiting);
+    if (buffer_.size() > 0) return read_request();  // pipelined: already here
+    arm(read_timer_, first ? server_.options.header_timeout : server_.options.idle_timeout);
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->close();
+      self->read_request();
+    });
+  }
+
   void read_request() {
+    if (closed_) return;
+    server_.limiter.set_state(id_, ConnectionState::kReading);
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
-    stream_.expires_after(server_.options.idle_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    arm(read_timer_, server_.options.header_timeout);
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       disarm(self->read_timer_);
+                       self->on_read(ec);
+                     });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+    if (closed_) return;
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof ||
+        ec == net::error::bad_descriptor) {
       return close();
     }
+    server_.limiter.set_state(id_, ConnectionState::kServing);
     if (ec) {
       // Oversized or malformed requests get an answer before the connection closes.
       http::status status = http::status::bad_request;
@@ -240,8 +309,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(res));
     }
     server_.requests.fetch_add(1, std::memory_order_relaxed);
+    const Request& req = parser_->get();
     bool start_stream = false;
-    Response res = server_.handle(parser_->get(), start_stream);
+    bool trusted = false;
+    Response res = server_.handle(req, start_stream, trusted);
+    if (trusted) server_.limiter.set_trusted(id_);
     const unsigned code = res.result_int();
     if (code >= 500) {
       server_.responses_5xx.fetch_add(1, std::memory_order_relaxed);
@@ -249,24 +321,33 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.responses_4xx.fetch_add(1, std::memory_order_relaxed);
     }
     if (start_stream) return start_events();
+    if (req.method() == http::verb::head) {
+      // Headers only, with the GET body's length: a body here would be read by the client as
+      // the start of the next response on a keep-alive connection.
+      const bool has_length = res.has_content_length();
+      const auto size = res.body().size();
+      res.body().clear();
+      if (has_length) res.content_length(size);
+    }
     send(std::move(res));
   }
 
   void send(Response res) {
     response_ = std::make_shared<Response>(std::move(res));
-    stream_.expires_after(server_.options.idle_timeout);
-    http::async_write(stream_, *response_,
+    arm(write_timer_, server_.options.write_timeout);
+    http::async_write(socket_, *response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                        disarm(self->write_timer_);
                         if (ec || !self->response_->keep_alive()) return self->close();
                         self->response_.reset();
-                        self->read_request();
+                        self->await_request(false);
                       });
   }
 
   // ---- Server-Sent Events ---------------------------------------------------------------------
 
   void start_events() {
-    subscription_ = server_.hub.subscribe();
+    subscription_ = server_.hub.subscribe(client_);
     if (!subscription_) {
       Request dummy;
       dummy.version(11);
@@ -275,6 +356,12 @@ class Session : public std::enable_shared_from_this<Session> {
       res.keep_alive(false);
       return send(std::move(res));
     }
+    server_.limiter.set_state(id_, ConnectionState::kStreaming);
+    // A small kernel send buffer makes a client that stopped reading show as a pending write
+    // after a few hundred KiB of events, not after the several MiB the kernel would otherwise
+    // absorb (minutes at a quiet publisher); event frames are small, so readers do not notice.
+    beast::error_code ignored;
+    socket_.set_option(net::socket_base::send_buffer_size(kStreamSendBufferBytes), ignored);
     // The head is written by hand: no Content-Length and no chunking, so the body is the stream
     // of frames until either side closes (valid for HTTP/1.1 responses, and what EventSource
     // expects). "retry" tells EventSource to reconnect after 1 s if the stream breaks.
@@ -285,7 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
         "Referrer-Policy: no-referrer\r\n\r\nretry: 1000\n: connected\n\n",
         kContentSecurityPolicy);
     std::weak_ptr<Session> weak = shared_from_this();
-    auto executor = stream_.get_executor();
+    auto executor = socket_.get_executor();
     subscription_->set_notify([weak, executor] {
       net::post(executor, [weak] {
         if (auto self = weak.lock()) self->flush_events();
@@ -298,12 +385,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The client never sends anything on an event stream; a completed read means it closed.
   void watch_for_close() {
-    stream_.expires_never();
-    stream_.socket().async_read_some(net::buffer(discard_),
-                                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                                       if (ec) return self->close();
-                                       self->watch_for_close();
-                                     });
+    socket_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->close();
+                              self->watch_for_close();
+                            });
   }
 
   void schedule_keepalive() {
@@ -318,38 +404,65 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void flush_events() {
-    if (closed_ || writing_) return;
-    if (!subscription_->take(out_)) return close();  // dropped: too slow
+    if (closed_ || !subscription_) return;
+    // Dropped (too far behind, or stalled and replaced): close now, even with a write pending;
+    // closing cancels it.
+    if (subscription_->dropped()) return abort();
+    if (writing_) return;
+    if (!subscription_->take(out_)) return abort();
     if (out_.empty() && keepalive_due_) out_ = ": keep-alive\n\n";
     keepalive_due_ = false;
     if (out_.empty()) return;
     writing_ = true;
-    // A write that cannot finish in the idle timeout means a stuck client: give up on it.
-    stream_.expires_after(server_.options.idle_timeout);
-    net::async_write(stream_.socket(), net::buffer(out_),
+    subscription_->write_started();
+    arm(write_timer_, server_.options.write_timeout);
+    net::async_write(socket_, net::buffer(out_),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                       disarm(self->write_timer_);
                        self->writing_ = false;
                        self->out_.clear();
+                       if (self->subscription_) self->subscription_->write_finished();
                        if (ec) return self->close();
                        self->flush_events();
                      });
   }
 
-  void close() {
-    if (closed_) return;
+  void shut() {
     closed_ = true;
     keepalive_.cancel();
+    disarm(read_timer_);
+    disarm(write_timer_);
     if (subscription_) {
       server_.hub.unsubscribe(subscription_);
       subscription_.reset();
     }
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    server_.limiter.release(id_);
   }
 
-  beast::tcp_stream stream_;
+  void close() {
+    if (closed_) return;
+    shut();
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+  // Closes with a reset: unsent data is discarded, so neither this process nor the kernel keeps
+  // the connection for a client that does not read.
+  void abort() {
+    if (closed_) return;
+    shut();
+    beast::error_code ec;
+    socket_.set_option(net::socket_base::linger(true, 0), ec);
+    socket_.close(ec);
+  }
+
+  tcp::socket socket_;
   HttpServer::Impl& server_;
+  std::string client_;
+  ConnectionLimiter::Id id_ = 0;
+  Timer read_timer_;
+  Timer write_timer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Response> response_;
@@ -368,14 +481,10 @@ void HttpServer::Impl::accept() {
   acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (!ec) {
-      if (connections.load() >= options.max_connections) {
-        // Refusing at once keeps a connection flood from holding memory or threads.
-        connections_rejected.fetch_add(1, std::memory_order_relaxed);
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        std::make_shared<Session>(std::move(socket), *this)->run();
-      }
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      // No room: the session (and its socket) is destroyed here. Refusing at once keeps a
+      // connection flood from holding memory or threads.
+      if (session->admit()) session->run();
     }
     accept();
   });
@@ -413,9 +522,13 @@ void HttpServer::Impl::write_metrics(std::string& out) const {
       "# TYPE stockpulse_http_connections gauge\n"
       "stockpulse_http_connections {}\n"
       "# HELP stockpulse_http_connections_rejected_total Connections closed at once because "
-      "max_connections were open.\n"
+      "the connection caps were reached and no idle connection could be evicted.\n"
       "# TYPE stockpulse_http_connections_rejected_total counter\n"
       "stockpulse_http_connections_rejected_total {}\n"
+      "# HELP stockpulse_http_connections_evicted_total Idle or partly read connections closed "
+      "to make room for new ones.\n"
+      "# TYPE stockpulse_http_connections_evicted_total counter\n"
+      "stockpulse_http_connections_evicted_total {}\n"
       "# HELP stockpulse_http_requests_total HTTP requests parsed.\n"
       "# TYPE stockpulse_http_requests_total counter\n"
       "stockpulse_http_requests_total {}\n"
@@ -429,19 +542,77 @@ void HttpServer::Impl::write_metrics(std::string& out) const {
       "# HELP stockpulse_live_events_published_total Events published to the live hub.\n"
       "# TYPE stockpulse_live_events_published_total counter\n"
       "stockpulse_live_events_published_total {}\n"
-      "# HELP stockpulse_live_subscribers_dropped_total Subscribers dropped for falling behind.\n"
+      "# HELP stockpulse_live_subscribers_dropped_total Subscribers dropped for falling behind or "
+      "for a stalled write.\n"
       "# TYPE stockpulse_live_subscribers_dropped_total counter\n"
       "stockpulse_live_subscribers_dropped_total {}\n"
       "# HELP stockpulse_build_info The build of this binary (labels; the value is always 1).\n"
       "# TYPE stockpulse_build_info gauge\n"
       "stockpulse_build_info{{version=\"{}\",compiler=\"{}\",build_type=\"{}\"}} 1\n",
-      resident_bytes(), uptime, start_time_seconds, connections.load(), connections_rejected.load(),
-      requests.load(), responses_4xx.load(), responses_5xx.load(), hub.subscriber_count(),
-      hub.events_published(), hub.subscribers_dropped(), STOCKPULSE_VERSION, STOCKPULSE_COMPILER,
-      STOCKPULSE_BUILD_TYPE);
+      resident_bytes(), uptime, start_time_seconds, limiter.open(), limiter.rejected(),
+      limiter.evicted(), requests.load(), responses_4xx.load(), responses_5xx.load(),
+      hub.subscriber_count(), hub.events_published(), hub.subscribers_dropped(), STOCKPULSE_VERSION,
+      STOCKPULSE_COMPILER, STOCKPULSE_BUILD_TYPE);
 }
 
-Response HttpServer::Impl::handle(const Request& req, bool& start_stream) {
+bool HttpServer::Impl::host_allowed(std::string_view host) const {
+  // host[:port], or [v6]:port; names are case-insensitive.
+  std::string name;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    name = std::string(host.substr(1, close - 1));
+    host.remove_prefix(close + 1);
+    if (!host.empty() && host.front() != ':') return false;
+  } else {
+    const size_t colon = host.find(':');
+    name = std::string(host.substr(0, colon));
+    host = colon == std::string_view::npos ? std::string_view{} : host.substr(colon);
+  }
+  if (!host.empty()) {  // ":port"
+    host.remove_prefix(1);
+    if (host.empty() || host.size() > 5 ||
+        host.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+  }
+  if (name.empty()) return false;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name.back() == '.') name.pop_back();  // "localhost." is the same name
+  if (name == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(name, ec);
+  if (!ec && address.is_loopback()) return true;
+  for (const std::string& allowed : options.allowed_hosts) {
+    if (allowed.size() == name.size() &&
+        std::equal(allowed.begin(), allowed.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Response HttpServer::Impl::handle(const Request& req, bool& start_stream, bool& trusted) {
+  // HTTP/1.1 requires Host. Without a token the server trusts whoever reaches it on loopback, so
+  // it must also make sure the request was meant for a loopback name: a page on another site
+  // whose name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name here.
+  const auto host = req.find(http::field::host);
+  if (host == req.end() && req.version() >= 11) {
+    return json_response(req, http::status::bad_request, json_error("missing Host header"));
+  }
+  if (options.token.empty()) {
+    if (host != req.end() && !host_allowed(host->value())) {
+      return json_response(
+          req, http::status::bad_request,
+          json_error("the Host header names neither a loopback address nor an allowed host "
+                     "(serve.allowed_hosts, --allowed-host)"));
+    }
+    trusted = true;
+  } else {
+    trusted = authorized(req, nullptr);
+  }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     auto res = json_response(req, http::status::method_not_allowed,
                              json_error("only GET and HEAD are supported"));
@@ -490,6 +661,16 @@ Response HttpServer::Impl::handle(const Request& req, bool& start_stream) {
     const ApiQuery& q = query.value();
     ServingReader::Json result = Err(ReadError{ReadErrorCode::kInternal, ""});
     if (path == "/api/stream") {
+      trusted = true;  // authorized above, by header or access_token
+      if (req.method() == http::verb::head) {
+        // Headers only: a HEAD never opens a stream.
+        Response res{http::status::ok, req.version()};
+        set_common_headers(res);
+        res.set(http::field::content_type, "text/event-stream");
+        res.set(http::field::cache_control, "no-store");
+        res.keep_alive(req.keep_alive());
+        return res;
+      }
       start_stream = true;
       return Response{};
     } else if (path == "/api/symbols") {
@@ -541,11 +722,6 @@ Response HttpServer::Impl::handle(const Request& req, bool& start_stream) {
   // Vite puts content hashes in asset names, so they never change; index.html must be revalidated.
   res.set(http::field::cache_control,
           path.starts_with("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
-  if (req.method() == http::verb::head) {
-    const auto size = res.body().size();
-    res.body().clear();
-    res.content_length(size);
-  }
   return res;
 }
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace stockpulse {
 
@@ -20,11 +21,25 @@ struct HttpServerOptions {
   // Required when `listen` is not a loopback address: /api/... and /metrics then need
   // "Authorization: Bearer <token>" (or ?access_token= on /api/stream, which EventSource needs).
   std::string token;
+  // With no token: Host names accepted besides the loopback ones (localhost, 127.x.x.x, [::1]),
+  // e.g. the machine's name when a proxy forwards to it. Without this check a web page could
+  // reach the unauthenticated loopback server through DNS rebinding.
+  std::vector<std::string> allowed_hosts;
   int threads = 2;
+  // Open connections in all and per source address. When a cap is reached, an idle or partly
+  // read connection is evicted for the newcomer, unauthorized ones first (ConnectionLimiter).
   size_t max_connections = 256;
+  size_t max_connections_per_client = 64;
   size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 4 * 1024;  // every route is GET; a body is only tolerated, never read
+  // A request's headers and body must arrive within header_timeout of its first byte (of the
+  // connection's start for the first request): slow senders are closed.
+  std::chrono::milliseconds header_timeout{10'000};
+  // A keep-alive connection waits this long for its next request.
   std::chrono::milliseconds idle_timeout{30'000};
+  // Every write (a response, or a chunk of an event stream) must finish within this; a client
+  // that does not read is closed (abortively, so no unsent data holds the socket).
+  std::chrono::milliseconds write_timeout{15'000};
   std::chrono::milliseconds sse_keepalive{15'000};
 };
 
@@ -33,9 +48,12 @@ struct HttpServerOptions {
 // and the static front end. Routes and their parameters are in src/serve/README.md.
 //
 // Security: binds 127.0.0.1 by default. A non-loopback address requires a token (the constructor
-// throws without one) and prints a warning. Request headers are bounded (431), bodies too (413),
-// connections are capped (further ones are closed at once), idle connections time out, and every
-// response carries nosniff, a same-origin CSP, no-referrer and DENY framing.
+// throws without one) and prints a warning. Without a token, only loopback Host names (and
+// allowed_hosts) are answered (DNS rebinding); HTTP/1.1 requests without Host are 400. Request
+// headers are bounded (431), bodies too (413); connections are capped in all and per client,
+// idle and slow ones evicted first (ConnectionLimiter); reads and writes have deadlines; HEAD
+// answers carry no body; and every response carries nosniff, a same-origin CSP, no-referrer and
+// DENY framing.
 //
 // Lifecycle: the constructor validates the options (throwing std::runtime_error on a bad listen
 // address or a missing token); start() binds and starts `threads` I/O threads (throws if the

@@ -49,6 +49,33 @@ bool LiveSubscription::offer(std::string_view frame) {
   return !dropped();
 }
 
+void LiveSubscription::write_started(Clock::time_point now) {
+  // Never 0, which means "no write pending".
+  const int64_t ns = std::max<int64_t>(1, now.time_since_epoch().count());
+  write_started_ns_.store(ns, std::memory_order_release);
+}
+
+void LiveSubscription::write_finished() {
+  write_started_ns_.store(0, std::memory_order_release);
+}
+
+std::optional<LiveSubscription::Clock::time_point> LiveSubscription::write_pending_since() const {
+  const int64_t ns = write_started_ns_.load(std::memory_order_acquire);
+  if (ns == 0) return std::nullopt;
+  return Clock::time_point(Clock::duration(ns));
+}
+
+void LiveSubscription::drop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (dropped()) return;
+    dropped_.store(true, std::memory_order_release);
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+  }
+  notify();
+}
+
 void LiveSubscription::notify() {
   std::function<void()> n;
   {
@@ -102,11 +129,40 @@ void LiveHub::publish(std::string_view event, std::string json) {
   }
 }
 
-std::shared_ptr<LiveSubscription> LiveHub::subscribe() {
-  std::lock_guard lock(mutex_);
-  if (subscribers_.size() >= options_.max_subscribers) return nullptr;
-  auto s = std::make_shared<LiveSubscription>(options_.max_buffered_bytes);
-  subscribers_.push_back(s);
+std::shared_ptr<LiveSubscription> LiveHub::subscribe(const std::string& client) {
+  std::shared_ptr<LiveSubscription> stalled;  // dropped outside the lock (drop() notifies)
+  std::shared_ptr<LiveSubscription> s;
+  {
+    std::lock_guard lock(mutex_);
+    const auto from_client =
+        static_cast<size_t>(std::count_if(subscribers_.begin(), subscribers_.end(),
+                                          [&](const auto& x) { return x->client() == client; }));
+    const bool client_full = from_client >= options_.max_subscribers_per_client;
+    if (client_full || subscribers_.size() >= options_.max_subscribers) {
+      // A client that stopped reading would hold its slot until its buffer overflows, which at
+      // a quiet publisher takes long: the newcomer takes the slot of the longest stalled one
+      // (the client's own when it is the client's cap that is reached).
+      const auto now = LiveSubscription::Clock::now();
+      auto victim = subscribers_.end();
+      std::optional<LiveSubscription::Clock::time_point> oldest;
+      for (auto it = subscribers_.begin(); it != subscribers_.end(); ++it) {
+        if (client_full && (*it)->client() != client) continue;
+        const auto since = (*it)->write_pending_since();
+        if (since && now - *since >= options_.evict_stalled_after &&
+            (!oldest || *since < *oldest)) {
+          oldest = since;
+          victim = it;
+        }
+      }
+      if (victim == subscribers_.end()) return nullptr;
+      stalled = std::move(*victim);
+      subscribers_.erase(victim);
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+    }
+    s = std::make_shared<LiveSubscription>(options_.max_buffered_bytes, client);
+    subscribers_.push_back(s);
+  }
+  if (stalled) stalled->drop();
   return s;
 }
 

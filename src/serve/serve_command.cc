@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "serve/dashboard_service.h"
+#include "sink/clickhouse_client.h"
 
 namespace stockpulse {
 
@@ -23,6 +24,30 @@ ServeCommand::ServeCommand(CLI::App& app) {
   cmd_->add_option("--web-root", web_root_, "Built front end [web/dist of the source tree]");
   cmd_->add_option("--poll-ms", poll_ms_, "How often to look for store changes [1000]")
       ->check(CLI::Range(50, 60000));
+  cmd_->add_option("--allowed-host", allowed_hosts_,
+                   "Without STOCKPULSE_TOKEN, a Host name answered besides localhost, 127.x.x.x\n"
+                   "and [::1] (repeatable; other names get 400: DNS rebinding)");
+  cmd_->add_option("--max-connections", max_connections_,
+                   "Open connections; at the cap idle ones are evicted, else refused [256]")
+      ->check(CLI::Range(1, 100000));
+  cmd_->add_option("--max-connections-per-client", max_connections_per_client_,
+                   "Open connections per source address [64]")
+      ->check(CLI::Range(1, 100000));
+  cmd_->add_option("--header-timeout-ms", header_timeout_ms_,
+                   "A request's headers must arrive within this [10000]")
+      ->check(CLI::Range(100, 3600000));
+  cmd_->add_option("--idle-timeout-ms", idle_timeout_ms_,
+                   "Keep-alive wait for the next request [30000]")
+      ->check(CLI::Range(100, 3600000));
+  cmd_->add_option("--write-timeout-ms", write_timeout_ms_,
+                   "Every response and event-stream write must finish within this [15000]")
+      ->check(CLI::Range(100, 3600000));
+  cmd_->add_option("--max-live-subscribers", max_live_subscribers_,
+                   "/api/stream clients; when full, a stalled one is replaced, else 503 [64]")
+      ->check(CLI::Range(1, 10000));
+  cmd_->add_option("--max-live-subscribers-per-client", max_live_subscribers_per_client_,
+                   "/api/stream clients per source address [16]")
+      ->check(CLI::Range(1, 10000));
 }
 
 int ServeCommand::execute() {
@@ -38,6 +63,14 @@ int ServeCommand::execute() {
   options.http.listen = listen_;
   options.http.web_root = web_root_;
   if (const char* token = std::getenv("STOCKPULSE_TOKEN")) options.http.token = token;
+  options.http.allowed_hosts = allowed_hosts_;
+  options.http.max_connections = max_connections_;
+  options.http.max_connections_per_client = max_connections_per_client_;
+  options.http.header_timeout = std::chrono::milliseconds(header_timeout_ms_);
+  options.http.idle_timeout = std::chrono::milliseconds(idle_timeout_ms_);
+  options.http.write_timeout = std::chrono::milliseconds(write_timeout_ms_);
+  options.hub.max_subscribers = max_live_subscribers_;
+  options.hub.max_subscribers_per_client = max_live_subscribers_per_client_;
   options.poll_store = true;
   options.poll_interval = std::chrono::milliseconds(poll_ms_);
 
@@ -51,12 +84,7 @@ int ServeCommand::execute() {
   auto dashboard = start_dashboard(options, serving_, nullptr);
   const std::string web_root = web_root_.empty() ? default_web_root() : web_root_;
   // The URL is printed as given minus any password (user:password@ in it is allowed).
-  std::string shown = serving_;
-  if (const size_t at = shown.find('@'); at != std::string::npos) {
-    const size_t scheme = shown.find("://");
-    const size_t colon = shown.find(':', scheme == std::string::npos ? 0 : scheme + 3);
-    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
-  }
+  const std::string shown = mask_url_password(serving_);
   fmt::print(stderr, "stockpulse serve: dashboard at {} (store {}, web root {})\n",
              dashboard->url(), shown, web_root);
   if (!std::filesystem::exists(std::filesystem::path(web_root) / "index.html")) {

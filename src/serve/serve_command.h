@@ -3,6 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
+
+#include "serve/http_server.h"
+#include "serve/live_hub.h"
 
 namespace stockpulse {
 
@@ -23,6 +27,15 @@ class ServeCommand {
   std::string listen_ = "127.0.0.1:8080";
   std::string web_root_;
   int poll_ms_ = 1000;
+  std::vector<std::string> allowed_hosts_;
+  // Limits, defaults from HttpServerOptions / LiveHubOptions.
+  size_t max_connections_ = HttpServerOptions{}.max_connections;
+  size_t max_connections_per_client_ = HttpServerOptions{}.max_connections_per_client;
+  int64_t header_timeout_ms_ = HttpServerOptions{}.header_timeout.count();
+  int64_t idle_timeout_ms_ = HttpServerOptions{}.idle_timeout.count();
+  int64_t write_timeout_ms_ = HttpServerOptions{}.write_timeout.count();
+  size_t max_live_subscribers_ = LiveHubOptions{}.max_subscribers;
+  size_t max_live_subscribers_per_client_ = LiveHubOptions{}.max_subscribers_per_client;
 };
 
 }  // namespace stockpulse

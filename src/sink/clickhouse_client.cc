@@ -9,15 +9,34 @@
 
 namespace stockpulse {
 
+namespace {
+
+// Where the userinfo of "SCHEME://USER[:PASSWORD]@HOST..." ends: the last '@', because a password
+// may hold '@' (and '/', ':') while host, port and database never do. npos when there is none.
+size_t userinfo_end(std::string_view url, size_t authority) {
+  const size_t at = url.rfind('@');
+  return at == std::string_view::npos || at < authority ? std::string_view::npos : at;
+}
+
+}  // namespace
+
+std::string mask_url_password(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t authority = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const size_t at = userinfo_end(url, authority);
+  std::string shown(url);
+  if (at == std::string_view::npos) return shown;
+  const size_t colon = url.find(':', authority);  // a user name holds no ':'
+  if (colon != std::string_view::npos && colon < at)
+    shown.replace(colon + 1, at - colon - 1, "***");
+  return shown;
+}
+
 ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
   constexpr std::string_view kScheme = "clickhouse://";
   std::string_view u(url);
   // The message shows the URL without any inline password.
-  std::string shown = url;
-  if (const size_t at = shown.find('@'); at != std::string::npos) {
-    const size_t colon = shown.find(':', kScheme.size());
-    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
-  }
+  const std::string shown = mask_url_password(url);
   auto bad = [&shown](const char* why) {
     return std::runtime_error("serving store URL '" + shown + "': " + why +
                               " (expected clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB)");
@@ -25,7 +44,7 @@ ClickHouseOptions ClickHouseOptions::from_url(const std::string& url) {
   if (!u.starts_with(kScheme)) throw bad("not a clickhouse:// URL");
   u.remove_prefix(kScheme.size());
   ClickHouseOptions o;
-  const size_t at = u.find('@');
+  const size_t at = userinfo_end(u, 0);
   if (at != std::string_view::npos) {
     std::string_view cred = u.substr(0, at);
     const size_t colon = cred.find(':');

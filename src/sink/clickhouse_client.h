@@ -49,6 +49,11 @@ struct ClickHouseOptions {
   static ClickHouseOptions from_url(const std::string& url);
 };
 
+// `url` with the password of its userinfo ("scheme://user:PASSWORD@host/...") replaced by
+// "***", for messages. The userinfo ends at the last '@', so a password holding '@' is masked
+// whole. URLs without a password come back unchanged.
+std::string mask_url_password(std::string_view url);
+
 // Why a ClickHouse request failed.
 enum class ClickHouseErrorKind : uint8_t {
   kUnreachable,  // no answer: refused, timed out, connection reset

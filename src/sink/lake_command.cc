@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/option_range.h"
 #include "common/result.h"
 #include "common/time_format.h"
 #include "sink/duckdb_session.h"
@@ -237,6 +238,10 @@ LakeCommand::LakeCommand(CLI::App& app) {
 int LakeCommand::execute() {
   try {
     if (compact_->parsed()) {
+      if (auto problem = check_option_range("--grace-minutes", grace_minutes_, 0, 525600);
+          !problem.empty()) {
+        throw std::runtime_error(problem);
+      }
       LakeCompactOptions o;
       o.grace_ms = static_cast<int64_t>(grace_minutes_ * 60000);
       return lake_compact(root_, o, std::cout, std::cerr);

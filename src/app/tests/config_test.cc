@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace stockpulse {
 namespace {
@@ -59,6 +60,14 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.lake.roll_age_s, d.lake.roll_age_s);
   EXPECT_EQ(loaded.serve.dashboard, d.serve.dashboard);
   EXPECT_EQ(loaded.serve.listen, d.serve.listen);
+  EXPECT_EQ(loaded.serve.allowed_hosts, d.serve.allowed_hosts);
+  EXPECT_EQ(loaded.serve.max_connections, d.serve.max_connections);
+  EXPECT_EQ(loaded.serve.max_connections_per_client, d.serve.max_connections_per_client);
+  EXPECT_EQ(loaded.serve.header_timeout_ms, d.serve.header_timeout_ms);
+  EXPECT_EQ(loaded.serve.idle_timeout_ms, d.serve.idle_timeout_ms);
+  EXPECT_EQ(loaded.serve.write_timeout_ms, d.serve.write_timeout_ms);
+  EXPECT_EQ(loaded.serve.max_live_subscribers, d.serve.max_live_subscribers);
+  EXPECT_EQ(loaded.serve.max_live_subscribers_per_client, d.serve.max_live_subscribers_per_client);
   EXPECT_EQ(loaded.serve.web_root, d.serve.web_root);
   EXPECT_TRUE(loaded.validate().empty());
 }
@@ -98,6 +107,59 @@ TEST(Config, ValidateNamesEveryProblem) {
   EXPECT_NE(problems[0].find("sentiment.scorer"), std::string::npos);
   EXPECT_NE(problems[1].find("window.size_s"), std::string::npos);
   EXPECT_NE(problems[2].find("batch_size"), std::string::npos);
+}
+
+// Issue #15: --speed nan aborted the run, --speed 1e15 ignored --duration and SIGTERM.
+TEST(Config, FloatOptionsMustBeFiniteAndInRange) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  auto problems_with = [](auto set) {
+    Config c;
+    set(c);
+    std::string all;
+    for (const auto& p : c.validate()) all += p + "\n";
+    return all;
+  };
+  for (double v : {nan, inf, -inf, 1e15, 1e308, 0.0, -1.0, 10000.5}) {
+    EXPECT_NE(problems_with([v](Config& c) { c.sources.speed = v; }).find("sources.speed"),
+              std::string::npos)
+        << v;
+  }
+  for (double v : {nan, inf, -1.0, 1e7, 0.0001}) {
+    EXPECT_NE(
+        problems_with([v](Config& c) { c.sources.replay_speed = v; }).find("sources.replay_speed"),
+        std::string::npos)
+        << v;
+  }
+  for (double v : {nan, inf, -inf, -1.0, 1e300, 0.001}) {
+    EXPECT_NE(problems_with([v](Config& c) {
+                c.sources.posts_per_second = v;
+              }).find("sources.posts_per_second"),
+              std::string::npos)
+        << v;
+  }
+  for (double v : {0.001, 60.0, 10000.0}) {
+    EXPECT_EQ(problems_with([v](Config& c) { c.sources.speed = v; }), "") << v;
+  }
+  EXPECT_EQ(problems_with([](Config& c) { c.sources.replay_speed = 0; }), "");
+  EXPECT_EQ(problems_with([](Config& c) { c.sources.posts_per_second = 0; }), "");
+  // TOML's nan and inf load, then fail validation like a flag would.
+  const Config loaded = load_config_file(
+      write_temp("sp_cfg_nan.toml", "[sources]\nspeed = nan\nreplay_speed = inf\n"));
+  const auto problems = loaded.validate();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("finite number"), std::string::npos) << problems[0];
+}
+
+TEST(Config, WindowsAreAtMost365Days) {
+  Config c;
+  c.window.size_s = 365 * 86400;
+  c.window.slide_s = 86400;
+  EXPECT_TRUE(c.validate().empty());
+  c.window.size_s = 366 * 86400;
+  const auto problems = c.validate();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("window.size_s must be at most"), std::string::npos) << problems[0];
 }
 
 TEST(Config, DefaultOutputsFollowOutputDir) {

@@ -17,6 +17,7 @@
 #include "bus/kafka/produce_sink.h"
 #include "bus/kafka/produce_target.h"
 #include "common/clock.h"
+#include "common/option_range.h"
 #include "common/stop_signals.h"
 #include "common/time_format.h"
 #include "decode/bar_decoder.h"
@@ -97,9 +98,9 @@ double parse_speed(const std::string& text) {
   if (text == "max") return 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v <= 0) {
-    throw std::runtime_error(
-        fmt::format("--speed '{}': expected a positive number (1 = original pace) or max", text));
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0.001 || v > 1e6) {
+    throw std::runtime_error(fmt::format(
+        "--speed '{}': expected a number in [0.001, 1e6] (1 = original pace) or max", text));
   }
   return v;
 }
@@ -331,6 +332,17 @@ int ProduceCommand::execute() {
   run.posts_topic = run.target.topic.empty() ? posts_topic_ : run.target.topic;
   run.bars_topic = run.target.topic.empty() ? bars_topic_ : run.target.topic;
   run.count = count_;
+  if (auto problem = check_option_range("--rate", rate_, 0.001, 1e7, true); !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
+  if (auto problem = check_option_range("--event-rate", event_rate_, 0.001, 1e7);
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
+  if (auto problem = check_option_range("--flush-timeout", flush_timeout_s_, 0, 86400);
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
   run.flush_timeout = std::chrono::milliseconds(static_cast<int64_t>(flush_timeout_s_ * 1000));
   run.summary = &summary_;
   if (!dead_letter_path_.empty()) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+#include <cstring>
 #include <ctime>
 
 namespace stockpulse {
@@ -59,6 +61,29 @@ TEST(TimeFormat, PartitionPath) {
   EXPECT_EQ(date_hour_partition(*parse_iso8601("2024-05-01T14:59:59.999Z")),
             "date=2024-05-01/hour=14");
   EXPECT_EQ(date_hour_partition(*parse_iso8601("2024-12-31T23:00:00Z")), "date=2024-12-31/hour=23");
+}
+
+// Issue #15: a window ending in the year 10000 was formatted into a 25-byte buffer whose length
+// came back as 25, so the stored text ended in a NUL and no longer parsed.
+TEST(TimeFormat, YearsBeyondFourDigitsAreWrittenWholeAndNeverPastTheBuffer) {
+  const int64_t year_10000 = days_from_civil(10000, 1, 1) * kMillisPerDay + 4 * kMillisPerMinute;
+  const std::string text = format_iso8601(EventTime(year_10000));
+  EXPECT_EQ(text, "+10000-01-01T00:04:00.000Z");
+  EXPECT_EQ(text.find('\0'), std::string::npos);
+  char buf[kIso8601BufferSize];
+  for (const int64_t ms : {int64_t{0}, kEndEventMillis - 1, year_10000, int64_t{-1},
+                           days_from_civil(-1, 1, 1) * kMillisPerDay, INT64_MAX, INT64_MIN}) {
+    const size_t n = format_iso8601(EventTime(ms), buf);
+    ASSERT_LT(n, kIso8601BufferSize) << ms;
+    EXPECT_EQ(std::strlen(buf), n) << ms;  // no NUL inside, one right after
+    EXPECT_EQ(std::string(buf, n), format_iso8601(EventTime(ms)));
+    EXPECT_EQ(buf[n - 1], 'Z') << buf;
+  }
+  EXPECT_EQ(format_iso8601(EventTime(kEndEventMillis - 1)), "9998-12-31T23:59:59.999Z");
+  // The supported range and the window cap keep every window end within four-digit years.
+  EXPECT_EQ(format_iso8601(EventTime(kEndEventMillis - 1 + kMaxWindowMillis)),
+            "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(kEndEventMillis, days_from_civil(9999, 1, 1) * kMillisPerDay);
 }
 
 }  // namespace

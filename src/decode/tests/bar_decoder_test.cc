@@ -143,6 +143,11 @@ TEST(BarDecoder, WrongTypesAndBadTimes) {
             DeadLetterReason::kBadTimestamp);
   EXPECT_EQ(reason_of(R"({"symbol":"A","trade_timestamp":"1969-12-31T23:59:59Z","close":1})"),
             DeadLetterReason::kBadTimestamp);
+  // Beyond the supported range (windows would end in the year 10000).
+  EXPECT_EQ(reason_of(R"({"symbol":"A","timestamp":"9999-12-31T23:59:00Z","close":1})"),
+            DeadLetterReason::kBadTimestamp);
+  EXPECT_EQ(reason_of(R"({"symbol":"A","t":"9998-12-31T22:00:00-02:00","close":1})"),
+            DeadLetterReason::kBadTimestamp);
 }
 
 TEST(BarDecoder, MalformedAndTooLarge) {

@@ -106,6 +106,26 @@ TEST(PostDecoder, BadTimestamps) {
             DeadLetterReason::kWrongType);
 }
 
+// Issue #15: a post of 9999-12-31 made a window ending in the year 10000, which the store's
+// four-digit ISO text cannot hold. Times outside 1970-01-01 .. 9998-12-31 (UTC) are dead letters.
+TEST(PostDecoder, TimesOutsideTheSupportedRangeAreBadTimestamps) {
+  PostDecoder d;
+  // Epoch numbers cannot get there (milliseconds end at 1e14, the year 5138; larger numbers are
+  // micro- or nanoseconds), so only ISO text, with or without an offset, can.
+  for (std::string v : {"\"9999-12-31T23:59:00Z\"", "\"9999-01-01T00:00:00Z\"",
+                        "\"9998-12-31T23:00:00-04:00\"", "\"1970-01-01T00:30:00+01:00\""}) {
+    auto r = d.decode(R"({"id":"1","text":"x","created_at":)" + v + "}", at(0, 0));
+    ASSERT_FALSE(r.ok()) << v;
+    EXPECT_EQ(r.error().reason, DeadLetterReason::kBadTimestamp) << v << " " << r.error().detail;
+    EXPECT_NE(r.error().detail.find("supported"), std::string::npos) << r.error().detail;
+  }
+  for (std::string v : {"\"9998-12-31T23:59:59.999Z\"", "\"9998-12-31T19:59:59.999-04:00\"",
+                        "\"1970-01-01T00:00:00Z\"", "0", "99999999999999"}) {
+    auto r = d.decode(R"({"id":"1","text":"x","created_at":)" + v + "}", at(0, 0));
+    EXPECT_TRUE(r.ok()) << v << ": " << r.error().detail;
+  }
+}
+
 TEST(PostDecoder, MalformedJson) {
   PostDecoder d;
   for (std::string_view bad :

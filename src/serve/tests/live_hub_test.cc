@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace stockpulse {
@@ -110,6 +111,57 @@ TEST(LiveHub, ConcurrentPublishersAndReaderLoseNothing) {
   size_t frames = 0;
   for (size_t pos = 0; (pos = all.find("\n\n", pos)) != std::string::npos; pos += 2) ++frames;
   EXPECT_EQ(frames, 2u * kPerThread);
+}
+
+TEST(LiveHub, AFullHubReplacesTheLongestStalledSubscriber) {
+  LiveHubOptions options;
+  options.max_subscribers = 3;
+  options.evict_stalled_after = std::chrono::milliseconds(2000);
+  LiveHub hub(options);
+  auto reading = hub.subscribe("a");
+  auto stalled_long = hub.subscribe("b");
+  auto stalled_short = hub.subscribe("c");
+  ASSERT_TRUE(reading && stalled_long && stalled_short);
+  int woken = 0;
+  stalled_long->set_notify([&] { ++woken; });
+  const auto now = LiveSubscription::Clock::now();
+  stalled_long->write_started(now - std::chrono::seconds(30));
+  stalled_short->write_started(now - std::chrono::milliseconds(100));  // not stalled yet
+  reading->write_started(now - std::chrono::seconds(60));
+  reading->write_finished();  // its writes complete: not stalled
+  auto newcomer = hub.subscribe("d");
+  ASSERT_TRUE(newcomer);
+  EXPECT_TRUE(stalled_long->dropped());
+  EXPECT_EQ(woken, 1);  // its connection is woken to close
+  EXPECT_FALSE(reading->dropped());
+  EXPECT_FALSE(stalled_short->dropped());
+  EXPECT_EQ(hub.subscriber_count(), 3u);
+  EXPECT_EQ(hub.subscribers_dropped(), 1u);
+  // Nobody else is stalled: the next one is refused.
+  EXPECT_EQ(hub.subscribe("e"), nullptr);
+}
+
+TEST(LiveHub, CapsSubscribersPerClient) {
+  LiveHubOptions options;
+  options.max_subscribers = 10;
+  options.max_subscribers_per_client = 2;
+  LiveHub hub(options);
+  auto a1 = hub.subscribe("10.0.0.1");
+  auto a2 = hub.subscribe("10.0.0.1");
+  EXPECT_TRUE(a1 && a2);
+  EXPECT_EQ(hub.subscribe("10.0.0.1"), nullptr);
+  EXPECT_NE(hub.subscribe("10.0.0.2"), nullptr);
+  hub.unsubscribe(a1);
+  auto a3 = hub.subscribe("10.0.0.1");
+  ASSERT_NE(a3, nullptr);
+  // At its cap, a client's stalled subscriber makes room for its new one (never another's).
+  auto b = hub.subscribe("10.0.0.2");
+  b->write_started(LiveSubscription::Clock::now() - std::chrono::seconds(30));
+  EXPECT_EQ(hub.subscribe("10.0.0.1"), nullptr);
+  a2->write_started(LiveSubscription::Clock::now() - std::chrono::seconds(30));
+  EXPECT_NE(hub.subscribe("10.0.0.1"), nullptr);
+  EXPECT_TRUE(a2->dropped());
+  EXPECT_FALSE(b->dropped());
 }
 
 }  // namespace
