@@ -55,6 +55,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.pipeline.workers, d.pipeline.workers);
   EXPECT_EQ(loaded.lake.roll_mb, d.lake.roll_mb);
   EXPECT_EQ(loaded.lake.roll_age_s, d.lake.roll_age_s);
+  EXPECT_EQ(loaded.lake.memory_mb, d.lake.memory_mb);
+  EXPECT_EQ(loaded.lake.max_open_partitions, d.lake.max_open_partitions);
   EXPECT_EQ(loaded.serve.dashboard, d.serve.dashboard);
   EXPECT_EQ(loaded.serve.listen, d.serve.listen);
   EXPECT_EQ(loaded.serve.web_root, d.serve.web_root);
