@@ -101,8 +101,8 @@ TEST(LakeWriter, ThousandsOfOpenHoursStayWithinTheBudgetAndEveryRowIsWrittenOnce
       "min(\"offset\"), max(\"offset\"), count(*) FILTER (hour <> "
       "hour(created_at)) FROM " +
       lake_glob(dir, "tweets"));
-  const std::string posts = std::to_string(3 * kHours);
-  EXPECT_EQ(tweets[0], (std::vector<std::string>{posts, posts, posts, "0",
+  const std::string n_posts = std::to_string(3 * kHours);
+  EXPECT_EQ(tweets[0], (std::vector<std::string>{n_posts, n_posts, n_posts, "0",
                                                  std::to_string(3 * kHours - 1), "0"}));
   auto ids = reader.rows("SELECT count(*) FROM " + lake_glob(dir, "tweets") +
                          " WHERE id <> 'p' || \"offset\" OR text NOT LIKE 'post ' || \"offset\" "
