@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -39,7 +40,7 @@ std::string iso_date(int64_t days) {
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  char buf[16];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y + (m <= 2)), m, d);
   return buf;
 }
@@ -69,7 +70,7 @@ SparseInput make_sparse_input(const std::filesystem::path& dir, int days, int pe
       for (int i = 0; i < per_day; ++i) seconds.push_back(next(86400));
       std::sort(seconds.begin(), seconds.end());
       for (const uint64_t s : seconds) {
-        char time[40];
+        char time[96];
         std::snprintf(time, sizeof time, "%sT%02u:%02u:%02u.000Z", iso_date(first_day + d).c_str(),
                       static_cast<unsigned>(s / 3600), static_cast<unsigned>(s / 60 % 60),
                       static_cast<unsigned>(s % 60));
