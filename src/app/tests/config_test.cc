@@ -100,6 +100,21 @@ TEST(Config, ValidateNamesEveryProblem) {
   EXPECT_NE(problems[2].find("batch_size"), std::string::npos);
 }
 
+TEST(Config, LakeMemoryKeysAreReadAndChecked) {
+  const Config c = load_config_file(
+      write_temp("sp_cfg_lake.toml", "[lake]\nmemory_mb = 16\nmax_open_partitions = 8\n"));
+  EXPECT_EQ(c.lake.memory_mb, 16);
+  EXPECT_EQ(c.lake.max_open_partitions, 8);
+  EXPECT_TRUE(c.validate().empty());
+  Config bad;
+  bad.lake.memory_mb = 0;
+  bad.lake.max_open_partitions = 0;
+  const auto problems = bad.validate();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("lake.memory_mb"), std::string::npos);
+  EXPECT_NE(problems[1].find("lake.max_open_partitions"), std::string::npos);
+}
+
 TEST(Config, DefaultOutputsFollowOutputDir) {
   Config c;
   c.run.output_dir = "/tmp/x";
