@@ -254,7 +254,7 @@ class LakeWriter::Memory {
     return p;
   }
   void release(std::byte* p, size_t n) {
-    if (n == kBlockBytes && kept_.size() < kMaxKept) {
+    if (n == kBlockBytes && max_chunk_ == kBlockBytes && kept_.size() < kMaxKept) {
       kept_.push_back(p);
       return;
     }
