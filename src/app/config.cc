@@ -103,6 +103,10 @@ std::vector<std::string> Config::validate() const {
     problems.push_back("pipeline.workers must be in [0, 64]");
   if (lake.roll_mb < 1) problems.push_back("lake.roll_mb must be >= 1");
   if (lake.roll_age_s < 1) problems.push_back("lake.roll_age_s must be >= 1");
+  if (lake.memory_mb < 1 || lake.memory_mb > (1 << 20))
+    problems.push_back("lake.memory_mb must be in [1, 1048576]");
+  if (lake.max_open_partitions < 1 || lake.max_open_partitions > 1000000)
+    problems.push_back("lake.max_open_partitions must be in [1, 1000000]");
   if (serve.listen.find(':') == std::string::npos)
     problems.push_back("serve.listen must be HOST:PORT, e.g. 127.0.0.1:8080");
   if (serve.max_connections < 1 || serve.max_connections > 100000)
@@ -265,6 +269,8 @@ Config load_config_file(const std::string& path, Config c) {
     TableReader r(table("lake"), "lake", path);
     r.read("roll_mb", c.lake.roll_mb);
     r.read("roll_age_s", c.lake.roll_age_s);
+    r.read("memory_mb", c.lake.memory_mb);
+    r.read("max_open_partitions", c.lake.max_open_partitions);
   }
   {
     TableReader r(table("serve"), "serve", path);

@@ -96,6 +96,10 @@ struct Config {
   struct Lake {
     int64_t roll_mb = 128;
     int64_t roll_age_s = 600;
+    // Memory the lake's stagings may hold together, and how many (table, hour, partition)
+    // stagings may be open at once; beyond either, the least recently appended is written out.
+    int64_t memory_mb = 64;
+    int64_t max_open_partitions = 64;
   } lake;
 
   struct Serve {

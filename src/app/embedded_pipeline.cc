@@ -817,6 +817,7 @@ struct EmbeddedPipeline::Impl {
         lake->append_sentiment_windows(batch->sentiment);
         lake->append_market_windows(batch->market);
         if (batch->roll) lake->maybe_roll();
+        metrics.lake_memory_bytes.store(lake->memory_bytes(), std::memory_order_relaxed);
         // The store has committed everything before this checkpoint (each write is a
         // transaction); the lake closes its files inside write_checkpoint.
         if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint, /*flush_store=*/false);

@@ -669,6 +669,7 @@ struct KafkaProcessor::Impl {
         lake->append_sentiment_windows(s);
         lake->append_market_windows(m);
         if (b.roll_lake) lake->maybe_roll();
+        metrics.lake_memory_bytes.store(lake->memory_bytes(), std::memory_order_relaxed);
       } catch (const std::exception& e) {
         metrics.lake_errors.fetch_add(1, std::memory_order_relaxed);
         fail(fmt::format("windows: writing the lake failed: {}", e.what()));

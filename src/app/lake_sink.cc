@@ -52,6 +52,8 @@ std::unique_ptr<LakeSink> open_lake_sink(const Config& config, const Clock& cloc
   lo.root = root;
   lo.roll_bytes = static_cast<uint64_t>(config.lake.roll_mb) << 20;
   lo.roll_age_ms = config.lake.roll_age_s * kMillisPerSecond;
+  lo.memory_bytes = static_cast<uint64_t>(config.lake.memory_mb) << 20;
+  lo.max_open_stagings = static_cast<size_t>(config.lake.max_open_partitions);
   lo.clock = &clock;
   std::unique_ptr<LakeUploader> uploader;
   const std::string url = config.lake_bucket_url();

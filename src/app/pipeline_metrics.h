@@ -44,6 +44,8 @@ struct PipelineMetrics {
   std::array<std::atomic<uint64_t>, kSinkLatencyBuckets.size()> sink_latency_buckets{};
   std::atomic<uint64_t> serving_errors{0};
   std::atomic<uint64_t> lake_errors{0};
+  // Bytes the lake writer's stagings hold (LakeWriter::memory_bytes), set by the lake's thread.
+  std::atomic<uint64_t> lake_memory_bytes{0};
 
   void count_dead(DeadLetterReason r) {
     dead_letters.fetch_add(1, std::memory_order_relaxed);

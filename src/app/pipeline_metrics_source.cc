@@ -78,6 +78,12 @@ void PipelineMetricsSource::write_prometheus(std::string& out) const {
       "stockpulse_sink_errors_total{{sink=\"lake\"}} {}\n",
       m_.serving_errors.load(std::memory_order_relaxed),
       m_.lake_errors.load(std::memory_order_relaxed));
+  out += fmt::format(
+      "# HELP stockpulse_lake_memory_bytes Memory the Parquet lake's staged rows hold (bounded by "
+      "lake.memory_mb).\n"
+      "# TYPE stockpulse_lake_memory_bytes gauge\n"
+      "stockpulse_lake_memory_bytes {}\n",
+      m_.lake_memory_bytes.load(std::memory_order_relaxed));
 }
 
 }  // namespace stockpulse

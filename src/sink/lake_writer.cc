@@ -5,12 +5,15 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <new>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -200,125 +203,327 @@ void repair_utf8(std::string_view v, std::string& out) {
 
 }  // namespace
 
-// Fixed-size blocks kept between stagings, so staging memory is not returned to the system and
-// faulted in again for every file. Blocks are huge-page sized and aligned, and ask for huge
-// pages: one page fault per block instead of 512.
-class LakeWriter::BlockPool {
+// The memory of every staging, counted as it is allocated (what memory_bytes() reports), and a
+// few 2 MiB blocks kept between stagings so a busy table's next staging does not fault its text
+// chunks in again. Blocks are huge-page sized and aligned and ask for huge pages: one page fault
+// per block instead of 512. Kept blocks are counted as held, and given back first when the budget
+// is reached.
+class LakeWriter::Memory {
  public:
   static constexpr size_t kBlockBytes = 2 << 20;
-  static constexpr size_t kMaxFree = 128;  // keep at most this much (256 MiB) for reuse
+  static constexpr size_t kMaxKept = 8;  // 16 MiB at most kept for reuse
+  static constexpr size_t kMinChunk = 4 << 10;
 
-  struct Free {
-    void operator()(std::byte* p) const { std::free(p); }
-  };
-  using Block = std::unique_ptr<std::byte[], Free>;
+  explicit Memory(uint64_t budget)
+      // A chunk or segment is at most 1/16 of the budget, so a small budget is not taken by one
+      // allocation.
+      : max_chunk_(std::clamp<size_t>(std::bit_floor(std::max<uint64_t>(budget / 16, 1)), kMinChunk,
+                                      kBlockBytes)) {}
+  ~Memory() {
+    for (std::byte* b : kept_) std::free(b);
+  }
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
 
-  Block take() {
-    if (!free_.empty()) {
-      Block b = std::move(free_.back());
-      free_.pop_back();
+  // The largest text chunk (and about the largest vector segment) a staging allocates.
+  size_t max_chunk() const { return max_chunk_; }
+  uint64_t held() const { return held_; }
+  uint64_t peak() const { return peak_; }
+
+  // Counts memory taken or given back outside allocate()/release() (bookkeeping).
+  void add(size_t n) {
+    held_ += n;
+    peak_ = std::max(peak_, held_);
+  }
+  void sub(size_t n) { held_ -= n; }
+
+  // n bytes aligned to 16 (at least; kBlockBytes blocks to their size).
+  std::byte* allocate(size_t n) {
+    if (n == kBlockBytes && !kept_.empty()) {
+      std::byte* b = kept_.back();  // counted already
+      kept_.pop_back();
       return b;
     }
-    auto* p = static_cast<std::byte*>(std::aligned_alloc(kBlockBytes, kBlockBytes));
+    const size_t align = n == kBlockBytes ? kBlockBytes : 16;
+    auto* p = static_cast<std::byte*>(std::aligned_alloc(align, (n + align - 1) / align * align));
     if (p == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
-    madvise(p, kBlockBytes, MADV_HUGEPAGE);  // advice only: without it, small pages
+    if (n == kBlockBytes) madvise(p, n, MADV_HUGEPAGE);  // advice only: without it, small pages
 #endif
-    return Block(p);
+    add(n);
+    return p;
   }
-  void give(Block b) {
-    if (free_.size() < kMaxFree) free_.push_back(std::move(b));
+  void release(std::byte* p, size_t n) {
+    if (n == kBlockBytes && max_chunk_ == kBlockBytes && kept_.size() < kMaxKept) {
+      kept_.push_back(p);
+      return;
+    }
+    std::free(p);
+    sub(n);
+  }
+  // Frees the blocks kept for reuse; false when there were none.
+  bool trim() {
+    if (kept_.empty()) return false;
+    for (std::byte* b : kept_) std::free(b);
+    sub(kept_.size() * kBlockBytes);
+    kept_.clear();
+    return true;
   }
 
  private:
-  std::vector<Block> free_;
+  size_t max_chunk_;
+  uint64_t held_ = 0;
+  uint64_t peak_ = 0;
+  std::vector<std::byte*> kept_;
 };
 
 namespace {
 
-// Memory that lives as long as a staging: carved from pooled blocks, never moved, so the
-// duckdb_string_t values staged can point into it.
-class Arena {
- public:
-  explicit Arena(LakeWriter::BlockPool& pool) : pool_(pool) {}
-  ~Arena() {
-    for (auto& b : blocks_) pool_.give(std::move(b));
-  }
-  Arena(const Arena&) = delete;
-  Arena& operator=(const Arena&) = delete;
+// Bookkeeping of one staging counted on top of its vectors and text: the Staging itself, its map
+// and recency-list nodes, the chunk list.
+constexpr size_t kStagingOverhead = 512;
+// Rows of a staging's first vector segment; each next segment doubles, up to a DuckDB vector.
+constexpr idx_t kFirstSegmentRows = 16;
+// A duckdb_string_t holds up to 12 bytes inline; longer values point into the staging's text.
+constexpr size_t kInlineBytes = sizeof(duckdb_string_t{}.value.inlined.inlined);
+constexpr size_t kMaxColumns = 24;
 
-  std::byte* allocate(size_t n, size_t align) {
-    size_t pad = (align - reinterpret_cast<uintptr_t>(next_) % align) % align;
-    if (next_ == nullptr || pad + n > left_) {
-      if (n > LakeWriter::BlockPool::kBlockBytes / 4) {  // a large value gets its own memory
-        large_.push_back(std::make_unique_for_overwrite<std::byte[]>(n));
-        return large_.back().get();
-      }
-      blocks_.push_back(pool_.take());
-      next_ = blocks_.back().get();
-      left_ = LakeWriter::BlockPool::kBlockBytes;
-      pad = 0;
+// Text bytes that live as long as a staging, in chunks that grow with what it holds (4 KiB,
+// doubling up to Memory::max_chunk()); never moved, so the duckdb_string_t values staged can
+// point into them. A value too large for the largest chunk gets an allocation of its own.
+class TextArena {
+ public:
+  explicit TextArena(LakeWriter::Memory& memory) : memory_(memory) {}
+  ~TextArena() {
+    for (const auto& [p, n] : chunks_) memory_.release(p, n);
+  }
+  TextArena(const TextArena&) = delete;
+  TextArena& operator=(const TextArena&) = delete;
+
+  // The bytes allocate(n) will take from the memory: 0 when n fits in the current chunk.
+  size_t growth_for(size_t n) const { return n <= left_ ? 0 : chunk_size_for(n); }
+
+  char* allocate(size_t n) {
+    if (n <= left_) {
+      char* p = next_;
+      next_ += n;
+      left_ -= n;
+      return p;
     }
-    std::byte* p = next_ + pad;
-    next_ = p + n;
-    left_ -= pad + n;
-    return p;
+    const size_t size = chunk_size_for(n);
+    auto* chunk = reinterpret_cast<char*>(memory_.allocate(size));
+    chunks_.emplace_back(reinterpret_cast<std::byte*>(chunk), size);
+    if (size > n) {  // the new current chunk; a value of its own leaves the current one as it is
+      next_ = chunk + n;
+      left_ = size - n;
+      next_size_ = std::min(size * 2, memory_.max_chunk());
+    }
+    return chunk;
   }
 
  private:
-  LakeWriter::BlockPool& pool_;
-  std::vector<LakeWriter::BlockPool::Block> blocks_;
-  std::vector<std::unique_ptr<std::byte[]>> large_;
-  std::byte* next_ = nullptr;
+  size_t chunk_size_for(size_t n) const {
+    const size_t size = std::max(next_size_, std::bit_ceil(n));
+    return size > memory_.max_chunk() ? n : size;
+  }
+
+  LakeWriter::Memory& memory_;
+  std::vector<std::pair<std::byte*, size_t>> chunks_;
+  char* next_ = nullptr;
   size_t left_ = 0;
+  size_t next_size_ = LakeWriter::Memory::kMinChunk;
 };
 
 // Up to one DuckDB vector's worth of rows, each column laid out as DuckDB's vector holds it, so
-// handing it over is one copy per column and string bytes are never copied.
+// handing it over is one copy per column and string bytes are never copied. One allocation:
+// this header, then each column, then a bitmap of NULL rows per column.
 struct Segment {
-  std::vector<std::byte*> columns;
-  std::vector<std::vector<uint32_t>> nulls;  // per column, the rows that are NULL
+  Segment* next = nullptr;
   idx_t rows = 0;
+  idx_t capacity = 0;
+  size_t bytes = 0;           // of the whole allocation
+  uint32_t null_columns = 0;  // bit c: column c holds a NULL
+  std::array<std::byte*, kMaxColumns> columns{};
+  std::array<uint64_t*, kMaxColumns> nulls{};  // bit r: row r is NULL
 };
 
-struct StagedRows {
-  std::span<const ColumnSpec> spec;
-  idx_t segment_rows = 0;
-  std::vector<Segment> segments;
+constexpr size_t round16(size_t n) {
+  return (n + 15) / 16 * 16;
+}
+
+size_t segment_bytes(std::span<const ColumnSpec> spec, idx_t capacity) {
+  size_t n = round16(sizeof(Segment));
+  for (const ColumnSpec& c : spec) n += round16(width_of(c.type) * capacity);
+  return n + spec.size() * round16((capacity + 63) / 64 * sizeof(uint64_t));
+}
+
+// The rows of one staging, as a list of segments of growing size.
+class StagedRows {
+ public:
+  StagedRows(std::span<const ColumnSpec> spec, idx_t max_segment_rows, LakeWriter::Memory& memory)
+      : spec_(spec), max_segment_rows_(max_segment_rows), memory_(memory) {
+    if (spec.size() > kMaxColumns) throw std::logic_error("lake: a table has too many columns");
+  }
+  ~StagedRows() {
+    for (Segment* s = head_; s != nullptr;) {
+      Segment* next = s->next;
+      memory_.release(reinterpret_cast<std::byte*>(s), s->bytes);
+      s = next;
+    }
+  }
+  StagedRows(const StagedRows&) = delete;
+  StagedRows& operator=(const StagedRows&) = delete;
+
+  std::span<const ColumnSpec> spec() const { return spec_; }
+  const Segment* head() const { return head_; }
+
+  // The bytes the next row takes from the memory: a new segment when the last one is full.
+  size_t growth_for_row() const {
+    return tail_ == nullptr || tail_->rows == tail_->capacity ? segment_bytes(spec_, next_rows())
+                                                              : 0;
+  }
+  // The segment the next row goes to.
+  Segment& segment_for_row() {
+    if (tail_ == nullptr || tail_->rows == tail_->capacity) {
+      const idx_t capacity = next_rows();
+      const size_t bytes = segment_bytes(spec_, capacity);
+      std::byte* p = memory_.allocate(bytes);
+      auto* seg = new (p) Segment;
+      seg->capacity = capacity;
+      seg->bytes = bytes;
+      std::byte* at = p + round16(sizeof(Segment));
+      for (size_t c = 0; c < spec_.size(); ++c) {
+        seg->columns[c] = at;
+        at += round16(width_of(spec_[c].type) * capacity);
+      }
+      const size_t bitmap = round16((capacity + 63) / 64 * sizeof(uint64_t));
+      std::memset(at, 0, bitmap * spec_.size());
+      for (size_t c = 0; c < spec_.size(); ++c) {
+        seg->nulls[c] = reinterpret_cast<uint64_t*>(at);
+        at += bitmap;
+      }
+      (tail_ ? tail_->next : head_) = seg;
+      tail_ = seg;
+    }
+    return *tail_;
+  }
+
   uint64_t count = 0;
   uint64_t repaired = 0;  // values whose invalid UTF-8 was replaced
+
+ private:
+  idx_t next_rows() const {
+    return tail_ == nullptr ? std::min(kFirstSegmentRows, max_segment_rows_)
+                            : std::min(tail_->capacity * 2, max_segment_rows_);
+  }
+
+  std::span<const ColumnSpec> spec_;
+  idx_t max_segment_rows_;
+  LakeWriter::Memory& memory_;
+  Segment* head_ = nullptr;
+  Segment* tail_ = nullptr;
 };
 
-// Appends one row, column by column in the table's order.
+}  // namespace
+
+// The text values of one row, checked before the row is staged (invalid UTF-8 replaced), so the
+// staging knows the bytes it must hold for them and can make room at once.
+class LakeWriter::RowTexts {
+ public:
+  static constexpr size_t kMax = 8;
+
+  void clear() {
+    size_ = 0;
+    out_of_line_ = 0;
+    repaired_ = 0;
+  }
+  void add(std::string_view v) {
+    if (!is_ascii(v) && utf8_first_invalid(v) != v.size()) {
+      repair_utf8(v, repair_[size_]);
+      v = repair_[size_];
+      ++repaired_;
+    }
+    values_[size_++] = v;
+    if (v.size() > kInlineBytes) out_of_line_ += v.size();
+  }
+  std::string_view operator[](size_t i) const { return values_[i]; }
+  // Bytes of the values longer than a duckdb_string_t holds inline.
+  size_t out_of_line() const { return out_of_line_; }
+  uint32_t repaired() const { return repaired_; }
+
+ private:
+  std::array<std::string_view, kMax> values_;
+  std::array<std::string, kMax> repair_;
+  size_t size_ = 0;
+  size_t out_of_line_ = 0;
+  uint32_t repaired_ = 0;
+};
+
+// Rows waiting for one file.
+struct LakeWriter::Staging {
+  Staging(const StagingKey& k, std::span<const ColumnSpec> spec, idx_t max_segment_rows,
+          Memory& memory)
+      : key(k),
+        table(std::get<0>(k)),
+        hour(std::get<1>(k)),
+        partition(std::get<2>(k)),
+        memory_(memory),
+        arena(memory),
+        rows(spec, max_segment_rows, memory) {
+    memory_.add(kStagingOverhead);
+  }
+  ~Staging() { memory_.sub(kStagingOverhead); }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+
+  // The bytes staging one more row with `text_bytes` of out-of-line text takes from the memory.
+  size_t growth_for_row(size_t text_bytes) const {
+    return rows.growth_for_row() + arena.growth_for(text_bytes);
+  }
+
+  StagingKey key;
+  Table table;
+  int64_t hour;
+  int32_t partition;
+  Memory& memory_;
+  TextArena arena;
+  StagedRows rows;
+  std::list<Staging*>::iterator recency;  // its place in LakeWriter::recency_
+  uint64_t bytes = 0;
+  int64_t opened_at_ms = 0;
+  // Offsets (posts, bars) or window_start/window_end (windows) of the rows held.
+  int64_t first = std::numeric_limits<int64_t>::max();
+  int64_t last = std::numeric_limits<int64_t>::min();
+
+  void cover(int64_t lo, int64_t hi) {
+    if (lo < first) first = lo;
+    if (hi > last) last = hi;
+  }
+};
+
+namespace {
+
+// Appends one row to a staging the writer made room in, column by column in the table's order;
+// text values come from the RowTexts, in order.
 class RowWriter {
  public:
-  RowWriter(StagedRows& rows, Arena& arena, std::string& scratch)
-      : rows_(rows), arena_(arena), scratch_(scratch) {
-    if (rows.segments.empty() || rows.segments.back().rows == rows.segment_rows) {
-      Segment& seg = rows.segments.emplace_back();
-      for (const ColumnSpec& c : rows.spec) {
-        seg.columns.push_back(arena.allocate(width_of(c.type) * rows.segment_rows, 16));
-      }
-      seg.nulls.resize(rows.spec.size());
-    }
-    segment_ = &rows.segments.back();
+  RowWriter(StagedRows& rows, TextArena& arena, const LakeWriter::RowTexts& texts)
+      : rows_(rows), texts_(texts), segment_(&rows.segment_for_row()) {
+    if (texts.out_of_line() > 0) text_out_ = arena.allocate(texts.out_of_line());
+    rows_.repaired += texts.repaired();
   }
-  void text(std::string_view v) {
-    if (!is_ascii(v) && utf8_first_invalid(v) != v.size()) {
-      repair_utf8(v, scratch_);
-      v = scratch_;
-      ++rows_.repaired;
-    }
+  void text() {
+    const std::string_view v = texts_[text_++];
     duckdb_string_t s;
     std::memset(&s, 0, sizeof(s));
     s.value.inlined.length = static_cast<uint32_t>(v.size());
-    if (v.size() <= sizeof(s.value.inlined.inlined)) {
+    if (v.size() <= kInlineBytes) {
       std::memcpy(s.value.inlined.inlined, v.data(), v.size());
     } else {
-      auto* bytes = reinterpret_cast<char*>(arena_.allocate(v.size(), 1));
-      std::memcpy(bytes, v.data(), v.size());
+      std::memcpy(text_out_, v.data(), v.size());
       std::memcpy(s.value.pointer.prefix, v.data(), sizeof(s.value.pointer.prefix));
-      s.value.pointer.ptr = bytes;
+      s.value.pointer.ptr = text_out_;
+      text_out_ += v.size();
     }
     put(s);
   }
@@ -344,44 +549,27 @@ class RowWriter {
   void put(const T& v) {
     std::memcpy(segment_->columns[column_++] + segment_->rows * sizeof(T), &v, sizeof(T));
   }
-  void set_null() { segment_->nulls[column_].push_back(static_cast<uint32_t>(segment_->rows)); }
+  void set_null() {
+    segment_->nulls[column_][segment_->rows / 64] |= uint64_t{1} << (segment_->rows % 64);
+    segment_->null_columns |= 1u << column_;
+  }
 
   StagedRows& rows_;
-  Arena& arena_;
-  std::string& scratch_;
+  const LakeWriter::RowTexts& texts_;
   Segment* segment_;
+  char* text_out_ = nullptr;
   size_t column_ = 0;
+  size_t text_ = 0;
 };
 
 }  // namespace
 
-// Rows waiting for one file.
-struct LakeWriter::Staging {
-  explicit Staging(BlockPool& pool) : arena(pool) {}
-
-  StagingKey key;
-  Table table;
-  int64_t hour;
-  int32_t partition;
-  Arena arena;
-  StagedRows rows;
-  uint64_t bytes = 0;
-  int64_t opened_at_ms = 0;
-  // Offsets (posts, bars) or window_start/window_end (windows) of the rows held.
-  int64_t first = std::numeric_limits<int64_t>::max();
-  int64_t last = std::numeric_limits<int64_t>::min();
-
-  void cover(int64_t lo, int64_t hi) {
-    if (lo < first) first = lo;
-    if (hi > last) last = hi;
-  }
-};
-
 // What the scan function `lake_staging()` reads: the staging being written, set only for the
-// duration of its COPY.
+// duration of its COPY, and how far it has been handed over.
 struct LakeWriter::Feed {
   const Staging* staging = nullptr;
-  size_t next = 0;  // the next segment to hand over
+  const Segment* segment = nullptr;  // the next rows to hand over: this segment's ...
+  idx_t row = 0;                     // ... from this row on
 };
 
 namespace {
@@ -402,18 +590,37 @@ duckdb_type duckdb_type_of(ColumnType t) {
   return DUCKDB_TYPE_INVALID;
 }
 
-// Hands one segment to DuckDB as a chunk.
-void fill_chunk(const StagedRows& rows, const Segment& seg, duckdb_data_chunk out) {
-  for (size_t c = 0; c < rows.spec.size(); ++c) {
-    duckdb_vector v = duckdb_data_chunk_get_vector(out, c);
-    std::memcpy(duckdb_vector_get_data(v), seg.columns[c], width_of(rows.spec[c].type) * seg.rows);
-    if (!seg.nulls[c].empty()) {
-      duckdb_vector_ensure_validity_writable(v);
-      uint64_t* validity = duckdb_vector_get_validity(v);
-      for (uint32_t row : seg.nulls[c]) duckdb_validity_set_row_invalid(validity, row);
+// Fills one chunk (a whole DuckDB vector, whatever the segment sizes, so a file's chunks do not
+// depend on how its rows were staged) from the segments from `seg`/`row` on; advances them.
+void fill_chunk(std::span<const ColumnSpec> spec, const Segment*& seg, idx_t& row,
+                duckdb_data_chunk out) {
+  const idx_t capacity = duckdb_vector_size();
+  idx_t filled = 0;
+  while (seg != nullptr && filled < capacity) {
+    const idx_t n = std::min(seg->rows - row, capacity - filled);
+    for (size_t c = 0; c < spec.size(); ++c) {
+      duckdb_vector v = duckdb_data_chunk_get_vector(out, c);
+      const size_t width = width_of(spec[c].type);
+      std::memcpy(static_cast<std::byte*>(duckdb_vector_get_data(v)) + filled * width,
+                  seg->columns[c] + row * width, width * n);
+      if (seg->null_columns & (1u << c)) {
+        duckdb_vector_ensure_validity_writable(v);
+        uint64_t* validity = duckdb_vector_get_validity(v);
+        for (idx_t r = row; r < row + n; ++r) {
+          if (seg->nulls[c][r / 64] & (uint64_t{1} << (r % 64))) {
+            duckdb_validity_set_row_invalid(validity, filled + r - row);
+          }
+        }
+      }
+    }
+    filled += n;
+    row += n;
+    if (row == seg->rows) {
+      seg = seg->next;
+      row = 0;
     }
   }
-  duckdb_data_chunk_set_size(out, seg.rows);
+  duckdb_data_chunk_set_size(out, filled);
 }
 
 }  // namespace
@@ -435,17 +642,14 @@ void LakeWriter::register_scan() {
     }
   });
   duckdb_table_function_set_init(f, [](duckdb_init_info info) {
-    static_cast<Feed*>(duckdb_init_get_extra_info(info))->next = 0;
+    auto* feed = static_cast<Feed*>(duckdb_init_get_extra_info(info));
+    feed->segment = feed->staging->rows.head();
+    feed->row = 0;
     duckdb_init_set_max_threads(info, 1);  // one reader keeps the rows in append order
   });
   duckdb_table_function_set_function(f, [](duckdb_function_info info, duckdb_data_chunk out) {
     auto* feed = static_cast<Feed*>(duckdb_function_get_extra_info(info));
-    const StagedRows& rows = feed->staging->rows;
-    if (feed->next == rows.segments.size()) {
-      duckdb_data_chunk_set_size(out, 0);  // the end
-      return;
-    }
-    fill_chunk(rows, rows.segments[feed->next++], out);
+    fill_chunk(feed->staging->rows.spec(), feed->segment, feed->row, out);  // 0 rows: the end
   });
   const bool ok = duckdb_register_table_function(db_->connection(), f) == DuckDBSuccess;
   duckdb_destroy_table_function(&f);
@@ -455,9 +659,10 @@ void LakeWriter::register_scan() {
 LakeWriter::LakeWriter(LakeOptions options)
     : options_(std::move(options)),
       clock_(options_.clock ? options_.clock : &system_clock_),
-      pool_(std::make_unique<BlockPool>()),
+      memory_(std::make_unique<Memory>(options_.memory_bytes)),
       db_(std::make_unique<DuckDbSession>("lake")),
-      feed_(std::make_unique<Feed>()) {
+      feed_(std::make_unique<Feed>()),
+      texts_(std::make_unique<RowTexts>()) {
   if (options_.root.empty()) throw std::runtime_error("lake: empty root folder");
   std::error_code ec;
   fs::create_directories(options_.root, ec);
@@ -465,6 +670,7 @@ LakeWriter::LakeWriter(LakeOptions options)
     throw std::runtime_error("lake: cannot create folder '" + options_.root + "': " + ec.message());
   }
   if (options_.row_group_size == 0) options_.row_group_size = 122880;
+  if (options_.max_open_stagings == 0) options_.max_open_stagings = 1;
   // One thread by default: the writer runs on its own pipeline thread on a small machine, and
   // DuckDB's idle workers spinning for tasks cost more than a parallel Parquet encode gains.
   const int threads = options_.duckdb_threads > 0 ? options_.duckdb_threads : 1;
@@ -485,6 +691,14 @@ uint64_t LakeWriter::staged_bytes() const {
   return total;
 }
 
+uint64_t LakeWriter::memory_bytes() const {
+  return memory_->held();
+}
+
+uint64_t LakeWriter::peak_memory_bytes() const {
+  return memory_->peak();
+}
+
 std::string LakeWriter::folder(Table table, int64_t hour) const {
   return (fs::path(options_.root) / spec(table).name /
           date_hour_partition(EventTime(hour * kMillisPerHour)))
@@ -496,21 +710,60 @@ void LakeWriter::record_error(std::string message) {
   last_error_ = std::move(message);
 }
 
-LakeWriter::Staging& LakeWriter::staging_for(Table table, EventTime t, int32_t partition) {
-  const StagingKey key{table, hour_of(t), partition};
+LakeWriter::Staging& LakeWriter::open_staging(const StagingKey& key) {
   auto it = stagings_.find(key);
-  if (it == stagings_.end()) {
-    auto s = std::make_unique<Staging>(*pool_);
-    s->key = key;
-    s->table = table;
-    s->hour = std::get<1>(key);
-    s->partition = partition;
-    s->opened_at_ms = clock_->now().value();
-    s->rows.spec = spec(table).columns;
-    s->rows.segment_rows = duckdb_vector_size();
-    it = stagings_.emplace(key, std::move(s)).first;
+  if (it != stagings_.end()) return *it->second;
+  // Room for one more: under the cap, and the memory for its bookkeeping. On a failed write the
+  // cap or the budget is exceeded rather than a row lost.
+  for (;;) {
+    const bool over_budget = memory_->held() + kStagingOverhead > options_.memory_bytes;
+    if (stagings_.size() < options_.max_open_stagings && !over_budget) break;
+    if (over_budget && memory_->trim()) continue;
+    if (recency_.empty() || !write_early(*recency_.front())) break;
   }
-  return *it->second;
+  const Table table = std::get<0>(key);
+  // The largest segment stays within one chunk's size, as the text does.
+  const size_t row_bytes = segment_bytes(spec(table).columns, 64) / 64;
+  const idx_t max_rows = std::max<idx_t>(
+      kFirstSegmentRows,
+      std::min<idx_t>(duckdb_vector_size(), std::bit_floor(memory_->max_chunk() / row_bytes)));
+  auto s = std::make_unique<Staging>(key, spec(table).columns, max_rows, *memory_);
+  s->opened_at_ms = clock_->now().value();
+  s->recency = recency_.insert(recency_.end(), s.get());
+  return *stagings_.emplace(key, std::move(s)).first->second;
+}
+
+bool LakeWriter::write_early(Staging& s) {
+  if (early_write_failed_) return false;
+  if (!roll(s)) {
+    early_write_failed_ = true;  // a broken disk: retried at the next maybe_roll(), not per row
+    return false;
+  }
+  ++early_writes_;
+  return true;
+}
+
+LakeWriter::Staging& LakeWriter::staging_for_row(const StagingKey& key, size_t text_bytes,
+                                                 Staging* last) {
+  Staging* s = last != nullptr && last->key == key ? last : &open_staging(key);
+  if (std::next(s->recency) != recency_.end()) {
+    recency_.splice(recency_.end(), recency_, s->recency);  // the most recently appended now
+  }
+  for (;;) {
+    if (memory_->held() + s->growth_for_row(text_bytes) <= options_.memory_bytes) break;
+    if (memory_->trim()) continue;
+    // Others first, least recently appended first; this one only when it is the last.
+    Staging* victim = recency_.front() != s ? recency_.front() : nullptr;
+    if (victim != nullptr) {
+      if (!write_early(*victim)) break;
+    } else if (s->rows.count > 0) {
+      if (!write_early(*s)) break;
+      s = &open_staging(key);
+    } else {
+      break;  // this row alone is larger than the budget: staged all the same
+    }
+  }
+  return *s;
 }
 
 bool LakeWriter::archived(const StagingKey& key, int64_t offset) {
@@ -541,57 +794,58 @@ void LakeWriter::after_append(Staging& s) {
 }
 
 void LakeWriter::append_posts(std::span<const ScoredPost> posts) {
-  Staging* s = nullptr;
+  RowTexts& texts = *texts_;
+  Staging* s = nullptr;  // the previous post's staging, while it is open
   for (const ScoredPost& sp : posts) {
     const Post& p = sp.post;
     const int32_t partition = p.position.partition.value();
     const int64_t offset = p.position.offset.value();
-    // Consecutive posts mostly share a staging; look it up again only when the hour or the
-    // partition changes.
-    if (!s || s->hour != hour_of(p.created_at) || s->partition != partition) {
-      const StagingKey key{Table::kTweets, hour_of(p.created_at), partition};
-      if (archived(key, offset)) {
-        ++rows_skipped_;
-        continue;
-      }
-      s = &staging_for(Table::kTweets, p.created_at, partition);
-    } else if (archived(s->key, offset)) {
+    const StagingKey key{Table::kTweets, hour_of(p.created_at), partition};
+    if (archived(key, offset)) {
       ++rows_skipped_;
       continue;
     }
-    RowWriter w(s->rows, s->arena, repair_scratch_);
-    w.text(p.id);
-    w.time(p.created_at);
-    w.text(p.text);
-    w.text(p.user);
-    w.text(p.source);
-    w.real(sp.overall.compound);
-    w.real(sp.overall.pos);
-    w.real(sp.overall.neu);
-    w.real(sp.overall.neg);
-    w.text(label_name(label_of(sp.overall.compound)));
     scratch_.clear();
     for (size_t i = 0; i < sp.tickers.size(); ++i) {
       if (i) scratch_ += ',';
       scratch_ += sp.tickers[i].symbol;
     }
-    w.text(scratch_);
-    const size_t tickers_size = scratch_.size();
-    scratch_.clear();
-    scratch_ += '{';
+    scratch2_.clear();
+    scratch2_ += '{';
     for (size_t i = 0; i < sp.tickers.size(); ++i) {
-      if (i) scratch_ += ',';
-      json_string(sp.tickers[i].symbol, scratch_);
-      scratch_ += ':';
-      json_number(sp.tickers[i].scores.compound, scratch_);
+      if (i) scratch2_ += ',';
+      json_string(sp.tickers[i].symbol, scratch2_);
+      scratch2_ += ':';
+      json_number(sp.tickers[i].scores.compound, scratch2_);
     }
-    scratch_ += '}';
-    w.text(scratch_);
+    scratch2_ += '}';
+    texts.clear();
+    texts.add(p.id);
+    texts.add(p.text);
+    texts.add(p.user);
+    texts.add(p.source);
+    texts.add(label_name(label_of(sp.overall.compound)));
+    texts.add(scratch_);
+    texts.add(scratch2_);
+    s = &staging_for_row(key, texts.out_of_line(), s);
+    RowWriter w(s->rows, s->arena, texts);
+    w.text();  // id
+    w.time(p.created_at);
+    w.text();  // text
+    w.text();  // user
+    w.text();  // source
+    w.real(sp.overall.compound);
+    w.real(sp.overall.pos);
+    w.real(sp.overall.neu);
+    w.real(sp.overall.neg);
+    w.text();  // label
+    w.text();  // tickers
+    w.text();  // ticker_scores
     w.int32(partition);
     w.integer(offset);
     w.end();
     s->bytes += 8 * 8 + 7 * kStringOverhead + p.id.size() + p.text.size() + p.user.size() +
-                p.source.size() + tickers_size + scratch_.size() + 8;
+                p.source.size() + scratch_.size() + scratch2_.size() + 8;
     s->cover(offset, offset);
     if (s->bytes >= options_.roll_bytes) {
       roll(*s);
@@ -601,16 +855,20 @@ void LakeWriter::append_posts(std::span<const ScoredPost> posts) {
 }
 
 void LakeWriter::append_bars(std::span<const Bar> bars) {
+  RowTexts& texts = *texts_;
   for (const Bar& b : bars) {
     const int32_t partition = b.position.partition.value();
     const int64_t offset = b.position.offset.value();
-    if (archived(StagingKey{Table::kMarketData, hour_of(b.ts), partition}, offset)) {
+    const StagingKey key{Table::kMarketData, hour_of(b.ts), partition};
+    if (archived(key, offset)) {
       ++rows_skipped_;
       continue;
     }
-    Staging& s = staging_for(Table::kMarketData, b.ts, partition);
-    RowWriter w(s.rows, s.arena, repair_scratch_);
-    w.text(b.symbol);
+    texts.clear();
+    texts.add(b.symbol);
+    Staging& s = staging_for_row(key, texts.out_of_line(), nullptr);
+    RowWriter w(s.rows, s.arena, texts);
+    w.text();  // symbol
     w.time(b.ts);
     w.real(b.open);
     w.real(b.high);
@@ -633,10 +891,22 @@ void LakeWriter::append_bars(std::span<const Bar> bars) {
 }
 
 void LakeWriter::append_sentiment_windows(std::span<const SentimentWindowRow> rows) {
+  RowTexts& texts = *texts_;
   for (const SentimentWindowRow& r : rows) {
-    Staging& s = staging_for(Table::kTopicSentimentAvg, r.window_start, -1);
-    RowWriter w(s.rows, s.arena, repair_scratch_);
-    w.text(r.symbol);
+    scratch_.clear();
+    scratch_ += '[';
+    for (size_t i = 0; i < r.histogram.size(); ++i) {
+      if (i) scratch_ += ',';
+      fmt::format_to(std::back_inserter(scratch_), "{}", r.histogram[i]);
+    }
+    scratch_ += ']';
+    texts.clear();
+    texts.add(r.symbol);
+    texts.add(scratch_);
+    Staging& s = staging_for_row({Table::kTopicSentimentAvg, hour_of(r.window_start), -1},
+                                 texts.out_of_line(), nullptr);
+    RowWriter w(s.rows, s.arena, texts);
+    w.text();  // symbol
     w.time(r.window_start);
     w.time(r.window_end);
     w.integer(r.tweet_count);
@@ -648,14 +918,7 @@ void LakeWriter::append_sentiment_windows(std::span<const SentimentWindowRow> ro
     w.integer(r.bearish_count);
     w.integer(r.neutral_count);
     w.real(r.bullish_share);
-    scratch_.clear();
-    scratch_ += '[';
-    for (size_t i = 0; i < r.histogram.size(); ++i) {
-      if (i) scratch_ += ',';
-      fmt::format_to(std::back_inserter(scratch_), "{}", r.histogram[i]);
-    }
-    scratch_ += ']';
-    w.text(scratch_);
+    w.text();  // histogram
     w.end();
     s.bytes += 12 * 8 + kStringOverhead + r.symbol.size() + kSentimentHistogramBuckets * 8;
     s.cover(r.window_start.value(), r.window_end.value());
@@ -664,10 +927,15 @@ void LakeWriter::append_sentiment_windows(std::span<const SentimentWindowRow> ro
 }
 
 void LakeWriter::append_market_windows(std::span<const MarketWindowRow> rows) {
+  RowTexts& texts = *texts_;
   for (const MarketWindowRow& r : rows) {
-    Staging& s = staging_for(Table::kStockTrends, r.window_start, -1);
-    RowWriter w(s.rows, s.arena, repair_scratch_);
-    w.text(r.symbol);
+    texts.clear();
+    texts.add(r.symbol);
+    texts.add(trend_signal_name(r.trend_signal));
+    Staging& s = staging_for_row({Table::kStockTrends, hour_of(r.window_start), -1},
+                                 texts.out_of_line(), nullptr);
+    RowWriter w(s.rows, s.arena, texts);
+    w.text();  // symbol
     w.time(r.window_start);
     w.time(r.window_end);
     w.integer(r.bar_count);
@@ -686,7 +954,7 @@ void LakeWriter::append_market_windows(std::span<const MarketWindowRow> rows) {
     w.real(r.buy_pressure);
     w.real(r.avg_pct_change);
     w.real(r.price_range);
-    w.text(trend_signal_name(r.trend_signal));
+    w.text();  // trend_signal
     w.end();
     s.bytes += 19 * 8 + 2 * kStringOverhead + r.symbol.size() + 8;
     s.cover(r.window_start.value(), r.window_end.value());
@@ -694,9 +962,14 @@ void LakeWriter::append_market_windows(std::span<const MarketWindowRow> rows) {
   }
 }
 
+void LakeWriter::drop(Staging& s) {
+  recency_.erase(s.recency);
+  stagings_.erase(s.key);  // s is gone from here on
+}
+
 bool LakeWriter::roll(Staging& s) {
   if (s.rows.count == 0) {
-    stagings_.erase(s.key);
+    drop(s);
     return true;
   }
 
@@ -753,11 +1026,12 @@ bool LakeWriter::roll(Staging& s) {
   } else {
     archived_[s.key].emplace_back(s.first, s.last);
   }
-  stagings_.erase(s.key);  // s is gone from here on
+  drop(s);
   return true;
 }
 
 void LakeWriter::maybe_roll() {
+  early_write_failed_ = false;
   const int64_t now = clock_->now().value();
   std::vector<Staging*> due;
   for (auto& [key, s] : stagings_) {
@@ -769,6 +1043,7 @@ void LakeWriter::maybe_roll() {
 }
 
 void LakeWriter::close() {
+  early_write_failed_ = false;
   std::vector<Staging*> all;
   for (auto& [key, s] : stagings_) all.push_back(s.get());
   for (Staging* s : all) roll(*s);

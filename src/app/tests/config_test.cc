@@ -58,6 +58,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.pipeline.workers, d.pipeline.workers);
   EXPECT_EQ(loaded.lake.roll_mb, d.lake.roll_mb);
   EXPECT_EQ(loaded.lake.roll_age_s, d.lake.roll_age_s);
+  EXPECT_EQ(loaded.lake.memory_mb, d.lake.memory_mb);
+  EXPECT_EQ(loaded.lake.max_open_partitions, d.lake.max_open_partitions);
   EXPECT_EQ(loaded.serve.dashboard, d.serve.dashboard);
   EXPECT_EQ(loaded.serve.listen, d.serve.listen);
   EXPECT_EQ(loaded.serve.allowed_hosts, d.serve.allowed_hosts);
@@ -160,6 +162,21 @@ TEST(Config, WindowsAreAtMost365Days) {
   const auto problems = c.validate();
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("window.size_s must be at most"), std::string::npos) << problems[0];
+}
+
+TEST(Config, LakeMemoryKeysAreReadAndChecked) {
+  const Config c = load_config_file(
+      write_temp("sp_cfg_lake.toml", "[lake]\nmemory_mb = 16\nmax_open_partitions = 8\n"));
+  EXPECT_EQ(c.lake.memory_mb, 16);
+  EXPECT_EQ(c.lake.max_open_partitions, 8);
+  EXPECT_TRUE(c.validate().empty());
+  Config bad;
+  bad.lake.memory_mb = 0;
+  bad.lake.max_open_partitions = 0;
+  const auto problems = bad.validate();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("lake.memory_mb"), std::string::npos);
+  EXPECT_NE(problems[1].find("lake.max_open_partitions"), std::string::npos);
 }
 
 TEST(Config, DefaultOutputsFollowOutputDir) {

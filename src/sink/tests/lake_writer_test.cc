@@ -2,15 +2,19 @@
 
 #include <duckdb.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "sink/tests/lake_reader.h"
 #include "sink/tests/sink_test_data.h"
 #include "sink/tests/temp_dir.h"
 
@@ -18,75 +22,23 @@ namespace stockpulse {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::files_under;
+using testing::hour_folder;
+using testing::hours_written;
+using testing::kHour0;
+using testing::kHourMs;
+using testing::lake_glob;
+using testing::LakeReader;
 using testing::make_bar;
 using testing::make_market_window;
 using testing::make_post;
 using testing::make_sentiment_window;
+using testing::parquet_files;
 using testing::TempDir;
 
 // 2024-05-01T14:30:05.123Z, computed independently (Python datetime).
 constexpr int64_t kT0 = 1714573805123;
 constexpr int64_t kHour15 = 1714575600000;  // 2024-05-01T15:00:00.000Z
-
-// A DuckDB of its own, as any other reader of the lake would be: nothing shared with the writer.
-class LakeReader {
- public:
-  LakeReader() {
-    EXPECT_EQ(duckdb_open(nullptr, &db_), DuckDBSuccess);
-    EXPECT_EQ(duckdb_connect(db_, &conn_), DuckDBSuccess);
-  }
-  ~LakeReader() {
-    duckdb_disconnect(&conn_);
-    duckdb_close(&db_);
-  }
-  // All rows, every value as text ("NULL" for NULL).
-  std::vector<std::vector<std::string>> rows(const std::string& sql) {
-    std::vector<std::vector<std::string>> out;
-    duckdb_result r;
-    if (duckdb_query(conn_, sql.c_str(), &r) != DuckDBSuccess) {
-      ADD_FAILURE() << duckdb_result_error(&r) << " in " << sql;
-      duckdb_destroy_result(&r);
-      return out;
-    }
-    for (idx_t row = 0; row < duckdb_row_count(&r); ++row) {
-      std::vector<std::string> v;
-      for (idx_t col = 0; col < duckdb_column_count(&r); ++col) {
-        if (duckdb_value_is_null(&r, col, row)) {
-          v.push_back("NULL");
-        } else {
-          char* s = duckdb_value_varchar(&r, col, row);
-          v.push_back(s);
-          duckdb_free(s);
-        }
-      }
-      out.push_back(std::move(v));
-    }
-    duckdb_destroy_result(&r);
-    return out;
-  }
-  int64_t count(const std::string& from) {
-    auto r = rows("SELECT count(*) FROM " + from);
-    return r.empty() ? -1 : std::stoll(r[0][0]);
-  }
-
- private:
-  duckdb_database db_ = nullptr;
-  duckdb_connection conn_ = nullptr;
-};
-
-std::string lake_glob(const TempDir& dir, const std::string& table) {
-  return "read_parquet('" + (dir.path() / table).string() +
-         "/**/*.parquet', hive_partitioning=true)";
-}
-
-// Every file under root, relative to it, temp files included (there should be none).
-std::set<std::string> files_under(const fs::path& root) {
-  std::set<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (e.is_regular_file()) out.insert(fs::relative(e.path(), root).string());
-  }
-  return out;
-}
 
 std::vector<ScoredPost> posts_0_to(int n, int64_t start_ms, int64_t step_ms) {
   std::vector<ScoredPost> out;
@@ -449,6 +401,208 @@ TEST(LakeWriter, TextOfAnyLengthReadsBackAndInvalidUtf8IsReplaced) {
   // Each ill-formed sequence becomes one U+FFFD.
   EXPECT_EQ(rows[5][0], "ok \xef\xbf\xbd\xef\xbf\xbd then \xef\xbf\xbd end");
   EXPECT_EQ(rows[5][2], "bad");
+}
+
+// ---- memory: a bounded number of open stagings within a memory budget -------------------------
+
+// When the open-staging cap is reached, the staging appended to least recently is the one
+// written out, whatever the order the stagings were opened in.
+TEST(LakeWriter, TheLeastRecentlyAppendedStagingIsWrittenOutFirst) {
+  TempDir dir;
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .max_open_stagings = 3});
+  int64_t offset = 0;
+  auto post_at = [&](int64_t hour) {
+    std::vector<ScoredPost> one = {
+        make_post("p" + std::to_string(offset), kHour0 + hour * kHourMs, 0.1, {}, 0, offset)};
+    ++offset;
+    lake.append_posts(one);
+  };
+  post_at(0);
+  post_at(1);
+  post_at(2);
+  EXPECT_EQ(lake.files_written(), 0u);
+  post_at(0);  // hour 0 is now the most recent; hour 1 the least
+  post_at(3);
+  EXPECT_EQ(hours_written(dir.path(), "tweets"), std::set<std::string>{hour_folder(1)});
+  post_at(4);
+  EXPECT_EQ(hours_written(dir.path(), "tweets"),
+            (std::set<std::string>{hour_folder(1), hour_folder(2)}));
+  EXPECT_EQ(lake.open_stagings(), 3u);
+  EXPECT_EQ(lake.early_writes(), 2u);
+  post_at(1);  // hour 1 again: a second file in its folder, named by its own offsets
+  EXPECT_EQ(hours_written(dir.path(), "tweets"),
+            (std::set<std::string>{hour_folder(0), hour_folder(1), hour_folder(2)}));
+  lake.close();
+  EXPECT_EQ(parquet_files(dir.path()),
+            (std::set<std::string>{"tweets/" + hour_folder(0) + "/part-p0-0-3.parquet",
+                                   "tweets/" + hour_folder(1) + "/part-p0-1-1.parquet",
+                                   "tweets/" + hour_folder(1) + "/part-p0-6-6.parquet",
+                                   "tweets/" + hour_folder(2) + "/part-p0-2-2.parquet",
+                                   "tweets/" + hour_folder(3) + "/part-p0-4-4.parquet",
+                                   "tweets/" + hour_folder(4) + "/part-p0-5-5.parquet"}));
+}
+
+// The memory budget evicts in the same order: rows of 250 KB text in three hours, the first one
+// appended to again, then a row for a fourth hour that does not fit: the second hour goes.
+TEST(LakeWriter, TheMemoryBudgetWritesOutTheLeastRecentlyAppendedFirst) {
+  TempDir dir;
+  constexpr uint64_t kBudget = 1 << 20;
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .memory_bytes = kBudget});
+  int64_t offset = 0;
+  auto post_at = [&](int64_t hour) {
+    std::vector<ScoredPost> one = {
+        make_post("p" + std::to_string(offset), kHour0 + hour * kHourMs, 0.1, {}, 0, offset)};
+    one[0].post.text = std::string(250000, 'a' + static_cast<char>(offset % 26));
+    ++offset;
+    lake.append_posts(one);
+    EXPECT_LE(lake.memory_bytes(), kBudget);
+  };
+  post_at(0);
+  post_at(1);
+  post_at(2);
+  post_at(0);
+  EXPECT_EQ(lake.files_written(), 0u) << "four rows of 250 KB fit in 1 MiB";
+  EXPECT_GT(lake.memory_bytes(), 1000000u) << "the text is counted";
+  post_at(3);
+  EXPECT_EQ(hours_written(dir.path(), "tweets"), std::set<std::string>{hour_folder(1)});
+  post_at(4);
+  EXPECT_EQ(hours_written(dir.path(), "tweets"),
+            (std::set<std::string>{hour_folder(1), hour_folder(2)}));
+  lake.close();
+  EXPECT_LE(lake.peak_memory_bytes(), kBudget);
+  LakeReader reader;
+  auto r = reader.rows("SELECT count(*), sum(length(text)) FROM " + lake_glob(dir, "tweets"));
+  EXPECT_EQ(r[0], (std::vector<std::string>{"6", "1500000"}));
+}
+
+// Rows of large text (up to the default 64 KiB text limit and beyond) under a 1 MiB budget, in one
+// hour and spread over a few: the budget holds, and every text reads back whole.
+TEST(LakeWriter, TheBudgetHoldsWithLargeTextRows) {
+  TempDir dir;
+  constexpr uint64_t kBudget = 1 << 20;
+  LakeWriter lake(LakeOptions{.root = dir.path().string(), .memory_bytes = kBudget});
+  std::vector<ScoredPost> batch;
+  int64_t total_text = 0;
+  for (int64_t i = 0; i < 400; ++i) {
+    const int64_t hour = i < 200 ? 0 : i % 5;
+    ScoredPost p =
+        make_post("p" + std::to_string(i), kHour0 + hour * kHourMs + i, 0.1, {{"AAPL", 0.1}}, 0, i);
+    p.post.text = std::string(static_cast<size_t>(1000 + (i * 7919) % 300000), 'x');
+    p.post.text.replace(0, std::to_string(i).size(), std::to_string(i));
+    total_text += static_cast<int64_t>(p.post.text.size());
+    batch.push_back(std::move(p));
+    if (batch.size() == 8) {
+      lake.append_posts(batch);
+      EXPECT_LE(lake.memory_bytes(), kBudget);
+      batch.clear();
+    }
+  }
+  lake.close();
+  ASSERT_EQ(lake.write_errors(), 0u) << lake.last_error();
+  EXPECT_LE(lake.peak_memory_bytes(), kBudget);
+  EXPECT_GT(lake.early_writes(), 10u);
+  EXPECT_EQ(lake.memory_bytes(), 0u) << "nothing staged, nothing kept";
+  LakeReader reader;
+  auto r = reader.rows("SELECT count(*), count(DISTINCT \"offset\"), sum(length(text)) FROM " +
+                       lake_glob(dir, "tweets"));
+  EXPECT_EQ(r[0], (std::vector<std::string>{"400", "400", std::to_string(total_text)}));
+  auto wrong = reader.rows("SELECT count(*) FROM " + lake_glob(dir, "tweets") +
+                           " WHERE NOT starts_with(text, CAST(\"offset\" AS VARCHAR))");
+  EXPECT_EQ(wrong[0][0], "0");
+}
+
+// A run killed after early writes (its staged rows lost), restarted from its last checkpoint
+// (where the lake was closed): the restarted writer skips the rows the early files hold and writes
+// the rest, so every post and bar is in the lake once.
+TEST(LakeWriter, ARestartAfterEarlyWritesNeitherLosesNorDoublesRows) {
+  TempDir dir;
+  constexpr int kRows = 600;
+  std::vector<ScoredPost> posts;
+  std::vector<Bar> bars;
+  for (int i = 0; i < kRows; ++i) {
+    // Three interleaved hours at a time, so early writes cut each hour's rows into several files.
+    const int64_t hour = i / 9 + i % 3;
+    posts.push_back(make_post("p" + std::to_string(i), kHour0 + hour * kHourMs, 0.1, {}, 0, i));
+    posts.back().post.text = std::string(2000, 'x');
+    bars.push_back(make_bar("AAPL", kHour0 + hour * kHourMs, 10, 1, i));
+  }
+  // A budget of about 60 rows of text in all.
+  const LakeOptions options{.root = dir.path().string(), .memory_bytes = 160 << 10};
+  constexpr int kCheckpoint = 200, kKilledAt = 450, kBatch = 25;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The first run: a checkpoint at 200 closes the lake; killed at 450 with rows staged.
+    LakeWriter lake(options);
+    for (int i = 0; i < kKilledAt; i += kBatch) {
+      lake.append_posts(std::span(posts).subspan(static_cast<size_t>(i), kBatch));
+      lake.append_bars(std::span(bars).subspan(static_cast<size_t>(i), kBatch));
+      if (i + kBatch == kCheckpoint) lake.close();
+    }
+    const bool ok = lake.early_writes() > 0 && lake.staged_bytes() > 0;
+    std::_Exit(ok ? 0 : 1);  // no close(): what was staged is lost, as in a crash
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the first run must have written early and had rows staged when killed";
+  LakeReader reader;
+  const int64_t posts_before = reader.count(lake_glob(dir, "tweets"));
+  const int64_t bars_before = reader.count(lake_glob(dir, "market_data"));
+  EXPECT_GT(posts_before + bars_before, 2 * kCheckpoint) << "rows after the checkpoint were "
+                                                            "written early";
+  EXPECT_LT(posts_before + bars_before, 2 * kKilledAt) << "rows staged at the kill were lost";
+
+  {
+    LakeWriter lake(options);  // resumes at the checkpoint's offsets
+    for (int i = kCheckpoint; i < kRows; i += kBatch) {
+      lake.append_posts(std::span(posts).subspan(static_cast<size_t>(i), kBatch));
+      lake.append_bars(std::span(bars).subspan(static_cast<size_t>(i), kBatch));
+    }
+    lake.close();
+    EXPECT_EQ(lake.rows_skipped(),
+              static_cast<uint64_t>(posts_before + bars_before - 2 * kCheckpoint));
+    EXPECT_GT(lake.early_writes(), 0u);
+  }
+  for (const char* table : {"tweets", "market_data"}) {
+    auto r = reader.rows(
+        "SELECT count(*), count(DISTINCT \"offset\"), min(\"offset\"), "
+        "max(\"offset\"), count(*) FILTER (hour <> hour(" +
+        std::string(table == std::string("tweets") ? "created_at" : "ts") + ")) FROM " +
+        lake_glob(dir, table));
+    EXPECT_EQ(r[0], (std::vector<std::string>{"600", "600", "0", "599", "0"})) << table;
+  }
+}
+
+// The same rows under the same budget give the same files, byte for byte: early writes depend on
+// the rows, never on the clock, and the chunks handed to DuckDB do not depend on how the staging
+// grew.
+TEST(LakeWriter, EarlyWritesAreDeterministic) {
+  auto run = [](const fs::path& root) {
+    LakeWriter lake(LakeOptions{.root = root.string(), .memory_bytes = 256 << 10});
+    std::vector<ScoredPost> posts;
+    for (int i = 0; i < 1500; ++i) {
+      posts.push_back(
+          make_post("p" + std::to_string(i), kHour0 + (i / 100 + i % 3) * kHourMs, 0.1, {}, 0, i));
+      posts.back().post.text = std::string(static_cast<size_t>(1000 + i % 3000), 'y');
+    }
+    for (size_t i = 0; i < posts.size(); i += 100) {
+      lake.append_posts(std::span(posts).subspan(i, 100));
+    }
+    lake.close();
+    EXPECT_LE(lake.peak_memory_bytes(), 256u << 10);
+    return lake.early_writes();
+  };
+  TempDir a, b;
+  EXPECT_GT(run(a.path()), 5u);
+  run(b.path());
+  const auto files = parquet_files(a.path());
+  EXPECT_EQ(files, parquet_files(b.path()));
+  for (const auto& f : files) {
+    EXPECT_EQ(fs::file_size(a.path() / f), fs::file_size(b.path() / f)) << f;
+  }
+  LakeReader reader;
+  EXPECT_EQ(reader.count(lake_glob(a, "tweets")), 1500);
 }
 
 TEST(LakeWriter, UnwritableRootIsAStartUpError) {
