@@ -11,12 +11,14 @@
 namespace stockpulse {
 namespace {
 
-// History kept per symbol beyond the baseline; enough for any ordering slack in update mode.
-constexpr size_t kMaxRemembered = 512;
+// Windows kept per symbol beyond what the rules read (the previous window, or the baseline):
+// slack for rows that come out of order (update mode). The pipeline feeds final rows in time
+// order and needs none; every symbol with a history pays for it, so it stays small (#14).
+constexpr size_t kOrderingSlack = 16;
 
 template <class V>
-void trim(std::map<int64_t, V>& m, size_t keep) {
-  while (m.size() > keep) m.erase(m.begin());
+void trim(TimeMap<V>& m, size_t keep) {
+  m.trim_front(keep);
 }
 
 std::string format_message(const char* fmt, auto... args) {
@@ -65,7 +67,7 @@ bool get_value(CheckpointReader& r, V& v, V max_enum) {
 // symbol -> (time -> value) maps, symbols sorted so the bytes do not depend on hash order.
 template <class V>
 void put_histories(CheckpointWriter& w,
-                   const std::unordered_map<std::string, std::map<int64_t, V>>& histories) {
+                   const std::unordered_map<std::string, TimeMap<V>>& histories) {
   std::vector<const std::string*> symbols;
   symbols.reserve(histories.size());
   for (const auto& entry : histories) symbols.push_back(&entry.first);
@@ -83,7 +85,7 @@ void put_histories(CheckpointWriter& w,
 }
 
 template <class V>
-bool get_histories(CheckpointReader& r, std::unordered_map<std::string, std::map<int64_t, V>>& out,
+bool get_histories(CheckpointReader& r, std::unordered_map<std::string, TimeMap<V>>& out,
                    V max_enum = V{}) {
   const uint32_t count = r.get<uint32_t>();
   if (!plausible_count(r, count, 4 + 4)) return false;
@@ -143,7 +145,7 @@ std::vector<AlertRow> AlertDetector::on_market_window(const MarketWindowRow& row
                    static_cast<double>(static_cast<int>(row.trend_signal))});
     }
   }
-  trim(hist, kMaxRemembered);
+  trim(hist, 1 + kOrderingSlack);
   return out;
 }
 
@@ -180,7 +182,7 @@ std::vector<AlertRow> AlertDetector::on_sentiment_window(const SentimentWindowRo
       }
     }
   }
-  trim(hist, std::max(kMaxRemembered, static_cast<size_t>(config_.baseline_windows) + 1));
+  trim(hist, static_cast<size_t>(std::max(config_.baseline_windows, 0)) + 1 + kOrderingSlack);
   return out;
 }
 
@@ -202,7 +204,7 @@ std::vector<AlertRow> AlertDetector::on_fear_greed(std::string_view symbol_view,
                    reading.score});
     }
   }
-  trim(hist, kMaxRemembered);
+  trim(hist, 1 + kOrderingSlack);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analytics/fear_greed_index.h"
+#include "analytics/time_map.h"
 #include "common/named_type.h"
 #include "common/rows.h"
 
@@ -64,10 +65,11 @@ class AlertDetector {
   void prune_dedup(int64_t now_ms);
 
   AlertConfig config_;
-  // Latest value per window start, per symbol; bounded to the most recent windows.
-  std::unordered_map<std::string, std::map<int64_t, TrendSignal>> signals_;
-  std::unordered_map<std::string, std::map<int64_t, double>> sentiment_avgs_;
-  std::unordered_map<std::string, std::map<int64_t, FearGreedBand>> bands_;
+  // Latest value per window start, per symbol; bounded to the most recent windows (what the
+  // rules read, plus some slack for rows that come out of order).
+  std::unordered_map<std::string, TimeMap<TrendSignal>> signals_;
+  std::unordered_map<std::string, TimeMap<double>> sentiment_avgs_;
+  std::unordered_map<std::string, TimeMap<FearGreedBand>> bands_;
   std::set<Key> emitted_;
   std::multimap<int64_t, Key> emitted_by_ts_;
   int64_t newest_ts_ = INT64_MIN;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "analytics/time_map.h"
 #include "common/named_type.h"
 
 namespace stockpulse {
@@ -70,7 +71,7 @@ class CorrelationTracker {
     double close = std::numeric_limits<double>::quiet_NaN();
   };
   struct Series {
-    std::map<int64_t, MinutePoint> minutes;  // key: minute index (ms / 60000)
+    TimeMap<MinutePoint> minutes;  // key: minute index (ms / 60000)
     int64_t latest = std::numeric_limits<int64_t>::min();
   };
 

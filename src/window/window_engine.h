@@ -47,9 +47,11 @@ struct WindowResult {
 //
 // Emission order, everywhere: by key (byte-wise lexicographic), then by window start.
 //
-// Memory: per key one PaneRing of Options::ring_panes slots (by default the next power of two
-// >= 2 * (size + lateness) / slide), plus overflow panes only for events outside the ring (far
-// ahead of or behind the rest of their key); keys are capped by Options::max_keys.
+// Memory: per key one PaneRing covering Options::ring_panes panes (by default the next power of
+// two >= 2 * (size + lateness) / slide) whose slots are allocated on demand (a key holds slots
+// only for the span of panes its open events need, none between its events), plus overflow panes
+// only for events outside the ring's range (far ahead of or behind the rest of their key); keys
+// are capped by Options::max_keys.
 //
 // Lifecycle: construct with Options (throws std::invalid_argument on an invalid spec: a start-up
 // error); add events, advance the watermark, emit updates on each trigger, flush at end of
