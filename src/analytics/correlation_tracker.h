@@ -56,6 +56,13 @@ class CorrelationTracker {
   // nullopt for a symbol never seen.
   std::optional<CorrelationResult> compute(std::string_view symbol) const;
 
+  // Forgets every series whose latest minute lies more than N + L + 1 minutes before `now`, when
+  // the caller knows no minute before `now` will be added any more: the next add to such a
+  // series would prune all of it, so nothing compute() returns after that add changes. Keeps the
+  // memory of symbols that fell silent (a rare cashtag) at nothing instead of their last hour.
+  void drop_stale(EventTime now);
+  size_t symbol_count() const { return series_.size(); }
+
   const CorrelationConfig& config() const { return config_; }
 
   // Appends a checkpoint to `out`: deterministic bytes (symbols in byte order), doubles bit-exact.

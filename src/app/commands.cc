@@ -205,11 +205,11 @@ int GenerateCommand::execute() {
   auto write_bars_until = [&](int64_t t) {
     while (next_minute <= t) {
       if (market_hours) {
-        const auto [open, close] = session_of(next_minute);
-        if (next_minute < open || next_minute >= close) {
+        const auto [session_open, session_close] = session_of(next_minute);
+        if (next_minute < session_open || next_minute >= session_close) {
           // Closed: on to this day's open, or the next day's.
           const int64_t day_start = next_minute - ((next_minute % 86400000) + 86400000) % 86400000;
-          next_minute = next_minute < open ? open : day_start + 86400000;
+          next_minute = next_minute < session_open ? session_open : day_start + 86400000;
           bars.skip_to(EventTime(next_minute));
           continue;
         }

@@ -23,6 +23,7 @@
 #include "app/pipeline_metrics.h"
 #include "app/window_stage.h"
 #include "common/clock.h"
+#include "common/time_format.h"
 #include "source/synthetic_posts.h"
 
 namespace stockpulse {
@@ -84,11 +85,6 @@ void feed(benchmark::State& state, int64_t keys, int64_t posts, int64_t span_ms)
     state.counters["keys"] = static_cast<double>(keys);
     state.counters["heap_per_key"] =
         static_cast<double>(heap_after - heap_before) / static_cast<double>(keys);
-    std::string sentiment, market, signals;
-    // The checkpoint's size: what the state holds, independent of how it is laid out.
-    stage->save(sentiment, market, signals);
-    state.counters["checkpoint_per_key"] =
-        static_cast<double>(sentiment.size() + signals.size()) / static_cast<double>(keys);
     state.counters["rss_budget_keys_512MB"] =
         (512.0 * 1024 * 1024) /
         (static_cast<double>(heap_after - heap_before) / static_cast<double>(keys));

@@ -235,7 +235,9 @@ TEST(SyntheticShapes, DailyCandlesOnWeekdaysAndConsistent) {
     EXPECT_GT(c.low, 0);
     EXPECT_GT(c.volume, 0);
     // Each day opens near the previous close.
-    if (prev_close.count(c.symbol)) EXPECT_NEAR(c.open / prev_close[c.symbol], 1.0, 0.05);
+    if (prev_close.count(c.symbol)) {
+      EXPECT_NEAR(c.open / prev_close[c.symbol], 1.0, 0.05);
+    }
     prev_close[c.symbol] = c.close;
   }
 }
