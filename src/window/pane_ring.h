@@ -28,15 +28,16 @@ struct PaneSlot {
 // results stay exact, and the overflow panes move into the ring when it reaches them. The
 // overflow holds only panes that have events, and it is freed by the watermark like the ring.
 //
-// Storage is sized to the data: a key starts with no slots, and its storage doubles (up to
-// `capacity`) only when a pane lands beyond the slots it has; storage that holds no live pane
-// any more is released. So a key that saw one event a day costs a few dozen bytes between its
-// events, and a busy key holds about as many slots as panes span its open windows plus the
-// lateness. Which panes go to the overflow depends only on `capacity`, never on the storage
-// held, so results, overflow counts and checkpoints are those of a ring of `capacity` slots.
+// Storage is sized to the data: a key starts with no slots, its storage covers only the span
+// from its lowest to its highest live ring pane (a power of two, doubled when an event lands
+// outside it, at most `capacity`), and storage that holds no live pane any more is released. So a
+// key that saw one event a day costs a few dozen bytes between its events, and a busy key holds
+// about as many slots as panes span its open windows plus the lateness. Which panes go to the
+// overflow depends only on `capacity`, never on the storage held, so results, overflow counts and
+// checkpoints are those of a ring of `capacity` slots.
 //
 // Invariants: no overflow pane lies in [lo, lo + capacity); every live ring pane lies in
-// [lo, lo + storage).
+// [live_lo, live_hi], inside [lo, lo + capacity), and live_hi - live_lo < storage.
 //
 // Lifecycle: owned by WindowEngine, one per key. Thread-safety: none.
 template <class Agg>
@@ -56,7 +57,7 @@ class PaneRing {
     if (ring_live_ == 0 && (p < lo_ || p > hi())) reanchor(p, lowest_open_pane);
     Slot* s;
     if (p >= lo_ && p <= hi()) {
-      reserve_through(p);
+      reserve(p);
       s = &slots_[static_cast<size_t>(p) & storage_mask()];
       if (!s->live) ++ring_live_;
     } else {
@@ -91,13 +92,14 @@ class PaneRing {
       if (overflow_->empty()) overflow_.reset();
     }
     if (upto < lo_) return;
-    if (ring_live_ != 0) {
-      const int64_t b = upto < storage_hi() ? upto : storage_hi();
-      for (int64_t p = lo_; p <= b; ++p) {
+    if (ring_live_ != 0 && upto >= live_lo_) {
+      const int64_t b = upto < live_hi_ ? upto : live_hi_;
+      for (int64_t p = live_lo_; p <= b; ++p) {
         Slot& s = slots_[static_cast<size_t>(p) & storage_mask()];
         if (s.live) --ring_live_;
         s = Slot{};
       }
+      live_lo_ = b + 1;
     }
     lo_ = upto + 1;
     if (ring_live_ == 0) slots_.reset();
@@ -142,33 +144,41 @@ class PaneRing {
 
   int64_t hi() const { return lo_ + static_cast<int64_t>(capacity()) - 1; }
   size_t storage_mask() const { return (size_t{1} << storage_log2_) - 1; }
-  // The last pane the storage holds; below lo_ when there is none.
-  int64_t storage_hi() const { return lo_ + static_cast<int64_t>(storage()) - 1; }
-
-  // Makes the storage cover [lo_, p] (p in the ring's range), moving the live panes to their
-  // slots in the larger storage.
-  void reserve_through(int64_t p) {
-    if (p <= storage_hi()) return;
-    const uint64_t need = static_cast<uint64_t>(p - lo_) + 1;
-    uint8_t log2 = 0;
-    while ((uint64_t{1} << log2) < need) ++log2;
-    auto bigger = std::make_unique<Slot[]>(size_t{1} << log2);
-    if (slots_ && ring_live_ != 0) {
+  // Makes the storage hold pane p (in the ring's range) next to the live panes, growing it and
+  // moving the live panes to their slots in the larger storage when the span needs it.
+  void reserve(int64_t p) {
+    if (!slots_ || ring_live_ == 0) {
+      if (!slots_) {
+        slots_ = std::make_unique<Slot[]>(1);
+        storage_log2_ = 0;
+      }
+      live_lo_ = live_hi_ = p;
+      return;
+    }
+    const int64_t new_lo = p < live_lo_ ? p : live_lo_;
+    const int64_t new_hi = p > live_hi_ ? p : live_hi_;
+    const uint64_t need = static_cast<uint64_t>(new_hi - new_lo) + 1;
+    if (need > storage()) {
+      uint8_t log2 = storage_log2_;
+      while ((uint64_t{1} << log2) < need) ++log2;
+      auto bigger = std::make_unique<Slot[]>(size_t{1} << log2);
       const size_t mask = (size_t{1} << log2) - 1;
-      for (int64_t q = lo_; q <= storage_hi(); ++q) {
+      for (int64_t q = live_lo_; q <= live_hi_; ++q) {
         const Slot& s = slots_[static_cast<size_t>(q) & storage_mask()];
         if (s.live) bigger[static_cast<size_t>(q) & mask] = s;
       }
+      slots_ = std::move(bigger);
+      storage_log2_ = log2;
     }
-    slots_ = std::move(bigger);
-    storage_log2_ = log2;
+    live_lo_ = new_lo;
+    live_hi_ = new_hi;
   }
 
   template <class F>
   void for_each_live_in_ring(int64_t from, int64_t to, F& f) const {
     if (ring_live_ == 0) return;
-    const int64_t a = from > lo_ ? from : lo_;
-    const int64_t b = to < storage_hi() ? to : storage_hi();
+    const int64_t a = from > live_lo_ ? from : live_lo_;
+    const int64_t b = to < live_hi_ ? to : live_hi_;
     for (int64_t p = a; p <= b; ++p) {
       const Slot& s = slots_[static_cast<size_t>(p) & storage_mask()];
       if (s.live) f(p, s);
@@ -191,7 +201,7 @@ class PaneRing {
     if (!overflow_) return;
     auto it = overflow_->lower_bound(lo_);
     while (it != overflow_->end() && it->first <= hi()) {
-      reserve_through(it->first);
+      reserve(it->first);
       Slot& s = slots_[static_cast<size_t>(it->first) & storage_mask()];
       s = it->second;
       ++ring_live_;
@@ -203,6 +213,8 @@ class PaneRing {
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<Overflow> overflow_;  // allocated only while it holds panes
   int64_t lo_ = 0;
+  int64_t live_lo_ = 0;  // span of the live ring panes, when ring_live_ > 0
+  int64_t live_hi_ = -1;
   uint32_t ring_live_ = 0;
   uint8_t capacity_log2_;
   uint8_t storage_log2_ = 0;
