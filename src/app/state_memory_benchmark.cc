@@ -10,7 +10,7 @@
 // Every shape also has bars for the twelve default symbols (one per minute) so both watermarks
 // move and the analytics run. State is measured before the final flush, as a long run holds it:
 // `heap_per_key` is the growth of the malloc heap (glibc mallinfo2) over the run divided by the
-// keys, `engine_per_key` the sentiment engine's own memory_bytes(). Run with
+// keys. BM_Engine* report the sentiment engine's own memory_bytes() per key. Run with
 //   build/src/app/sp_state_memory_benchmark
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -100,6 +100,30 @@ void BM_SparseYears(benchmark::State& state) {
 void BM_DenseDay(benchmark::State& state) {
   feed(state, state.range(0), state.range(0) * state.range(1), 390 * 60 * 1000LL);
 }
+
+// The sentiment engine alone, by its own account (memory_bytes()): K keys, posts spread evenly
+// over span_ms (post i about key i % K), the watermark 10 minutes behind the newest post.
+void engine_bytes(benchmark::State& state, int64_t keys, int64_t posts, int64_t span_ms) {
+  for (auto _ : state) {  // NOLINT
+    WindowEngine<SentimentAgg> e(WindowEngine<SentimentAgg>::Options{});
+    for (int64_t i = 0; i < posts; ++i) {
+      const int64_t t = span_ms * i / posts;
+      e.add("K" + std::to_string(i % keys), EventTime(t), [](SentimentAgg& a) { a.add(0.5); });
+      e.advance_watermark(EventTime(t - 600000), [](const auto&) {});
+    }
+    state.counters["keys"] = static_cast<double>(e.key_count());
+    state.counters["engine_per_key"] =
+        static_cast<double>(e.memory_bytes()) / static_cast<double>(e.key_count());
+  }
+}
+void BM_EngineOneMentionPerKey(benchmark::State& state) {
+  engine_bytes(state, state.range(0), state.range(0), 24 * 3600 * 1000LL);
+}
+void BM_EngineDenseDay(benchmark::State& state) {
+  engine_bytes(state, state.range(0), state.range(0) * state.range(1), 390 * 60 * 1000LL);
+}
+BENCHMARK(BM_EngineOneMentionPerKey)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineDenseDay)->Args({1000, 1000})->Iterations(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_OneMentionPerKey)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SparseYears)->Args({2000, 100})->Iterations(1)->Unit(benchmark::kMillisecond);
