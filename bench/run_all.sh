@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark that prints hard numbers, in one go (`make bench`):
-#   1. end-to-end file mode against its read+decode ceiling (bench/e2e_throughput.sh),
+#   1. end-to-end file mode against its read+decode ceiling (bench/e2e_throughput.sh), and peak
+#      memory per data-set shape (bench/memory_shapes.sh),
 #   2. the VADER scorer against NLTK on the same corpus (bench/sentiment_vs_nltk.sh),
 #   3. the Google Benchmarks of the hot paths (decode, sentiment, windows, analytics, sinks, serve).
 # Usage: bench/run_all.sh [BUILD_DIR]
@@ -10,6 +11,9 @@ build="${1:-$root/build}"
 
 echo "== end to end (1,000,000 posts)"
 "$root/bench/e2e_throughput.sh" "$build" 1000000
+echo
+echo "== peak memory per data-set shape (budget 512 MB)"
+"$root/bench/memory_shapes.sh" "$build"
 echo
 echo "== sentiment: stockpulse vs NLTK"
 "$root/bench/sentiment_vs_nltk.sh" "$build" 100000

@@ -20,7 +20,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libsqlite3-dev sqlite3 libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   librdkafka-dev kcat libboost-dev libssl-dev
-  python3 python3-nltk python3-pandas unicode-data
+  python3 python3-nltk python3-pandas unicode-data time
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }

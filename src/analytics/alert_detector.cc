@@ -11,18 +11,30 @@
 namespace stockpulse {
 namespace {
 
-// History kept per symbol beyond the baseline; enough for any ordering slack in update mode.
-constexpr size_t kMaxRemembered = 512;
+// Windows kept per symbol beyond what the rules read (the previous window, or the baseline):
+// slack for rows that come out of order (update mode). The pipeline feeds final rows in time
+// order and needs none; every symbol with a history pays for it, so it stays small (#14).
+constexpr size_t kOrderingSlack = 16;
 
 template <class V>
-void trim(std::map<int64_t, V>& m, size_t keep) {
-  while (m.size() > keep) m.erase(m.begin());
+void trim(TimeMap<V>& m, size_t keep) {
+  m.trim_front(keep);
 }
 
 std::string format_message(const char* fmt, auto... args) {
   char buf[256];
   std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
+}
+
+// The alert kinds, in byte order of their names (the checkpoint's order of emitted alerts).
+constexpr const char* kKinds[] = {"fear_greed_band", "sentiment_spike", "trend_signal_change"};
+
+uint8_t kind_index(std::string_view kind) {
+  for (uint8_t i = 0; i < std::size(kKinds); ++i) {
+    if (kind == kKinds[i]) return i;
+  }
+  return std::size(kKinds);
 }
 
 constexpr uint32_t kMagic = 0x53504144;  // "SPAD"
@@ -65,7 +77,7 @@ bool get_value(CheckpointReader& r, V& v, V max_enum) {
 // symbol -> (time -> value) maps, symbols sorted so the bytes do not depend on hash order.
 template <class V>
 void put_histories(CheckpointWriter& w,
-                   const std::unordered_map<std::string, std::map<int64_t, V>>& histories) {
+                   const std::unordered_map<std::string, TimeMap<V>>& histories) {
   std::vector<const std::string*> symbols;
   symbols.reserve(histories.size());
   for (const auto& entry : histories) symbols.push_back(&entry.first);
@@ -83,7 +95,7 @@ void put_histories(CheckpointWriter& w,
 }
 
 template <class V>
-bool get_histories(CheckpointReader& r, std::unordered_map<std::string, std::map<int64_t, V>>& out,
+bool get_histories(CheckpointReader& r, std::unordered_map<std::string, TimeMap<V>>& out,
                    V max_enum = V{}) {
   const uint32_t count = r.get<uint32_t>();
   if (!plausible_count(r, count, 4 + 4)) return false;
@@ -110,10 +122,16 @@ bool get_histories(CheckpointReader& r, std::unordered_map<std::string, std::map
 
 AlertDetector::AlertDetector(AlertConfig config) : config_(config) {}
 
+uint32_t AlertDetector::name_index(std::string_view symbol) {
+  const auto [it, inserted] =
+      name_indices_.try_emplace(std::string(symbol), static_cast<uint32_t>(names_.size()));
+  if (inserted) names_.push_back(it->first);
+  return it->second;
+}
+
 bool AlertDetector::first_time(const std::string& symbol, const char* kind, EventTime ts) {
-  Key key{symbol, kind, ts.value()};
-  if (!emitted_.insert(key).second) return false;
-  emitted_by_ts_.emplace(ts.value(), std::move(key));
+  const Emitted e{ts.value(), name_index(symbol), kind_index(kind)};
+  if (!emitted_.insert(e).second) return false;
   if (ts.value() > newest_ts_) newest_ts_ = ts.value();
   prune_dedup(newest_ts_);
   return true;
@@ -121,9 +139,7 @@ bool AlertDetector::first_time(const std::string& symbol, const char* kind, Even
 
 void AlertDetector::prune_dedup(int64_t now_ms) {
   const int64_t cutoff = now_ms - config_.dedup_retention_ms;
-  auto end = emitted_by_ts_.lower_bound(cutoff);
-  for (auto it = emitted_by_ts_.begin(); it != end; ++it) emitted_.erase(it->second);
-  emitted_by_ts_.erase(emitted_by_ts_.begin(), end);
+  while (!emitted_.empty() && emitted_.begin()->ts < cutoff) emitted_.erase(emitted_.begin());
 }
 
 std::vector<AlertRow> AlertDetector::on_market_window(const MarketWindowRow& row) {
@@ -143,7 +159,7 @@ std::vector<AlertRow> AlertDetector::on_market_window(const MarketWindowRow& row
                    static_cast<double>(static_cast<int>(row.trend_signal))});
     }
   }
-  trim(hist, kMaxRemembered);
+  trim(hist, 1 + kOrderingSlack);
   return out;
 }
 
@@ -180,7 +196,7 @@ std::vector<AlertRow> AlertDetector::on_sentiment_window(const SentimentWindowRo
       }
     }
   }
-  trim(hist, std::max(kMaxRemembered, static_cast<size_t>(config_.baseline_windows) + 1));
+  trim(hist, static_cast<size_t>(std::max(config_.baseline_windows, 0)) + 1 + kOrderingSlack);
   return out;
 }
 
@@ -202,7 +218,7 @@ std::vector<AlertRow> AlertDetector::on_fear_greed(std::string_view symbol_view,
                    reading.score});
     }
   }
-  trim(hist, kMaxRemembered);
+  trim(hist, 1 + kOrderingSlack);
   return out;
 }
 
@@ -213,12 +229,19 @@ void AlertDetector::save(std::string& out) const {
   put_histories(w, signals_);
   put_histories(w, sentiment_avgs_);
   put_histories(w, bands_);
-  // emitted_by_ts_ is an index of emitted_ by time; it is rebuilt on restore.
-  w.put<uint32_t>(static_cast<uint32_t>(emitted_.size()));
-  for (const auto& [symbol, kind, ts] : emitted_) {
-    w.put_bytes(symbol);
-    w.put_bytes(kind);
-    w.put<int64_t>(ts);
+  // In (symbol, kind, ts) order, as the format has always had them.
+  std::vector<const Emitted*> order;
+  order.reserve(emitted_.size());
+  for (const Emitted& e : emitted_) order.push_back(&e);
+  std::sort(order.begin(), order.end(), [&](const Emitted* a, const Emitted* b) {
+    if (a->symbol != b->symbol) return names_[a->symbol] < names_[b->symbol];
+    return std::tie(a->kind, a->ts) < std::tie(b->kind, b->ts);
+  });
+  w.put<uint32_t>(static_cast<uint32_t>(order.size()));
+  for (const Emitted* e : order) {
+    w.put_bytes(names_[e->symbol]);
+    w.put_bytes(kKinds[e->kind]);
+    w.put<int64_t>(e->ts);
   }
   w.put<int64_t>(newest_ts_);
   seal_checkpoint_frame(w, begin);
@@ -237,22 +260,23 @@ bool AlertDetector::restore(std::string_view in) {
   }
   const uint32_t emitted = r.get<uint32_t>();
   if (!plausible_count(r, emitted, 4 + 4 + 8)) return false;
+  std::tuple<std::string_view, std::string_view, int64_t> prev;
   for (uint32_t i = 0; i < emitted; ++i) {
     const std::string_view symbol = r.get_bytes();
     const std::string_view kind = r.get_bytes();
     const int64_t ts = r.get<int64_t>();
     if (!r.ok()) return false;
-    Key key{std::string(symbol), std::string(kind), ts};
-    // save() writes the set in order, so anything else is corruption.
-    if (!fresh.emitted_.empty() && !(*fresh.emitted_.rbegin() < key)) return false;
-    fresh.emitted_.insert(fresh.emitted_.end(), key);
-    fresh.emitted_by_ts_.emplace(ts, std::move(key));
+    // save() writes them in (symbol, kind, ts) order, so anything else is corruption.
+    const auto key = std::make_tuple(symbol, kind, ts);
+    if (i > 0 && !(prev < key)) return false;
+    prev = key;
+    const uint8_t k = kind_index(kind);
+    if (k >= std::size(kKinds)) return false;
+    fresh.emitted_.insert(Emitted{ts, fresh.name_index(symbol), k});
   }
   fresh.newest_ts_ = r.get<int64_t>();
   if (!r.ok() || r.remaining() != 0) return false;
-  if (!fresh.emitted_by_ts_.empty() && fresh.emitted_by_ts_.rbegin()->first > fresh.newest_ts_) {
-    return false;
-  }
+  if (!fresh.emitted_.empty() && fresh.emitted_.rbegin()->ts > fresh.newest_ts_) return false;
   *this = std::move(fresh);
   return true;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analytics/fear_greed_index.h"
+#include "analytics/time_map.h"
 #include "common/named_type.h"
 #include "common/rows.h"
 
@@ -57,19 +58,34 @@ class AlertDetector {
   bool restore(std::string_view in);
 
  private:
-  using Key = std::tuple<std::string, std::string, int64_t>;  // symbol, kind, ts
+  // An emitted alert, for deduplication: its time, its symbol as an index into names_, and
+  // which of kKinds it is. Ordered by time first so the oldest are pruned from the front. One
+  // small set node per alert (a busy symbol raises hundreds a day), not two nodes holding two
+  // strings each.
+  struct Emitted {
+    int64_t ts;
+    uint32_t symbol;
+    uint8_t kind;
+    bool operator<(const Emitted& o) const {
+      return std::tie(ts, symbol, kind) < std::tie(o.ts, o.symbol, o.kind);
+    }
+  };
+  uint32_t name_index(std::string_view symbol);
 
   // True (and remembered) the first time a key is seen.
   bool first_time(const std::string& symbol, const char* kind, EventTime ts);
   void prune_dedup(int64_t now_ms);
 
   AlertConfig config_;
-  // Latest value per window start, per symbol; bounded to the most recent windows.
-  std::unordered_map<std::string, std::map<int64_t, TrendSignal>> signals_;
-  std::unordered_map<std::string, std::map<int64_t, double>> sentiment_avgs_;
-  std::unordered_map<std::string, std::map<int64_t, FearGreedBand>> bands_;
-  std::set<Key> emitted_;
-  std::multimap<int64_t, Key> emitted_by_ts_;
+  // Latest value per window start, per symbol; bounded to the most recent windows (what the
+  // rules read, plus some slack for rows that come out of order).
+  std::unordered_map<std::string, TimeMap<TrendSignal>> signals_;
+  std::unordered_map<std::string, TimeMap<double>> sentiment_avgs_;
+  std::unordered_map<std::string, TimeMap<FearGreedBand>> bands_;
+  std::set<Emitted> emitted_;
+  // Symbols that raised an alert, interned for emitted_ (indices stay valid: never removed).
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t> name_indices_;
   int64_t newest_ts_ = INT64_MIN;
 };
 

@@ -57,6 +57,11 @@ void CorrelationTracker::prune(Series& s) const {
   s.minutes.erase(s.minutes.begin(), s.minutes.lower_bound(keep_from));
 }
 
+void CorrelationTracker::drop_stale(EventTime now) {
+  const int64_t keep_from = minute_index(now) - config_.window_minutes - config_.max_lag - 1;
+  std::erase_if(series_, [&](const auto& entry) { return entry.second.latest < keep_from; });
+}
+
 double CorrelationTracker::pearson_at_lag(const Series& s, int lag, int* pairs) const {
   auto value_at = [&](int64_t m) -> const MinutePoint* {
     auto it = s.minutes.find(m);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "analytics/time_map.h"
 #include "common/named_type.h"
 
 namespace stockpulse {
@@ -55,6 +56,13 @@ class CorrelationTracker {
   // nullopt for a symbol never seen.
   std::optional<CorrelationResult> compute(std::string_view symbol) const;
 
+  // Forgets every series whose latest minute lies more than N + L + 1 minutes before `now`, when
+  // the caller knows no minute before `now` will be added any more: the next add to such a
+  // series would prune all of it, so nothing compute() returns after that add changes. Keeps the
+  // memory of symbols that fell silent (a rare cashtag) at nothing instead of their last hour.
+  void drop_stale(EventTime now);
+  size_t symbol_count() const { return series_.size(); }
+
   const CorrelationConfig& config() const { return config_; }
 
   // Appends a checkpoint to `out`: deterministic bytes (symbols in byte order), doubles bit-exact.
@@ -70,7 +78,7 @@ class CorrelationTracker {
     double close = std::numeric_limits<double>::quiet_NaN();
   };
   struct Series {
-    std::map<int64_t, MinutePoint> minutes;  // key: minute index (ms / 60000)
+    TimeMap<MinutePoint> minutes;  // key: minute index (ms / 60000)
     int64_t latest = std::numeric_limits<int64_t>::min();
   };
 

@@ -158,8 +158,9 @@ std::optional<FearGreedReading> FearGreedIndex::update(std::string_view symbol,
   }
 
   st.history.push_back(Sample{in.minute, in.close, in.volatility, in.volume});
-  while (st.history.size() > static_cast<size_t>(config_.lookback_minutes)) {
-    st.history.pop_front();
+  if (st.history.size() > static_cast<size_t>(config_.lookback_minutes)) {
+    st.history.erase(st.history.begin(),
+                     st.history.end() - static_cast<std::ptrdiff_t>(config_.lookback_minutes));
   }
   if (weight <= 0) return std::nullopt;
   r.score = clamp100(weighted / weight);

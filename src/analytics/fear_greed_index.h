@@ -1,13 +1,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/named_type.h"
 
@@ -95,7 +95,9 @@ class FearGreedIndex {
     double volume;
   };
   struct SymbolState {
-    std::deque<Sample> history;  // oldest first, at most lookback_minutes + 1
+    // Oldest first, at most lookback_minutes + 1. A vector: a std::deque allocates a 512-byte
+    // block even for one sample, and every symbol with a reading has a history (#14).
+    std::vector<Sample> history;
     std::optional<FearGreedReading> latest;
   };
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <tuple>
 
 #include "app/dead_letter_writer.h"
 #include "app/sentiment_stack.h"
@@ -15,6 +16,7 @@
 #include "sentiment/finance/evaluation.h"
 #include "sentiment/finance/labelled_csv.h"
 #include "source/line_reader.h"
+#include "source/market_hours.h"
 #include "source/synthetic_bars.h"
 #include "source/synthetic_posts.h"
 
@@ -25,56 +27,206 @@ namespace stockpulse {
 GenerateCommand::GenerateCommand(CLI::App& app) {
   cmd_ = app.add_subcommand(
       "generate",
-      "Write synthetic posts and minute bars as JSON lines (the bus contracts), e.g. to feed\n"
-      "`stockpulse run --posts ... --bars ... --until-eof` or a benchmark. Same seed, same bytes.");
-  cmd_->add_option("-n,--posts", posts_, "Number of posts [100000]")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 34));
-  cmd_->add_option("--posts-out", posts_out_, "Posts file [posts.jsonl]");
+      "Write synthetic posts and bars, e.g. to feed `stockpulse run --posts ... --bars ...\n"
+      "--until-eof` or a benchmark. Same options and seed, same bytes.\n"
+      "Posts are JSON lines (the bus contract), or a tweet data set's CSV "
+      "(id,created_at,text,user;\n"
+      "RFC 4180 quoting, so multi-line texts stay one record) when --posts-out ends in .csv.\n"
+      "Bars are minute bars as JSON lines, or daily candles as CSV (Date,Symbol,Open,High,Low,\n"
+      "Close,Volume: `run` fans them out to minute bars of the trading day).\n"
+      "--shape picks a preset; any flag given explicitly overrides it:\n"
+      "  dense          one stream at --posts-per-second (50), the default twelve tickers,\n"
+      "                 minute bars for every minute\n"
+      "  sparse-years   --span-days 730 --posts-per-day 40, daily candles\n"
+      "  bursty         --posts-per-second 5 --burst-factor 50 (bursts of ~5 min, every ~2 h)\n"
+      "  many-cashtags  --cashtags 50000 --zipf 1.1 (a heavy tail of distinct cashtags)\n"
+      "  shuffled       --shuffle 0.2 --shuffle-window 10000 (posts out of time order)\n"
+      "  retweets       --retweets 0.3 (\"RT @user: <text>\" copies with new ids, chains)");
+  posts_opt_ = cmd_->add_option("-n,--posts", posts_, "Number of posts [100000; see --span-days]")
+                   ->check(CLI::Range(int64_t{0}, int64_t{1} << 34));
+  cmd_->add_option("--posts-out", posts_out_,
+                   "Posts file; .csv writes a data-set CSV [posts.jsonl]");
   cmd_->add_option("--bars-out", bars_out_,
-                   "Bars file, one bar per symbol per minute covered by the posts [bars.jsonl]");
+                   "Bars file [bars.jsonl, or bars.csv for daily candles]");
   cmd_->add_option("--seed", seed_, "Seed [42]");
-  cmd_->add_option("--symbols", symbols_csv_, "Comma-separated symbols [the default 12]");
+  cmd_->add_option("--symbols", symbols_csv_,
+                   "Comma-separated main symbols, the most talked about and the only ones with "
+                   "bars [the default 12]");
   cmd_->add_option("--posts-per-second", posts_per_second_, "Posts per second of event time [50]")
       ->check(CLI::PositiveNumber);
   cmd_->add_option("--start", start_,
                    "Event time of the first post (ISO-8601) [2024-05-01T13:30:00Z]");
+  cmd_->add_option("--shape", shape_,
+                   "Preset: dense, sparse-years, bursty, many-cashtags, "
+                   "shuffled, retweets [dense]")
+      ->check(CLI::IsMember(
+          {"dense", "sparse-years", "bursty", "many-cashtags", "shuffled", "retweets"}));
+  cmd_->add_option("--posts-per-day", posts_per_day_,
+                   "Posts per day of event time (instead of --posts-per-second)")
+      ->check(CLI::PositiveNumber);
+  cmd_->add_option("--span-days", span_days_,
+                   "Days of event time to cover; sets the number of posts (rate x span) unless "
+                   "--posts is given")
+      ->check(CLI::Range(0.0, 36500.0));
+  cmd_->add_option("--cashtags", cashtags_,
+                   "Distinct extra cashtags (3-5 letters) after the main symbols, Zipf-popular "
+                   "[0]")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}));
+  cmd_->add_option("--zipf", zipf_, "Zipf exponent of symbol popularity, by rank [0.8]")
+      ->check(CLI::Range(0.0, 5.0));
+  cmd_->add_option("--burst-factor", burst_factor_,
+                   "Rate multiplier during bursts; 1 = no bursts [1]")
+      ->check(CLI::Range(1.0, 10000.0));
+  cmd_->add_option("--retweets", retweets_, "Share of posts that are retweets [0]")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd_->add_option("--multiline", multiline_, "Share of posts with multi-line text [0]")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd_->add_option("--shuffle", shuffle_,
+                   "Share of posts moved out of time order, within windows of --shuffle-window "
+                   "posts [0]")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd_->add_option("--shuffle-window", shuffle_window_, "Posts per shuffle window [10000]")
+      ->check(CLI::Range(int64_t{2}, int64_t{10000000}));
+  cmd_->add_option("--posts-format", posts_format_, "jsonl or csv [from --posts-out]")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  cmd_->add_option("--bar-layout", bar_layout_,
+                   "minute (every minute the posts cover), market-hours (minute bars of US "
+                   "trading sessions only), daily (candles CSV) or none [minute; daily when the "
+                   "posts span more than 7 days]")
+      ->check(CLI::IsMember({"minute", "market-hours", "daily", "none"}));
 }
+
+namespace {
+
+// One post as a row of a tweet data set's CSV: id,created_at,text,user, every field quoted
+// (RFC 4180: a quote is doubled; newlines stay inside the quotes).
+void append_post_csv(const Post& p, std::string& out) {
+  auto quoted = [&](std::string_view v) {
+    out.push_back('"');
+    for (char c : v) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  };
+  quoted(p.id);
+  out.push_back(',');
+  quoted(format_iso8601(p.created_at));
+  out.push_back(',');
+  quoted(p.text);
+  out.push_back(',');
+  quoted(p.user);
+  out.push_back('\n');
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
 
 int GenerateCommand::execute() {
   const auto start = parse_iso8601(start_);
   if (!start)
     throw std::runtime_error(fmt::format("--start: '{}' is not an ISO-8601 time", start_));
-  std::vector<std::string> symbols = split_csv_list(symbols_csv_);
-  if (symbols.empty()) symbols = Config{}.sources.symbols;
+  std::vector<std::string> main_symbols = split_csv_list(symbols_csv_);
+  if (main_symbols.empty()) main_symbols = Config{}.sources.symbols;
+
+  // The preset first; flags given explicitly win.
+  auto given = [&](const char* name) { return cmd_->count(name) > 0; };
+  auto preset = [&](const char* name, auto& field, auto value) {
+    if (!given(name)) field = value;
+  };
+  if (shape_ == "sparse-years") {
+    preset("--span-days", span_days_, 730.0);
+    preset("--posts-per-day", posts_per_day_, 40.0);
+  } else if (shape_ == "bursty") {
+    preset("--posts-per-second", posts_per_second_, 5.0);
+    preset("--burst-factor", burst_factor_, 50.0);
+  } else if (shape_ == "many-cashtags") {
+    preset("--cashtags", cashtags_, int64_t{50000});
+    preset("--zipf", zipf_, 1.1);
+  } else if (shape_ == "shuffled") {
+    preset("--shuffle", shuffle_, 0.2);
+  } else if (shape_ == "retweets") {
+    preset("--retweets", retweets_, 0.3);
+  }
+  // Finite and in range before anything divides by them (issue #15).
+  for (const auto& [name, value, lo, hi] :
+       {std::tuple<const char*, double, double, double>{"--posts-per-second", posts_per_second_,
+                                                        0.001, 1e7},
+        {"--posts-per-day", posts_per_day_ > 0 ? posts_per_day_ : 1.0, 0.001, 1e9},
+        {"--span-days", span_days_ > 0 ? span_days_ : 1.0, 0.001, 36500}}) {
+    if (auto problem = check_option_range(name, value, lo, hi); !problem.empty()) {
+      throw std::runtime_error(problem);
+    }
+  }
+  const double rate = posts_per_day_ > 0 ? posts_per_day_ / 86400.0 : posts_per_second_;
+  if (span_days_ > 0 && !given("--posts")) {
+    posts_ = static_cast<int64_t>(std::llround(span_days_ * 86400.0 * rate));
+  }
+  const int64_t span_ms = static_cast<int64_t>(static_cast<double>(posts_) / rate * 1000.0);
+  if (bar_layout_.empty()) bar_layout_ = span_ms > 7 * 86400000LL ? "daily" : "minute";
+  if (bar_layout_ == "daily" && !given("--bars-out")) bars_out_ = "bars.csv";
+  const bool csv = posts_format_.empty() ? ends_with(posts_out_, ".csv") : posts_format_ == "csv";
+
+  std::vector<std::string> symbols = main_symbols;
+  if (cashtags_ > 0) {
+    for (std::string& s : synthetic_cashtags(static_cast<size_t>(cashtags_), seed_, main_symbols)) {
+      symbols.push_back(std::move(s));
+    }
+  }
 
   std::FILE* posts_file = std::fopen(posts_out_.c_str(), "w");
   if (!posts_file) throw std::runtime_error(fmt::format("cannot create '{}'", posts_out_));
-  std::FILE* bars_file = std::fopen(bars_out_.c_str(), "w");
-  if (!bars_file) throw std::runtime_error(fmt::format("cannot create '{}'", bars_out_));
+  std::FILE* bars_file = nullptr;
+  if (bar_layout_ != "none") {
+    bars_file = std::fopen(bars_out_.c_str(), "w");
+    if (!bars_file) throw std::runtime_error(fmt::format("cannot create '{}'", bars_out_));
+  }
 
   SyntheticPostOptions po;
   po.seed = seed_;
   po.symbols = symbols;
   po.start = *start;
-  if (auto problem = check_option_range("--posts-per-second", posts_per_second_, 0.001, 1e7);
-      !problem.empty()) {
-    throw std::runtime_error(problem);
-  }
-  po.posts_per_second = posts_per_second_;
+  po.posts_per_second = rate;
+  po.zipf_exponent = zipf_;
+  po.burst_factor = burst_factor_;
+  po.retweet_share = retweets_;
+  po.multiline_share = multiline_;
   SyntheticPostGenerator posts(po);
   SyntheticBarOptions bo;
   bo.seed = seed_ ^ 0x9e3779b97f4a7c15ULL;
-  bo.symbols = symbols;
+  bo.symbols = main_symbols;
   bo.start = EventTime(start->value() - start->value() % kMillisPerMinute);
   SyntheticBarGenerator bars(bo);
 
   std::string buf;
   std::vector<Bar> minute;
-  Post post;
   int64_t bars_written = 0;
   int64_t next_minute = bo.start.value();
+  const bool market_hours = bar_layout_ == "market-hours";
+  // The session [open, close) of the day of t, or an empty one on weekends.
+  auto session_of = [](int64_t t) -> std::pair<int64_t, int64_t> {
+    const int64_t day = t >= 0 ? t / 86400000 : (t - 86399999) / 86400000;
+    const int wd = weekday_of(day);
+    if (wd == 0 || wd == 6) return {0, 0};
+    const CivilTime c = civil_from_millis(day * kMillisPerDay);
+    const int64_t open = us_market_open_utc(c.year, c.month, c.day).value();
+    return {open, open + kMinutesPerSession * kMillisPerMinute};
+  };
   auto write_bars_until = [&](int64_t t) {
     while (next_minute <= t) {
+      if (market_hours) {
+        const auto [session_open, session_close] = session_of(next_minute);
+        if (next_minute < session_open || next_minute >= session_close) {
+          // Closed: on to this day's open, or the next day's.
+          const int64_t day_start = next_minute - ((next_minute % 86400000) + 86400000) % 86400000;
+          next_minute = next_minute < session_open ? session_open : day_start + 86400000;
+          bars.skip_to(EventTime(next_minute));
+          continue;
+        }
+      }
       minute.clear();
       bars.next_minute(minute);
       buf.clear();
@@ -87,27 +239,75 @@ int GenerateCommand::execute() {
       next_minute += kMillisPerMinute;
     }
   };
-  buf.reserve(1 << 20);
+  const bool minute_bars = bar_layout_ == "minute" || market_hours;
+
   std::string out;
   out.reserve(4 << 20);
-  for (int64_t i = 0; i < posts_; ++i) {
-    posts.next(post);
-    append_post_json(post, out);
-    out.push_back('\n');
-    if (out.size() > (4 << 20) - 4096) {
+  if (csv) out += "id,created_at,text,user\n";
+  auto encode = [&](const Post& p, std::string& to) {
+    if (csv) {
+      append_post_csv(p, to);
+    } else {
+      append_post_json(p, to);
+      to.push_back('\n');
+    }
+  };
+  auto flush_out = [&](bool force) {
+    if (force || out.size() > (4 << 20) - 4096) {
       std::fwrite(out.data(), 1, out.size(), posts_file);
       out.clear();
     }
-    if (post.created_at.value() >= next_minute) write_bars_until(post.created_at.value());
+  };
+  // Shuffling works on windows of encoded posts.
+  DeterministicRng shuffle_rng(seed_ ^ 0x5AFFULL);
+  std::vector<std::string> window;
+  auto flush_window = [&]() {
+    displace_fraction(window, shuffle_, shuffle_rng);
+    for (const std::string& line : window) {
+      out += line;
+      flush_out(false);
+    }
+    window.clear();
+  };
+  Post post;
+  int64_t first_ms = INT64_MAX, last_ms = INT64_MIN;
+  for (int64_t i = 0; i < posts_; ++i) {
+    posts.next(post);
+    first_ms = std::min(first_ms, post.created_at.value());
+    last_ms = std::max(last_ms, post.created_at.value());
+    if (shuffle_ > 0) {
+      window.emplace_back();
+      encode(post, window.back());
+      if (static_cast<int64_t>(window.size()) >= shuffle_window_) flush_window();
+    } else {
+      encode(post, out);
+      flush_out(false);
+    }
+    if (minute_bars && post.created_at.value() >= next_minute) {
+      write_bars_until(post.created_at.value());
+    }
     if (posts_ >= 1000000 && (i + 1) % 1000000 == 0) {
       fmt::print(stderr, "generate: {} posts\n", i + 1);
     }
   }
-  std::fwrite(out.data(), 1, out.size(), posts_file);
+  if (!window.empty()) flush_window();
+  flush_out(true);
   std::fclose(posts_file);
-  std::fclose(bars_file);
-  fmt::print(stderr, "generate: {} posts to {}, {} bars to {}\n", posts_, posts_out_, bars_written,
-             bars_out_);
+  if (bar_layout_ == "daily" && posts_ > 0) {
+    const int64_t first_day = first_ms / 86400000, last_day = last_ms / 86400000;
+    buf = "Date,Symbol,Open,High,Low,Close,Volume\n";
+    for (const DailyCandle& c : synthetic_daily_candles(main_symbols, first_day, last_day, seed_)) {
+      const CivilTime date = civil_from_millis(c.day * kMillisPerDay);
+      buf += fmt::format("{:04d}-{:02d}-{:02d},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.0f}\n", date.year,
+                         date.month, date.day, c.symbol, c.open, c.high, c.low, c.close, c.volume);
+      ++bars_written;
+    }
+    std::fwrite(buf.data(), 1, buf.size(), bars_file);
+  }
+  if (bars_file) std::fclose(bars_file);
+  fmt::print(stderr, "generate: {} posts ({} symbols) to {}, {} {} to {}\n", posts_, symbols.size(),
+             posts_out_, bars_written, bar_layout_ == "daily" ? "daily candles" : "bars",
+             bar_layout_ == "none" ? "-" : bars_out_);
   return 0;
 }
 

@@ -32,7 +32,8 @@ class RunCommand {
   CLI::Option* listen_opt_ = nullptr;
 };
 
-// `stockpulse generate`: writes synthetic posts and bars as JSON lines (the bus contracts).
+// `stockpulse generate`: writes synthetic posts (JSON lines or a tweet-data-set CSV) and bars
+// (minute bars as JSON lines, or daily candles as CSV), dense or shaped like real data sets.
 class GenerateCommand {
  public:
   explicit GenerateCommand(CLI::App& app);
@@ -48,6 +49,20 @@ class GenerateCommand {
   std::string symbols_csv_;
   double posts_per_second_ = 50;
   std::string start_ = "2024-05-01T13:30:00Z";
+  // Data-set shapes (issue #14): a preset, and the orthogonal settings it stands for.
+  std::string shape_ = "dense";
+  double posts_per_day_ = 0;
+  double span_days_ = 0;
+  int64_t cashtags_ = 0;
+  double zipf_ = 0.8;
+  double burst_factor_ = 1;
+  double retweets_ = 0;
+  double multiline_ = 0;
+  double shuffle_ = 0;
+  int64_t shuffle_window_ = 10000;
+  std::string posts_format_;
+  std::string bar_layout_;
+  CLI::Option* posts_opt_ = nullptr;
 };
 
 // `stockpulse score`: sentiment of one text, or of JSON lines on stdin.

@@ -84,7 +84,10 @@ struct Config {
     int64_t slide_s = 60;
     int64_t allowed_lateness_s = 600;
     int64_t idle_timeout_s = 30;
-    int64_t max_keys = 100000;
+    // Symbols per window engine. 10,000 keeps the worst case inside the 512 MB budget of issue
+    // #14: every key busy at once holds ~22 KB of window and analytics state (220 MB) next to
+    // the ~270 MB the rest of a run takes (src/window/README.md, "Keys and memory").
+    int64_t max_keys = 10000;
   } window;
 
   struct Pipeline {

@@ -166,6 +166,13 @@ void SignalStage::advance(EventTime ready, SinkBatch& out) {
 
 void SignalStage::process(int64_t end, Interval& interval, SinkBatch& out) {
   const EventTime end_time(end);
+  // Intervals come in time order and no minute before this one can still arrive: once a day,
+  // forget the correlation series of symbols silent for over an hour.
+  const int64_t day = floor_to(end - slide_ms_, kMillisPerDay);
+  if (day > dropped_stale_day_) {
+    correlation_.drop_stale(EventTime(end - slide_ms_));
+    dropped_stale_day_ = day;
+  }
   bool any_symbol = false;
   for (auto& [symbol, si] : interval) {
     // Per-minute series, in time order.

@@ -87,6 +87,10 @@ class SignalStage {
   FearGreedIndex fear_greed_;
   AlertDetector alerts_;
   uint64_t out_of_order_bars_ = 0;
+  // Housekeeping, not state: the start of the UTC day in which silent symbols' correlation
+  // series were last dropped (CorrelationTracker::drop_stale, exact). Not checkpointed: a
+  // restored stage drops at its first interval, with the same results.
+  int64_t dropped_stale_day_ = INT64_MIN;
 };
 
 }  // namespace stockpulse

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/time_format.h"
+#include "source/market_hours.h"
 
 namespace stockpulse {
 
@@ -124,6 +125,40 @@ void SyntheticBarGenerator::next_minute(std::vector<Bar>& out) {
     s.price = close;
     s.anchor += kAnchorAlpha * (close - s.anchor);
   }
+}
+
+void SyntheticBarGenerator::skip_to(EventTime t) {
+  const int64_t minute =
+      t.value() - ((t.value() % kMillisPerMinute) + kMillisPerMinute) % kMillisPerMinute;
+  if (minute > next_minute_ms_) next_minute_ms_ = minute;
+}
+
+std::vector<DailyCandle> synthetic_daily_candles(const std::vector<std::string>& symbols,
+                                                 int64_t first_day, int64_t last_day,
+                                                 uint64_t seed) {
+  DeterministicRng rng(seed ^ 0xDA11ULL);
+  std::vector<double> closes;
+  for (const std::string& symbol : symbols) closes.push_back(profile_of(symbol).price);
+  std::vector<DailyCandle> out;
+  for (int64_t day = first_day; day <= last_day; ++day) {
+    const int wd = weekday_of(day);
+    if (wd == 0 || wd == 6) continue;
+    for (size_t i = 0; i < symbols.size(); ++i) {
+      const Profile p = profile_of(symbols[i]);
+      DailyCandle c;
+      c.symbol = symbols[i];
+      c.day = day;
+      c.open = cents(std::max(0.01, closes[i] * (1.0 + 0.004 * rng.normal())));
+      c.close = cents(std::max(0.01, c.open * (1.0 + 0.02 * rng.normal())));
+      c.high = cents(std::max(c.open, c.close) * (1.0 + 0.008 * std::abs(rng.normal())));
+      c.low =
+          std::max(0.01, cents(std::min(c.open, c.close) * (1.0 - 0.008 * std::abs(rng.normal()))));
+      c.volume = std::round(p.base_volume * 390.0 * std::exp(0.3 * rng.normal()));
+      closes[i] = c.close;
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
 }
 
 }  // namespace stockpulse

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/events.h"
+#include "source/daily_candle_fanout.h"
 #include "source/deterministic_rng.h"
 #include "source/synthetic_posts.h"
 
@@ -32,6 +33,10 @@ class SyntheticBarGenerator {
   void next_minute(std::vector<Bar>& out);
 
   const std::vector<std::string>& symbols() const { return options_.symbols; }
+  // Moves on to the minute that contains t (no bars in between: a market closed overnight);
+  // prices carry on from where they were. A t before the next minute is ignored.
+  void skip_to(EventTime t);
+
   // Start of the minute the next call will emit.
   EventTime next_minute_start() const { return EventTime(next_minute_ms_); }
   // State of symbols()[i], for tests and dashboards of the generator itself.
@@ -56,5 +61,13 @@ class SyntheticBarGenerator {
   std::vector<SymbolState> state_;
   int64_t next_minute_ms_;
 };
+
+// Daily OHLCV candles (DailyCandleFanout's input) for every weekday in [first_day, last_day]
+// (days since 1970-01-01; holidays are not skipped) and symbol: a random walk of closes (about
+// 2% a day), each day opening near the previous close, high and low beyond the body. What a data
+// set of daily prices next to years of posts looks like. Deterministic by seed.
+std::vector<DailyCandle> synthetic_daily_candles(const std::vector<std::string>& symbols,
+                                                 int64_t first_day, int64_t last_day,
+                                                 uint64_t seed);
 
 }  // namespace stockpulse

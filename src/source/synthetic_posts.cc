@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace stockpulse {
 
@@ -322,7 +323,48 @@ constexpr double kMoodVolatility = 0.02;
 constexpr double kShockProbabilityPerSecond = 1.0 / 1200.0;
 constexpr double kNeutralShare = 0.2;
 
+// Bursts: mean lengths of a burst and of the calm between two, in event time.
+constexpr double kBurstMeanMs = 5 * 60 * 1000.0;
+constexpr double kCalmMeanMs = 2 * 3600 * 1000.0;
+constexpr double kBurstTickerShare = 0.7;
+// Retweets draw from this many recent posts; longer texts are not retweeted again.
+constexpr size_t kRetweetPool = 512;
+constexpr size_t kMaxRetweetText = 1000;
+// Moods are advanced lazily past this many symbols or below this rate (see the header).
+constexpr size_t kEagerMoodSymbols = 64;
+constexpr double kEagerMoodRate = 0.5;
+
+uint64_t mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
 }  // namespace
+
+std::vector<std::string> synthetic_cashtags(size_t count, uint64_t seed,
+                                            const std::vector<std::string>& taken) {
+  std::unordered_set<std::string> seen(taken.begin(), taken.end());
+  std::vector<std::string> out;
+  out.reserve(count);
+  // Names from a hash of (seed, n): 3 to 5 letters (26^3 + 26^4 + 26^5, about 12.3 million);
+  // a repeat or a taken name is skipped.
+  for (uint64_t n = 0; out.size() < count; ++n) {
+    uint64_t h = mix(seed * 0x9E3779B97F4A7C15ULL + n + 1);
+    const size_t len = 3 + static_cast<size_t>(h % 3);
+    h /= 3;
+    std::string name;
+    for (size_t i = 0; i < len; ++i) {
+      name += static_cast<char>('A' + h % 26);
+      h /= 26;
+    }
+    if (seen.insert(name).second) out.push_back(std::move(name));
+  }
+  return out;
+}
 
 std::vector<std::string> default_synthetic_symbols() {
   return {"AAPL",  "NVDA", "TSLA", "MSFT", "AMZN", "META",
@@ -342,6 +384,12 @@ SyntheticPostGenerator::SyntheticPostGenerator(SyntheticPostOptions options)
   if (!(options_.posts_per_second > 0)) {
     throw std::invalid_argument("posts_per_second must be positive");
   }
+  if (!(options_.burst_factor >= 1)) throw std::invalid_argument("burst_factor must be >= 1");
+  if (!(options_.retweet_share >= 0 && options_.retweet_share <= 1) ||
+      !(options_.multiline_share >= 0 && options_.multiline_share <= 1)) {
+    throw std::invalid_argument("retweet_share and multiline_share must be in [0, 1]");
+  }
+  if (!(options_.zipf_exponent >= 0)) throw std::invalid_argument("zipf_exponent must be >= 0");
   Tables& t = *tables_;
   t.buckets.resize(4 * 27);
   for (size_t i = 0; i < kTemplateCount; ++i) {
@@ -364,11 +412,15 @@ SyntheticPostGenerator::SyntheticPostGenerator(SyntheticPostOptions options)
   // Zipf-like popularity in the order given: the first tickers are talked about most.
   double total = 0;
   for (size_t i = 0; i < options_.symbols.size(); ++i) {
-    total += 1.0 / std::pow(static_cast<double>(i + 1), 0.8);
+    total += 1.0 / std::pow(static_cast<double>(i + 1), options_.zipf_exponent);
     popularity_cdf_.push_back(total);
   }
   for (double& c : popularity_cdf_) c /= total;
   id_prefix_ = "syn-" + std::to_string(options_.seed) + "-";
+  lazy_moods_ =
+      options_.symbols.size() > kEagerMoodSymbols || options_.posts_per_second < kEagerMoodRate;
+  if (lazy_moods_) mood_time_ms_.assign(options_.symbols.size(), 0.0);
+  if (options_.burst_factor > 1) phase_end_ms_ = rng_.exponential(kCalmMeanMs);
 }
 
 SyntheticPostGenerator::~SyntheticPostGenerator() = default;
@@ -383,20 +435,78 @@ std::optional<double> SyntheticPostGenerator::mood(std::string_view symbol) cons
   return std::nullopt;
 }
 
+void SyntheticPostGenerator::step_mood(double& m) {
+  m += -kMoodReversionPerSecond * m + kMoodVolatility * rng_.normal();
+  if (rng_.chance(kShockProbabilityPerSecond)) {
+    const double jump = rng_.uniform(0.4, 0.9);
+    m += (rng_.chance(0.5) ? jump : -jump);
+  }
+  // Reflect at the bounds so a mood does not stick to +-1.
+  if (m > 1) m = 2 - m;
+  if (m < -1) m = -2 - m;
+  m = std::clamp(m, -1.0, 1.0);
+}
+
 void SyntheticPostGenerator::advance_moods(double until_ms) {
+  if (lazy_moods_) return;
   while (mood_clock_ms_ + 1000.0 <= until_ms) {
     mood_clock_ms_ += 1000.0;
-    for (double& m : moods_) {
-      m += -kMoodReversionPerSecond * m + kMoodVolatility * rng_.normal();
-      if (rng_.chance(kShockProbabilityPerSecond)) {
-        const double jump = rng_.uniform(0.4, 0.9);
-        m += (rng_.chance(0.5) ? jump : -jump);
-      }
-      // Reflect at the bounds so a mood does not stick to +-1.
-      if (m > 1) m = 2 - m;
-      if (m < -1) m = -2 - m;
-      m = std::clamp(m, -1.0, 1.0);
+    for (double& m : moods_) step_mood(m);
+  }
+}
+
+void SyntheticPostGenerator::catch_up_mood(size_t ticker) {
+  if (!lazy_moods_) return;
+  const double seconds = std::floor((clock_ms_ - mood_time_ms_[ticker]) / 1000.0);
+  if (seconds < 1) return;
+  mood_time_ms_[ticker] += seconds * 1000.0;
+  double& m = moods_[ticker];
+  if (seconds <= 60) {
+    for (int i = 0; i < static_cast<int>(seconds); ++i) step_mood(m);
+    return;
+  }
+  // The same process over a long gap: mean reversion with noise (its exact Gaussian solution)
+  // between shocks that arrive as a Poisson stream; after a few dozen shocks the start is
+  // forgotten anyway.
+  auto drift = [&](double dt) {
+    const double decay = std::exp(-kMoodReversionPerSecond * dt);
+    const double sd =
+        kMoodVolatility * std::sqrt((1 - decay * decay) / (2 * kMoodReversionPerSecond));
+    m = m * decay + sd * rng_.normal();
+    if (m > 1) m = 2 - m;
+    if (m < -1) m = -2 - m;
+    m = std::clamp(m, -1.0, 1.0);
+  };
+  double left = seconds;
+  for (int shocks = 0; shocks < 32; ++shocks) {
+    const double next = rng_.exponential(1.0 / kShockProbabilityPerSecond);
+    if (next >= left) break;
+    drift(next);
+    left -= next;
+    const double jump = rng_.uniform(0.4, 0.9);
+    m += (rng_.chance(0.5) ? jump : -jump);
+  }
+  drift(left);
+}
+
+void SyntheticPostGenerator::advance_clock() {
+  if (options_.burst_factor <= 1) {
+    clock_ms_ += rng_.exponential(1000.0 / options_.posts_per_second);
+    return;
+  }
+  // Two rates, switched at exponential times; both memoryless, so a gap that crosses a switch
+  // is drawn again from the switch at the new rate.
+  for (;;) {
+    const double rate = options_.posts_per_second * (in_burst_ ? options_.burst_factor : 1.0);
+    const double gap = rng_.exponential(1000.0 / rate);
+    if (clock_ms_ + gap < phase_end_ms_) {
+      clock_ms_ += gap;
+      return;
     }
+    clock_ms_ = phase_end_ms_;
+    in_burst_ = !in_burst_;
+    phase_end_ms_ = clock_ms_ + rng_.exponential(in_burst_ ? kBurstMeanMs : kCalmMeanMs);
+    if (in_burst_) burst_ticker_ = pick_ticker();
   }
 }
 
@@ -454,14 +564,65 @@ void SyntheticPostGenerator::render(size_t template_index, std::string& text) {
 }
 
 void SyntheticPostGenerator::next(Post& out) {
-  clock_ms_ += rng_.exponential(1000.0 / options_.posts_per_second);
+  advance_clock();
   advance_moods(clock_ms_);
 
+  last_is_retweet_ = false;
+  if (options_.retweet_share > 0 && !originals_.empty() && rng_.chance(options_.retweet_share)) {
+    retweet(out);
+  } else {
+    compose(out);
+  }
+
+  out.id.assign(id_prefix_);
+  out.id += std::to_string(count_);
+  out.created_at = EventTime(options_.start.value() + static_cast<int64_t>(clock_ms_));
+  // A heavy-tailed choice: low indexes (the regulars) post much more than the rest.
+  const double r = rng_.uniform();
+  out.user =
+      tables_->users[static_cast<size_t>(r * r * r * static_cast<double>(tables_->users.size()))];
+  out.source = "synthetic";
+  out.position = SourcePosition{};
+  ++count_;
+
+  if (options_.retweet_share > 0) {
+    Original o{out.text, out.user, last_tickers_, last_tones_};
+    if (originals_.size() < kRetweetPool) {
+      originals_.push_back(std::move(o));
+    } else {
+      originals_[originals_next_] = std::move(o);
+    }
+    originals_next_ = (originals_next_ + 1) % kRetweetPool;
+  }
+}
+
+void SyntheticPostGenerator::retweet(Post& out) {
+  // Recent posts are retweeted most: age drawn with a cubed uniform, newest first.
+  const size_t n = originals_.size();
+  const double u = rng_.uniform();
+  const size_t age = static_cast<size_t>(u * u * u * static_cast<double>(n));
+  const Original& o = originals_[(originals_next_ + 2 * n - 1 - age) % n];
+  if (o.text.size() > kMaxRetweetText) {
+    compose(out);
+    return;
+  }
+  out.text.assign("RT @");
+  out.text += o.user;
+  out.text += ": ";
+  out.text += o.text;
+  last_tickers_ = o.tickers;
+  last_tones_ = o.tones;
+  last_is_retweet_ = true;
+}
+
+void SyntheticPostGenerator::compose(Post& out) {
   // How many tickers: mostly one, sometimes two or three (never more than exist).
   const double u = rng_.uniform();
   size_t n = u < 0.70 ? 1 : (u < 0.92 ? 2 : 3);
   n = std::min(n, options_.symbols.size());
   last_tickers_.clear();
+  // In a burst most posts are about the news.
+  if (in_burst_ && rng_.chance(kBurstTickerShare)) last_tickers_.push_back(burst_ticker_);
   while (last_tickers_.size() < n) {
     const size_t t = pick_ticker();
     if (std::find(last_tickers_.begin(), last_tickers_.end(), t) == last_tickers_.end()) {
@@ -469,7 +630,10 @@ void SyntheticPostGenerator::next(Post& out) {
     }
   }
   last_tones_.clear();
-  for (size_t t : last_tickers_) last_tones_.push_back(tone_for(t));
+  for (size_t t : last_tickers_) {
+    catch_up_mood(t);
+    last_tones_.push_back(tone_for(t));
+  }
 
   // Find templates for these tones. A bearish-then-bullish pair uses a bullish-then-bearish
   // template with the tickers swapped; combinations without templates take the main ticker's tone
@@ -518,17 +682,16 @@ void SyntheticPostGenerator::next(Post& out) {
       if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     }
   }
-
-  out.id.assign(id_prefix_);
-  out.id += std::to_string(count_);
-  out.created_at = EventTime(options_.start.value() + static_cast<int64_t>(clock_ms_));
-  // A heavy-tailed choice: low indexes (the regulars) post much more than the rest.
-  const double r = rng_.uniform();
-  out.user =
-      tables_->users[static_cast<size_t>(r * r * r * static_cast<double>(tables_->users.size()))];
-  out.source = "synthetic";
-  out.position = SourcePosition{};
-  ++count_;
+  if (options_.multiline_share > 0 && rng_.chance(options_.multiline_share)) {
+    const auto& closers = pools()[static_cast<size_t>(Pool::kNeutralCloser)];
+    out.text += "\n\n";
+    out.text += closers[rng_.below(static_cast<uint32_t>(closers.size()))];
+    if (rng_.chance(0.5)) {
+      const auto& tags = pools()[static_cast<size_t>(Pool::kHashtag)];
+      out.text += '\n';
+      out.text += tags[rng_.below(static_cast<uint32_t>(tags.size()))];
+    }
+  }
 }
 
 }  // namespace stockpulse

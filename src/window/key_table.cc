@@ -1,5 +1,7 @@
 #include "window/key_table.h"
 
+#include <cstring>
+
 namespace stockpulse {
 
 KeyTable::KeyTable() : slots_(64), mask_(63) {}
@@ -29,10 +31,9 @@ std::optional<uint32_t> KeyTable::find(std::string_view key, uint64_t h) const {
 uint32_t KeyTable::insert(std::string_view key, uint64_t h) {
   if (auto found = find(key, h)) return *found;
   // Keep the load factor at most 1/2 so probe sequences stay short.
-  if ((keys_.size() + 1) * 2 > slots_.size()) grow();
-  keys_.emplace_back(key);
-  views_.push_back(keys_.back());
-  const uint32_t index = static_cast<uint32_t>(keys_.size() - 1);
+  if ((views_.size() + 1) * 2 > slots_.size()) grow();
+  views_.push_back(store(key));
+  const uint32_t index = static_cast<uint32_t>(views_.size() - 1);
   size_t i = h & mask_;
   while (slots_[i].index_plus_one != 0) i = (i + 1) & mask_;
   slots_[i] = {index + 1, static_cast<uint32_t>(h >> 32)};
@@ -45,20 +46,41 @@ void KeyTable::grow() {
   mask_ = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.index_plus_one == 0) continue;
-    size_t i = hash(keys_[s.index_plus_one - 1]) & mask_;
+    size_t i = hash(views_[s.index_plus_one - 1]) & mask_;
     while (slots_[i].index_plus_one != 0) i = (i + 1) & mask_;
     slots_[i] = s;
   }
 }
 
-size_t KeyTable::memory_bytes() const {
-  size_t bytes = sizeof(*this) + slots_.capacity() * sizeof(Slot) +
-                 views_.capacity() * sizeof(std::string_view);
-  for (const auto& k : keys_) {
-    // Short keys live inside std::string; longer ones own a heap buffer.
-    bytes += sizeof(std::string) + (k.capacity() > 15 ? k.capacity() + 1 : 0);
+std::string_view KeyTable::store(std::string_view key) {
+  constexpr size_t kBlock = 64 * 1024;
+  if (key.empty()) return {};
+  char* at;
+  if (key.size() > kBlock / 8) {
+    // A long key gets a block of its own, kept behind the current block so its rest stays in use.
+    auto own = std::make_unique<char[]>(key.size());
+    at = own.get();
+    blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1, std::move(own));
+    block_bytes_ += key.size();
+    if (blocks_.size() == 1) block_used_ = block_size_ = 0;  // no current block yet
+  } else {
+    if (block_size_ - block_used_ < key.size()) {
+      blocks_.push_back(std::make_unique<char[]>(kBlock));
+      block_size_ = kBlock;
+      block_bytes_ += kBlock;
+      block_used_ = 0;
+    }
+    at = blocks_.back().get() + block_used_;
+    block_used_ += key.size();
   }
-  return bytes;
+  std::memcpy(at, key.data(), key.size());
+  return {at, key.size()};
+}
+
+size_t KeyTable::memory_bytes() const {
+  return sizeof(*this) + slots_.capacity() * sizeof(Slot) +
+         views_.capacity() * sizeof(std::string_view) +
+         blocks_.capacity() * sizeof(std::unique_ptr<char[]>) + block_bytes_;
 }
 
 }  // namespace stockpulse

@@ -2,7 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,9 +12,11 @@ namespace stockpulse {
 
 // Maps key strings (ticker symbols) to dense indices 0, 1, 2, ... in order of first insertion.
 //
-// Each key's bytes are stored once; lookups take a std::string_view and never allocate. The
-// index is an open-addressing (linear probing) table of 32-bit key numbers next to their 32-bit
-// hash fragment, so a probe rarely touches the key bytes. Keys are never removed.
+// Each key's bytes are stored once, packed into 64 KiB blocks (no per-key allocation or string
+// header: a key costs its bytes, a 16-byte view and two or four 8-byte index slots); lookups take
+// a std::string_view and never allocate. The index is an open-addressing (linear probing) table
+// of 32-bit key numbers next to their 32-bit hash fragment, so a probe rarely touches the key
+// bytes. Keys are never removed.
 //
 // Lifecycle: owned by a WindowEngine. Thread-safety: none.
 class KeyTable {
@@ -29,7 +31,7 @@ class KeyTable {
   uint32_t insert(std::string_view key, uint64_t h);
 
   std::string_view key(uint32_t index) const { return views_[index]; }
-  size_t size() const { return keys_.size(); }
+  size_t size() const { return views_.size(); }
   size_t memory_bytes() const;
 
   // 64-bit FNV-1a followed by a multiply-xorshift finaliser: simple, fast on short keys such as
@@ -43,11 +45,16 @@ class KeyTable {
   };
 
   void grow();
+  // A copy of key's bytes in the blocks; it never moves.
+  std::string_view store(std::string_view key);
 
-  // std::deque never moves its elements, so the views handed out by key() stay valid while
-  // keys are added.
-  std::deque<std::string> keys_;
-  // The same keys as contiguous views: one load on the lookup path instead of a deque walk.
+  // Key bytes, packed; a block is never reallocated, so the views handed out by key() stay valid
+  // while keys are added. A key longer than a block gets a block of its own.
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0;   // bytes used in blocks_.back()
+  size_t block_size_ = 0;   // size of blocks_.back()
+  size_t block_bytes_ = 0;  // all blocks
+  // The keys by index.
   std::vector<std::string_view> views_;
   std::vector<Slot> slots_;
   size_t mask_ = 0;

@@ -47,9 +47,11 @@ struct WindowResult {
 //
 // Emission order, everywhere: by key (byte-wise lexicographic), then by window start.
 //
-// Memory: per key one PaneRing of Options::ring_panes slots (by default the next power of two
-// >= 2 * (size + lateness) / slide), plus overflow panes only for events outside the ring (far
-// ahead of or behind the rest of their key); keys are capped by Options::max_keys.
+// Memory: per key one PaneRing covering Options::ring_panes panes (by default the next power of
+// two >= 2 * (size + lateness) / slide) whose slots are allocated on demand (a key holds slots
+// only for the span of panes its open events need, none between its events), plus overflow panes
+// only for events outside the ring's range (far ahead of or behind the rest of their key); keys
+// are capped by Options::max_keys.
 //
 // Lifecycle: construct with Options (throws std::invalid_argument on an invalid spec: a start-up
 // error); add events, advance the watermark, emit updates on each trigger, flush at end of
@@ -267,11 +269,17 @@ class WindowEngine {
 
   const std::vector<uint32_t>& sorted_keys() {
     if (!sorted_valid_) {
-      // Re-sorted only after new keys arrived; insertion keeps the common case allocation-free.
+      // Only the keys added since the last call are sorted, then merged in: with many keys
+      // arriving a few at a time (a long tail of cashtags), re-sorting all of them at every
+      // slide would cost n log n per slide. Keys are never removed, so sorted_ holds exactly
+      // the indices below its size.
+      const auto by_key = [&](uint32_t a, uint32_t b) { return keys_.key(a) < keys_.key(b); };
+      const size_t old_size = sorted_.size();
       sorted_.resize(keys_.size());
-      for (uint32_t i = 0; i < sorted_.size(); ++i) sorted_[i] = i;
-      std::sort(sorted_.begin(), sorted_.end(),
-                [&](uint32_t a, uint32_t b) { return keys_.key(a) < keys_.key(b); });
+      for (size_t i = old_size; i < sorted_.size(); ++i) sorted_[i] = static_cast<uint32_t>(i);
+      std::sort(sorted_.begin() + static_cast<std::ptrdiff_t>(old_size), sorted_.end(), by_key);
+      std::inplace_merge(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(old_size),
+                         sorted_.end(), by_key);
       sorted_valid_ = true;
     }
     return sorted_;
