@@ -500,6 +500,9 @@ struct EmbeddedPipeline::Impl {
   // ---- windows -------------------------------------------------------------------------------
 
   void window_thread() {
+    // A file-mode run without one of the files: that stream holds nothing back.
+    if (file_mode() && config.sources.posts_file.empty()) windows.no_input(Stream::kPosts);
+    if (file_mode() && config.sources.bars_file.empty()) windows.no_input(Stream::kBars);
     Reorderer order;
     SinkBatch sink;
     std::vector<DeadLetter> letters;

@@ -29,11 +29,9 @@ std::string encode_checkpoint(const PipelineCheckpoint& c) {
 }
 
 std::optional<PipelineCheckpoint> decode_checkpoint(std::string_view bytes) {
-  if (bytes.size() < sizeof(uint64_t)) return std::nullopt;
-  const std::string_view body = bytes.substr(0, bytes.size() - sizeof(uint64_t));
-  CheckpointReader tail(bytes.substr(body.size()));
-  if (tail.get<uint64_t>() != checkpoint_checksum(body)) return std::nullopt;
-  CheckpointReader r(body);
+  const auto body = checked_body(bytes);
+  if (!body) return std::nullopt;
+  CheckpointReader r(*body);
   if (r.get<uint32_t>() != kMagic || r.get<uint32_t>() != kVersion) return std::nullopt;
   PipelineCheckpoint c;
   c.posts_file = std::string(r.get_bytes());

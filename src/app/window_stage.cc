@@ -211,6 +211,10 @@ void WindowStage::end_of_input(Stream s, PartitionId p) {
   (s == Stream::kPosts ? posts_watermark_ : bars_watermark_).end_of_input(p);
 }
 
+void WindowStage::no_input(Stream s) {
+  (s == Stream::kPosts ? posts_done_ : bars_done_) = true;
+}
+
 void WindowStage::on_final_sentiment(const WindowResult<SentimentAgg>& w, SinkBatch& sink) {
   sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
   signals_.on_final(sink.sentiment_windows.back());
@@ -225,6 +229,16 @@ void WindowStage::on_final_market(const WindowResult<MarketAgg>& w, SinkBatch& s
 
 void WindowStage::advance_watermarks(SinkBatch& sink) {
   const ProcessingTime now = clock_.now();
+  // An ended stream's windows are complete: emitting them now or at the end gives the same rows.
+  if (!posts_done_ && posts_watermark_.all_finished()) {
+    sentiment_engine_.flush(
+        [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink); });
+    posts_done_ = true;
+  }
+  if (!bars_done_ && bars_watermark_.all_finished()) {
+    market_engine_.flush([&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink); });
+    bars_done_ = true;
+  }
   if (auto wm = posts_watermark_.watermark(now)) {
     sentiment_engine_.advance_watermark(
         *wm, [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink); });
@@ -234,10 +248,19 @@ void WindowStage::advance_watermarks(SinkBatch& sink) {
     market_engine_.advance_watermark(
         *wm, [&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink); });
   }
-  // The analytics join both streams: they run up to the lower of the two watermarks.
+  // The analytics join both streams: they run up to the lower of the two watermarks, or the one
+  // stream's that is still going (an ended stream's rows are all in); with both ended,
+  // flush_all finishes them.
   const auto ws = sentiment_engine_.watermark();
   const auto wb = market_engine_.watermark();
-  if (ws && wb) signals_.advance(std::min(*ws, *wb), sink);
+  if (posts_done_ && bars_done_) return;
+  if (bars_done_) {
+    if (ws) signals_.advance(*ws, sink);
+  } else if (posts_done_) {
+    if (wb) signals_.advance(*wb, sink);
+  } else if (ws && wb) {
+    signals_.advance(std::min(*ws, *wb), sink);
+  }
 }
 
 void WindowStage::emit_updates(SinkBatch& sink) {

@@ -61,10 +61,15 @@ class WindowStage {
 
   // A stream's partition has no more input (end of a file).
   void end_of_input(Stream s, PartitionId p);
+  // The stream will have no input at all (file mode without that file).
+  void no_input(Stream s);
 
   // Raises each engine's watermark to its stream's watermark (which moves without records only
   // when a partition goes idle) and collects the windows that close (as final rows) and the
-  // analytics they complete. Call after each batch and on each trigger.
+  // analytics they complete. Call after each batch and on each trigger. A stream whose every
+  // partition has ended (or that has no input) has its engine flushed here, and the analytics,
+  // which otherwise wait for both streams, follow the other one alone: a posts file without
+  // bars, or bars that end long before the posts, keep no analytics pending until the end.
   void advance_watermarks(SinkBatch& sink);
   // Changed open windows, as update rows.
   void emit_updates(SinkBatch& sink);
@@ -106,6 +111,8 @@ class WindowStage {
   WatermarkTracker bars_watermark_;
   SignalStage signals_;
   uint64_t late_events_ = 0;
+  bool posts_done_ = false;  // no more posts will come: engine flushed
+  bool bars_done_ = false;
 };
 
 }  // namespace stockpulse

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -84,5 +85,15 @@ class CheckpointReader {
   size_t pos_ = 0;
   bool ok_ = true;
 };
+
+// The body of a record sealed by CheckpointWriter::seal(0): everything before its 8-byte
+// checksum, or nullopt when the record is shorter than that or the checksum does not match.
+inline std::optional<std::string_view> checked_body(std::string_view sealed) {
+  if (sealed.size() < sizeof(uint64_t)) return std::nullopt;
+  const std::string_view body = sealed.substr(0, sealed.size() - sizeof(uint64_t));
+  CheckpointReader tail(sealed.substr(body.size()));
+  if (tail.get<uint64_t>() != checkpoint_checksum(body)) return std::nullopt;
+  return body;
+}
 
 }  // namespace stockpulse

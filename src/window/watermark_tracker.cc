@@ -63,6 +63,11 @@ bool WatermarkTracker::is_active(const PartitionState& s, ProcessingTime now) co
   return idle_timeout_ms_ <= 0 || now.value() - s.last_seen_ms < idle_timeout_ms_;
 }
 
+bool WatermarkTracker::all_finished() const {
+  return !partitions_.empty() && std::all_of(partitions_.begin(), partitions_.end(),
+                                             [](const auto& s) { return s.finished; });
+}
+
 size_t WatermarkTracker::active_partitions(ProcessingTime now) const {
   return static_cast<size_t>(std::count_if(partitions_.begin(), partitions_.end(),
                                            [&](const auto& s) { return is_active(s, now); }));
@@ -104,13 +109,9 @@ void WatermarkTracker::save(std::string& out) const {
 }
 
 bool WatermarkTracker::restore(std::string_view in, ProcessingTime now) {
-  if (in.size() < sizeof(uint64_t)) return false;
-  const std::string_view body = in.substr(0, in.size() - sizeof(uint64_t));
-  {
-    CheckpointReader tail(in.substr(body.size()));
-    if (tail.get<uint64_t>() != checkpoint_checksum(body)) return false;
-  }
-  CheckpointReader r(body);
+  const auto body = checked_body(in);
+  if (!body) return false;
+  CheckpointReader r(*body);
   if (r.get<uint32_t>() != kMagic || r.get<uint32_t>() != kVersion) return false;
   if (r.get<int64_t>() != allowed_lateness_ms_) return false;
   const uint8_t has_last = r.get<uint8_t>();

@@ -55,6 +55,9 @@ class WatermarkTracker {
   int64_t allowed_lateness_ms() const { return allowed_lateness_ms_; }
   int64_t idle_timeout_ms() const { return idle_timeout_ms_; }
 
+  // True when partitions were seen and every one of them had end_of_input() since its last event.
+  bool all_finished() const;
+
   // Number of partitions that would hold the watermark back at processing time now.
   size_t active_partitions(ProcessingTime now) const;
 

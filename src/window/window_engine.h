@@ -367,13 +367,9 @@ void WindowEngine<Agg>::save(std::string& out) const {
 
 template <class Agg>
 bool WindowEngine<Agg>::restore(std::string_view in) {
-  if (in.size() < sizeof(uint64_t)) return false;
-  const std::string_view body = in.substr(0, in.size() - sizeof(uint64_t));
-  {
-    CheckpointReader tail(in.substr(body.size()));
-    if (tail.get<uint64_t>() != checkpoint_checksum(body)) return false;
-  }
-  CheckpointReader r(body);
+  const auto body = checked_body(in);
+  if (!body) return false;
+  CheckpointReader r(*body);
   if (r.get<uint32_t>() != kMagic || r.get<uint32_t>() != kVersion) return false;
   if (r.get<uint32_t>() != sizeof(Agg)) return false;
   if (r.get<uint64_t>() != checkpoint_checksum(typeid(Agg).name())) return false;

@@ -289,6 +289,45 @@ TEST(WindowStage, LateRecordsAndWindowsMatchAPerRecordComputation) {
   EXPECT_EQ(got_bar_windows, bar_windows);
 }
 
+// Posts without any bars (a posts-only dataset): the analytics do not wait for a stream that
+// will never come, so they come out as the posts' watermark moves instead of piling up until the
+// end, and they are the same rows.
+TEST(WindowStage, AStreamWithoutInputHoldsNoAnalyticsBack) {
+  std::vector<Record> posts_only;
+  for (Record& r : make_input(31)) {
+    if (r.is_post) posts_only.push_back(std::move(r));
+  }
+  auto feed = [&](bool declare_no_bars, size_t& rows_before_end) {
+    Config config;
+    SimulatedClock clock(0);
+    PipelineMetrics metrics;
+    WindowStage stage(config, clock, metrics, WindowStage::Options{});
+    if (declare_no_bars) stage.no_input(Stream::kBars);
+    Outcome out;
+    SinkBatch sink;
+    std::vector<DeadLetter> letters;
+    for (size_t i = 0; i < posts_only.size(); ++i) {
+      Record r = posts_only[i];
+      stage.add_post(r.post, sink, letters);
+      if (i % 64 == 63) stage.advance_watermarks(sink);
+    }
+    stage.advance_watermarks(sink);
+    rows_before_end = sink.fear_greed.size() + sink.indicators.size() + sink.alerts.size();
+    stage.end_of_input(Stream::kPosts, PartitionId(0));
+    stage.advance_watermarks(sink);
+    stage.flush_all(sink);
+    collect(sink, out);
+    std::sort(out.finals.begin(), out.finals.end());
+    return out;
+  };
+  size_t waiting = 0, following = 0;
+  const Outcome a = feed(false, waiting);
+  const Outcome b = feed(true, following);
+  EXPECT_EQ(waiting, 0u) << "without the declaration the analytics wait for bars";
+  EXPECT_GT(following, 100u);
+  EXPECT_EQ(a.finals, b.finals);
+}
+
 // A stage restored from a checkpoint taken mid-stream (its watermark trackers included) rules
 // the same records late as the stage that ran through.
 TEST(WindowStage, RestoredStageRulesTheSameRecordsLate) {
