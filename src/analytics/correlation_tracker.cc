@@ -62,15 +62,13 @@ void CorrelationTracker::drop_stale(EventTime now) {
   std::erase_if(series_, [&](const auto& entry) { return entry.second.latest < keep_from; });
 }
 
-double CorrelationTracker::pearson_at_lag(const Series& s, int lag, int* pairs) const {
-  auto value_at = [&](int64_t m) -> const MinutePoint* {
-    auto it = s.minutes.find(m);
-    return it == s.minutes.end() ? nullptr : &it->second;
-  };
+double CorrelationTracker::pearson_at_lag(const MinuteView& v, int lag, int* pairs) const {
+  auto value_at = [&](int64_t m) { return v.at(m); };
+  const int64_t latest = v.latest;
   std::vector<double> xs, ys;
   xs.reserve(static_cast<size_t>(config_.window_minutes));
   ys.reserve(static_cast<size_t>(config_.window_minutes));
-  for (int64_t u = s.latest - config_.window_minutes + 1; u <= s.latest; ++u) {
+  for (int64_t u = latest - config_.window_minutes + 1; u <= latest; ++u) {
     const MinutePoint* cur = value_at(u);
     const MinutePoint* prev = value_at(u - 1);
     const MinutePoint* sent = value_at(u - lag);
@@ -113,9 +111,19 @@ std::optional<CorrelationResult> CorrelationTracker::compute(std::string_view sy
   auto it = series_.find(std::string(symbol));
   if (it == series_.end()) return std::nullopt;
   const Series& s = it->second;
+  // Every lag reads minutes latest - window - max_lag .. latest (a negative lag reads past
+  // latest, where there is nothing yet): look each up once, not once per lag.
+  MinuteView view;
+  view.latest = s.latest;
+  view.lo = s.latest - config_.window_minutes - std::max(config_.max_lag, 0);
+  view.points.assign(static_cast<size_t>(view.latest - view.lo + 1), nullptr);
+  for (auto m = s.minutes.lower_bound(view.lo); m != s.minutes.end() && m->first <= view.latest;
+       ++m) {
+    view.points[static_cast<size_t>(m->first - view.lo)] = &m->second;
+  }
   CorrelationResult out;
   out.as_of = EventTime(s.latest * kMillisPerMinute);
-  out.r_lag0 = pearson_at_lag(s, 0, &out.pairs_lag0);
+  out.r_lag0 = pearson_at_lag(view, 0, &out.pairs_lag0);
   // Visit lags by increasing |k|, positive first, and replace only on a strictly larger |r|, which
   // implements the documented tie rule.
   for (int mag = 0; mag <= config_.max_lag; ++mag) {
@@ -123,7 +131,7 @@ std::optional<CorrelationResult> CorrelationTracker::compute(std::string_view sy
       if (mag == 0 && sign == -1) continue;
       const int k = sign * mag;
       int pairs = 0;
-      const double r = pearson_at_lag(s, k, &pairs);
+      const double r = pearson_at_lag(view, k, &pairs);
       if (std::isnan(r)) continue;
       if (std::isnan(out.best_r) || std::fabs(r) > std::fabs(out.best_r)) {
         out.best_r = r;

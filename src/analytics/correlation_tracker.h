@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "analytics/time_map.h"
 #include "common/named_type.h"
@@ -85,7 +86,16 @@ class CorrelationTracker {
   Series& series_for(std::string_view symbol, int64_t minute_index);
   void prune(Series& s) const;
   // Pearson r over the pairs at lag k; pairs counted into *pairs.
-  double pearson_at_lag(const Series& s, int lag, int* pairs) const;
+  // The minutes [lo, latest] of a series, each a point or null, looked up once per compute().
+  struct MinuteView {
+    std::vector<const MinutePoint*> points;
+    int64_t lo = 0;
+    int64_t latest = 0;
+    const MinutePoint* at(int64_t m) const {
+      return m < lo || m > latest ? nullptr : points[static_cast<size_t>(m - lo)];
+    }
+  };
+  double pearson_at_lag(const MinuteView& v, int lag, int* pairs) const;
 
   CorrelationConfig config_;
   std::unordered_map<std::string, Series> series_;
