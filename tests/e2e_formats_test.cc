@@ -157,10 +157,10 @@ TEST(Formats, DedupeSurvivesAStopAndResume) {
   // while posts are still read whatever the machine's speed; pacing changes no result.
   auto command = [&](const std::string& out) {
     return std::vector<std::string>{
-        binary(),     "run",       "--posts",          tweets.string(), "--until-eof",
-        "--quiet",    "--workers", "1",                "--batch-size",  "256",
-        "--lake",     "none",      "--replay-speed",   "2000",          "--output-dir",
-        (dir / out).string()};
+        binary(),         "run",     "--posts",      tweets.string(),
+        "--until-eof",    "--quiet", "--workers",    "1",
+        "--batch-size",   "256",     "--lake",       "none",
+        "--replay-speed", "2000",    "--output-dir", (dir / out).string()};
   };
   ASSERT_EQ(wait_exit(spawn(command("ref"), (dir / "ref.log").string())), 0)
       << slurp(dir / "ref.log");

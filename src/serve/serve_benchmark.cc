@@ -65,7 +65,8 @@ void BM_PublishToSseClient(benchmark::State& state) {
   net::ip::tcp::socket socket(ioc);
   socket.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server.port())});
   socket.set_option(net::ip::tcp::no_delay(true));
-  net::write(socket, net::buffer(std::string("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+  net::write(socket,
+             net::buffer(std::string("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
   while (hub.subscriber_count() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::array<char, 65536> buf;
   std::string received;

@@ -44,8 +44,8 @@ struct PostReplayOptions {
   // original's id, or for "RT @user: text" by user and text) and an original seen as a retweet
   // before become kDuplicate dead letters (PostDeduplicator). Memory: at most
   // dedupe_max_entries fingerprints (three per post at most; 24-40 bytes each at the cap,
-  // allocated as they come), the oldest forgotten first. A replay opened at a saved position re-reads the file up to it first, so
-  // it skips exactly what an uninterrupted replay skips.
+  // allocated as they come), the oldest forgotten first. A replay opened at a saved position
+  // re-reads the file up to it first, so it skips exactly what an uninterrupted replay skips.
   bool dedupe = false;
   size_t dedupe_max_entries = size_t{1} << 21;
 };

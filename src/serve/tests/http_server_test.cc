@@ -301,7 +301,8 @@ TEST_F(HttpServerTest, StaticFilesAndTraversal) {
   }
   // Absolute-form and non-path targets never reach the file system.
   EXPECT_EQ(http_get(port_, "http://127.0.0.1/etc/passwd").status, 400);
-  EXPECT_EQ(raw_request(port_, "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").status,
+  EXPECT_EQ(raw_request(port_, "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                .status,
             405);
 }
 
@@ -344,9 +345,10 @@ TEST_F(HttpServerTest, StreamDeliversAPublishedEventWithinOneSecond) {
   net::io_context ioc;
   net::ip::tcp::socket socket(ioc);
   socket.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)});
-  net::write(socket,
-             net::buffer(std::string(
-                 "GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")));
+  net::write(
+      socket,
+      net::buffer(std::string(
+          "GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")));
   // Wait until the server has subscribed this connection.
   for (int i = 0; i < 200 && hub_.subscriber_count() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
