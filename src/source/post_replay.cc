@@ -58,6 +58,17 @@ class PostReplay::Rows {
 
 namespace {
 
+// A record over the size limit, as the dead letter it becomes.
+RawPostRow too_large_row(const Record& rec) {
+  RawPostRow row;
+  row.kind = RawPostRow::Kind::kTooLarge;
+  row.detail = "record of " + std::to_string(rec.full_size) + " bytes is over the limit";
+  row.payload = rec.text;
+  row.payload_size = rec.full_size;
+  row.end_offset = rec.end_offset;
+  return row;
+}
+
 // Rank of `key` in `names` (lower is preferred), or -1.
 template <size_t N>
 int rank_of(std::string_view key, const std::array<std::string_view, N>& names) {
@@ -115,12 +126,7 @@ class PostReplay::TextRows final : public PostReplay::Rows {
       case RecordStatus::kError:
         return Next::kError;
       case RecordStatus::kTooLong:
-        row = RawPostRow{};
-        row.kind = RawPostRow::Kind::kTooLarge;
-        row.detail = "record of " + std::to_string(rec.full_size) + " bytes is over the limit";
-        row.payload = rec.text;
-        row.payload_size = rec.full_size;
-        row.end_offset = rec.end_offset;
+        row = too_large_row(rec);
         return Next::kRow;
       case RecordStatus::kRecord:
         break;
@@ -386,12 +392,7 @@ class PostReplay::SocialRows final : public PostReplay::Rows {
         case RecordStatus::kError:
           return Next::kError;
         case RecordStatus::kTooLong:
-          row = RawPostRow{};
-          row.kind = RawPostRow::Kind::kTooLarge;
-          row.detail = "record of " + std::to_string(rec.full_size) + " bytes is over the limit";
-          row.payload = rec.text;
-          row.payload_size = rec.full_size;
-          row.end_offset = rec.end_offset;
+          row = too_large_row(rec);
           return Next::kRow;
         case RecordStatus::kRecord:
           break;
