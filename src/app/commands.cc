@@ -4,7 +4,9 @@
 #include <simdjson.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <tuple>
 
@@ -15,6 +17,7 @@
 #include "decode/json_encoder.h"
 #include "sentiment/finance/evaluation.h"
 #include "sentiment/finance/labelled_csv.h"
+#include "sentiment/finance/model_trainer.h"
 #include "source/line_reader.h"
 #include "source/market_hours.h"
 #include "source/synthetic_bars.h"
@@ -322,8 +325,10 @@ ScoreCommand::ScoreCommand(CLI::App& app) {
       "line per input, in order, with id, compound, pos, neu, neg, label and per-ticker scores.");
   cmd_->add_option("text", text_, "Text to score");
   cmd_->add_flag("--jsonl", jsonl_, "Read JSON lines from stdin");
-  cmd_->add_option("--scorer", scorer_, "vader or finance [vader]")
-      ->check(CLI::IsMember({"vader", "finance"}));
+  cmd_->add_option("--scorer", scorer_, "vader, finance (learned) or finance-lexicon [vader]")
+      ->check(CLI::IsMember({"vader", "finance", "finance-lexicon"}));
+  cmd_->add_option("--model", model_, "Model file of --scorer finance [built-in]")
+      ->check(CLI::ExistingFile);
   cmd_->add_flag("--no-emoji", no_emoji_, "Do not translate emoji to words (exact NLTK VADER)");
   cmd_->add_option("--lexicon", lexicon_, "VADER lexicon file instead of the built-in one");
   cmd_->add_option("--watch", watch_csv_, "Bare symbols to recognise without $ (comma-separated)");
@@ -347,6 +352,7 @@ int ScoreCommand::execute() {
   sc.scorer = scorer_;
   sc.emoji = !no_emoji_;
   sc.lexicon = lexicon_;
+  sc.model = model_;
   sc.watch_list = split_csv_list(watch_csv_);
   const SentimentStack stack(sc, sc.watch_list);
   SentimentScores overall;
@@ -440,24 +446,102 @@ int ScoreCommand::execute() {
 
 // ---- eval -------------------------------------------------------------------------------------
 
+namespace {
+
+// The repository's labelled sets (data/eval/README.md), relative to the repository root.
+const std::vector<std::string>& default_eval_sets() {
+  static const std::vector<std::string> sets = {
+      "data/eval/stocktwits_style_holdout.csv", "data/eval/finance_posts_holdout.csv",
+      "data/eval/finance_posts.csv", "data/eval/twitter_financial_news_valid.csv"};
+  return sets;
+}
+
+}  // namespace
+
 EvalCommand::EvalCommand(CLI::App& app) {
   cmd_ = app.add_subcommand(
       "eval",
-      "Evaluate every scorer on a labelled CSV (columns id,text,label with label bullish, bearish\n"
-      "or neutral): accuracy, macro-F1 and bullish-vs-bearish ROC AUC, side by side.");
-  cmd_->add_option("--labels", labels_, "Labelled CSV file")->required()->check(CLI::ExistingFile);
+      "Evaluate every scorer (vader, finance-lexicon, finance) on labelled CSVs (id,text,label or\n"
+      "text,label; label bullish/bearish/neutral or 1/0/2): accuracy, macro-F1 and bullish-vs-\n"
+      "bearish ROC AUC with 95% bootstrap intervals, side by side. Default: data/eval/ sets.");
+  cmd_->add_option("--labels", labels_, "Labelled CSV file (repeatable) [data/eval/*.csv]")
+      ->check(CLI::ExistingFile);
+  cmd_->add_option("--model", model_, "Model file of the finance scorer [built-in]")
+      ->check(CLI::ExistingFile);
+  cmd_->add_option("--bootstrap", bootstrap_,
+                   "Bootstrap resamples for the intervals (0: off) [1000]")
+      ->check(CLI::Range(0, 100000));
   cmd_->add_flag("--no-emoji", no_emoji_, "Do not translate emoji to words");
 }
 
 int EvalCommand::execute() {
-  auto rows = read_labelled_csv(labels_);
-  if (!rows) throw std::runtime_error(rows.error());
-  std::vector<EvalReport> reports;
-  for (const char* name : {"vader", "finance"}) {
-    const auto scorer = make_scorer(name, !no_emoji_, "");
-    reports.push_back(evaluate(*scorer, rows.value()));
+  std::vector<std::string> files = labels_;
+  if (files.empty()) {
+    for (const std::string& f : default_eval_sets()) {
+      if (!std::filesystem::exists(f)) {
+        throw std::runtime_error(f + " not found: run from the repository root or give --labels");
+      }
+      files.push_back(f);
+    }
   }
-  fmt::print("{} labelled posts from {}\n{}", rows.value().size(), labels_, format_report(reports));
+  std::vector<std::unique_ptr<Scorer>> scorers;
+  for (const char* name : {"vader", "finance-lexicon", "finance"}) {
+    scorers.push_back(
+        make_scorer(name, !no_emoji_, "", name == std::string("finance") ? model_ : ""));
+  }
+  const BootstrapOptions bootstrap{.resamples = bootstrap_};
+  for (const std::string& file : files) {
+    auto rows = read_labelled_csv(file);
+    if (!rows) throw std::runtime_error(rows.error());
+    std::vector<EvalReport> reports;
+    for (const auto& scorer : scorers)
+      reports.push_back(evaluate(*scorer, rows.value(), bootstrap));
+    fmt::print("== {} ({} labelled posts)\n{}\n", file, rows.value().size(),
+               format_report(reports));
+  }
+  return 0;
+}
+
+// ---- train ------------------------------------------------------------------------------------
+
+TrainCommand::TrainCommand(CLI::App& app) {
+  cmd_ = app.add_subcommand(
+      "train",
+      "Train the learned finance scorer (--scorer finance) on labelled CSVs (id,text,label or\n"
+      "text,label; label bullish/bearish/neutral or 1/0/2) and write a model file for --model.\n"
+      "Deterministic: the same files, options and seed give the same bytes.");
+  cmd_->add_option("--labels", labels_, "Labelled CSV file (repeatable)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd_->add_option("--out", out_, "Model file to write")->required();
+  cmd_->add_option("--bits", bits_, "log2 of the hash buckets [18]")->check(CLI::Range(8u, 22u));
+  cmd_->add_option("--epochs", epochs_, "Passes over the data [12]")->check(CLI::Range(1, 1000));
+  cmd_->add_option("--learning-rate", learning_rate_, "AdaGrad step [0.2]")
+      ->check(CLI::Range(1e-6, 10.0));
+  cmd_->add_option("--l2", l2_, "L2 strength of the hashed weights [1e-4]")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd_->add_option("--seed", seed_, "Seed of the row order [17]");
+  cmd_->add_flag("-q,--quiet", quiet_, "No progress lines");
+}
+
+int TrainCommand::execute() {
+  TrainingOptions options;
+  options.bits = bits_;
+  options.epochs = epochs_;
+  options.learning_rate = learning_rate_;
+  options.l2 = l2_;
+  options.seed = seed_;
+  const bool quiet = quiet_;
+  auto model =
+      train_model_from_files(labels_, options, [quiet](int epoch, double loss, double acc) {
+        if (!quiet)
+          fmt::print(stderr, "train: epoch {:>3}  log-loss {:.4f}  accuracy {:.4f}\n", epoch, loss,
+                     acc);
+      });
+  if (!model) throw std::runtime_error(model.error());
+  if (auto error = model.value().save_file(out_)) throw std::runtime_error(*error);
+  fmt::print(stderr, "train: wrote {} ({} buckets, {} bytes)\n", out_, size_t{1} << bits_,
+             model.value().serialize().size());
   return 0;
 }
 

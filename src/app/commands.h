@@ -79,11 +79,13 @@ class ScoreCommand {
   std::string scorer_ = "vader";
   bool no_emoji_ = false;
   std::string lexicon_;
+  std::string model_;
   std::string watch_csv_;
   int64_t max_record_bytes_ = 1 << 20;
 };
 
-// `stockpulse eval`: accuracy, macro-F1 and ROC AUC of each scorer on a labelled CSV.
+// `stockpulse eval`: accuracy, macro-F1 and ROC AUC (95% bootstrap intervals) of every scorer on
+// every labelled CSV given (default: the repository's data/eval/ sets).
 class EvalCommand {
  public:
   explicit EvalCommand(CLI::App& app);
@@ -92,8 +94,29 @@ class EvalCommand {
 
  private:
   CLI::App* cmd_;
-  std::string labels_;
+  std::vector<std::string> labels_;
+  std::string model_;
+  int bootstrap_ = 1000;
   bool no_emoji_ = false;
+};
+
+// `stockpulse train`: trains the learned finance model on labelled CSVs and writes a model file.
+class TrainCommand {
+ public:
+  explicit TrainCommand(CLI::App& app);
+  bool selected() const { return cmd_->parsed(); }
+  int execute();
+
+ private:
+  CLI::App* cmd_;
+  std::vector<std::string> labels_;
+  std::string out_;
+  uint32_t bits_ = 18;
+  int epochs_ = 12;
+  double learning_rate_ = 0.2;
+  double l2_ = 1e-4;
+  uint64_t seed_ = 17;
+  bool quiet_ = false;
 };
 
 std::vector<std::string> split_csv_list(const std::string& s);

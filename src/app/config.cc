@@ -82,8 +82,11 @@ std::vector<std::string> Config::validate() const {
     problems.push_back("sources.max_record_bytes must be in [1024, 67108864]");
   if (sources.max_text_bytes < 1 || sources.max_text_bytes > sources.max_record_bytes)
     problems.push_back("sources.max_text_bytes must be in [1, max_record_bytes]");
-  if (sentiment.scorer != "vader" && sentiment.scorer != "finance")
-    problems.push_back("sentiment.scorer must be \"vader\" or \"finance\"");
+  if (sentiment.scorer != "vader" && sentiment.scorer != "finance" &&
+      sentiment.scorer != "finance-lexicon")
+    problems.push_back("sentiment.scorer must be \"vader\", \"finance\" or \"finance-lexicon\"");
+  if (!sentiment.model.empty() && sentiment.scorer != "finance")
+    problems.push_back("sentiment.model is the learned model of sentiment.scorer = \"finance\"");
   if (window.slide_s <= 0 || window.size_s <= 0 || window.size_s % window.slide_s != 0)
     problems.push_back("window.size_s must be a positive multiple of window.slide_s");
   // Accepted event times end a year before 10000 so that no window ends past 9999 (time_format.h).
@@ -248,6 +251,7 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("scorer", c.sentiment.scorer);
     r.read("emoji", c.sentiment.emoji);
     r.read("lexicon", c.sentiment.lexicon);
+    r.read("model", c.sentiment.model);
     r.read("watch_list", c.sentiment.watch_list);
     r.read("stop_list", c.sentiment.stop_list);
   }

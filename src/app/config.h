@@ -72,8 +72,9 @@ struct Config {
   } sources;
 
   struct Sentiment {
-    std::string scorer = "vader";  // "vader" | "finance"
+    std::string scorer = "vader";  // "vader" | "finance" (learned) | "finance-lexicon"
     bool emoji = true;
+    std::string model;                    // "finance" model file; "" -> the built-in model
     std::string lexicon;                  // "" -> the compiled-in VADER lexicon
     std::vector<std::string> watch_list;  // bare symbols to recognise; empty -> sources.symbols
     std::vector<std::string> stop_list;   // extra words never taken as bare symbols

@@ -27,8 +27,12 @@ void ConfigFlags::add_common(CLI::App& cmd) {
       [&f](Config& c) { c.run.trigger_interval_ms = f.run.trigger_interval_ms; });
   add(cmd.add_option("-d,--duration", f.run.duration_s, "Stop after this many seconds (0: never)"),
       [&f](Config& c) { c.run.duration_s = f.run.duration_s; });
-  add(cmd.add_option("--scorer", f.sentiment.scorer, "Sentiment scorer: vader or finance [vader]"),
+  add(cmd.add_option("--scorer", f.sentiment.scorer,
+                     "Sentiment scorer: vader, finance (learned) or finance-lexicon [vader]"),
       [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
+  add(cmd.add_option("--model", f.sentiment.model,
+                     "Model file of --scorer finance (from `stockpulse train`) [built-in]"),
+      [&f](Config& c) { c.sentiment.model = f.sentiment.model; });
   add(cmd.add_option("--window", f.window.size_s, "Window size in seconds [300]"),
       [&f](Config& c) { c.window.size_s = f.window.size_s; });
   add(cmd.add_option("--slide", f.window.slide_s,

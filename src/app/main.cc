@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   stockpulse::GenerateCommand generate(app);
   stockpulse::ScoreCommand score(app);
   stockpulse::EvalCommand eval(app);
+  stockpulse::TrainCommand train(app);
   stockpulse::ProduceCommand produce(app);
   stockpulse::ProcessCommand process(app);
   stockpulse::ServeCommand serve(app);
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     if (generate.selected()) return generate.execute();
     if (score.selected()) return score.execute();
     if (eval.selected()) return eval.execute();
+    if (train.selected()) return train.execute();
     if (produce.selected()) return produce.execute();
     if (process.selected()) return process.execute();
     if (serve.selected()) return serve.execute();

@@ -28,8 +28,11 @@ class SentimentStack {
   std::unique_ptr<PostAnalyzer> analyzer_;
 };
 
-// Builds a scorer by name ("vader" or "finance"); lexicon_path "" means the built-in lexicon.
+// Builds a scorer by name: "vader", "finance" (the learned model at model_path, "" = built-in) or
+// "finance-lexicon" (VADER plus the finance lexicon); lexicon_path "" means the built-in VADER
+// lexicon. Throws std::runtime_error for an unknown name, a bad model or lexicon file.
 std::unique_ptr<Scorer> make_scorer(const std::string& name, bool emoji,
-                                    const std::string& lexicon_path);
+                                    const std::string& lexicon_path,
+                                    const std::string& model_path = "");
 
 }  // namespace stockpulse

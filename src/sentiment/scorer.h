@@ -23,7 +23,8 @@ struct TextSpan {
 class Scorer {
  public:
   virtual ~Scorer() = default;
-  // A short stable name ("vader", "finance") used in CLI flags, metrics and eval reports.
+  // A short stable name ("vader", "finance", "finance-lexicon") used in CLI flags, metrics and eval
+  // reports.
   virtual std::string_view name() const = 0;
   // Scores one post. Never fails: any byte string (empty, invalid UTF-8, huge) yields a defined
   // result.

@@ -63,7 +63,8 @@ class VaderScorer final : public Scorer {
   void score_parts(std::string_view text, std::span<const TextSpan> parts, SentimentScores& whole,
                    std::span<SentimentScores> part_scores) const override;
 
-  // Sets the name reported by name() (default "vader"; the finance flavour says "finance").
+  // Sets the name reported by name() (default "vader"; the finance lexicon flavour says
+  // "finance-lexicon").
   void set_name(std::string name) { name_ = std::move(name); }
   const VaderOptions& options() const { return options_; }
   const Lexicon& lexicon() const { return lexicon_; }

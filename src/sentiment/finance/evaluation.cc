@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -97,13 +98,64 @@ std::optional<double> roc_auc(std::span<const double> positive_scores,
   return u / (pd * static_cast<double>(n));
 }
 
-EvalReport evaluate(const Scorer& scorer, std::span<const LabelledPost> rows) {
+namespace {
+
+Interval percentile_interval(std::vector<double>& values) {
+  std::sort(values.begin(), values.end());
+  const auto at = [&](double q) {
+    const double pos = q * static_cast<double>(values.size() - 1);
+    const auto lo = static_cast<size_t>(pos);
+    const size_t hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+  };
+  return Interval{at(0.025), at(0.975)};
+}
+
+// Percentile bootstrap over the rows' (truth, compound) pairs.
+void add_bootstrap_intervals(std::span<const LabelledPost> rows, std::span<const double> compound,
+                             const BootstrapOptions& options, EvalReport& report) {
+  if (options.resamples <= 0 || rows.empty()) return;
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> accuracies, f1s, aucs;
+  std::vector<double> bull, bear;
+  const size_t n = rows.size();
+  for (int b = 0; b < options.resamples; ++b) {
+    ConfusionMatrix m;
+    bull.clear();
+    bear.clear();
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = static_cast<size_t>(rng() % n);
+      m.add(rows[i].label, label_of(compound[i]));
+      if (rows[i].label == SentimentLabel::kBullish) bull.push_back(compound[i]);
+      if (rows[i].label == SentimentLabel::kBearish) bear.push_back(compound[i]);
+    }
+    accuracies.push_back(accuracy(m));
+    f1s.push_back(macro_f1(m));
+    if (auto auc = roc_auc(bull, bear)) aucs.push_back(*auc);
+  }
+  report.accuracy_ci = percentile_interval(accuracies);
+  report.macro_f1_ci = percentile_interval(f1s);
+  // A resample without one of the classes has no AUC; with most resamples missing one the
+  // interval would mislead, so it is only given when nearly every resample had both.
+  if (report.auc_bullish_vs_bearish &&
+      aucs.size() * 100 >= static_cast<size_t>(options.resamples) * 99) {
+    report.auc_ci = percentile_interval(aucs);
+  }
+}
+
+}  // namespace
+
+EvalReport evaluate(const Scorer& scorer, std::span<const LabelledPost> rows,
+                    const BootstrapOptions& bootstrap) {
   EvalReport report;
   report.scorer = std::string(scorer.name());
   std::vector<double> bullish_scores;
   std::vector<double> bearish_scores;
+  std::vector<double> compounds;
+  compounds.reserve(rows.size());
   for (const LabelledPost& row : rows) {
     const double compound = scorer.score(row.text).compound;
+    compounds.push_back(compound);
     report.confusion.add(row.label, label_of(compound));
     if (row.label == SentimentLabel::kBullish) bullish_scores.push_back(compound);
     if (row.label == SentimentLabel::kBearish) bearish_scores.push_back(compound);
@@ -111,6 +163,7 @@ EvalReport evaluate(const Scorer& scorer, std::span<const LabelledPost> rows) {
   report.accuracy = accuracy(report.confusion);
   report.macro_f1 = macro_f1(report.confusion);
   report.auc_bullish_vs_bearish = roc_auc(bullish_scores, bearish_scores);
+  add_bootstrap_intervals(rows, compounds, bootstrap, report);
   for (SentimentLabel l : kLabels)
     report.per_label[index_of(l)] = label_metrics(report.confusion, l);
   return report;
@@ -120,11 +173,11 @@ std::string format_report(std::span<const EvalReport> reports) {
   std::string out;
   char buf[128];
   auto cell = [&](std::string_view s) {
-    std::snprintf(buf, sizeof buf, " %12.*s", static_cast<int>(s.size()), s.data());
+    std::snprintf(buf, sizeof buf, " %16.*s", static_cast<int>(s.size()), s.data());
     out += buf;
   };
   auto number = [&](double v) {
-    std::snprintf(buf, sizeof buf, " %12.4f", v);
+    std::snprintf(buf, sizeof buf, " %16.4f", v);
     out += buf;
   };
   auto row_title = [&](std::string_view s) {
@@ -153,6 +206,25 @@ std::string format_report(std::span<const EvalReport> reports) {
     }
   }
   out += '\n';
+  auto interval_row = [&](std::string_view title, std::optional<Interval> EvalReport::*field) {
+    bool any = false;
+    for (const EvalReport& r : reports) any = any || (r.*field).has_value();
+    if (!any) return;
+    row_title(title);
+    for (const EvalReport& r : reports) {
+      if (const auto& ci = r.*field) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%.3f-%.3f", ci->low, ci->high);
+        cell(text);
+      } else {
+        cell("n/a");
+      }
+    }
+    out += '\n';
+  };
+  interval_row("  95% CI accuracy", &EvalReport::accuracy_ci);
+  interval_row("  95% CI macro-F1", &EvalReport::macro_f1_ci);
+  interval_row("  95% CI AUC", &EvalReport::auc_ci);
   for (SentimentLabel l : kLabels) {
     row_title(std::string("F1 ") + label_name(l));
     for (const EvalReport& r : reports) number(r.per_label[index_of(l)].f1);

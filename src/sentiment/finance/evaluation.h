@@ -45,6 +45,19 @@ double macro_f1(const ConfusionMatrix& m);
 std::optional<double> roc_auc(std::span<const double> positive_scores,
                               std::span<const double> negative_scores);
 
+// A 95% confidence interval (percentile bootstrap).
+struct Interval {
+  double low = 0;
+  double high = 0;
+};
+
+// Bootstrap settings of evaluate(): resamples of the rows (with replacement, same size), drawn
+// from a std::mt19937_64 with a fixed seed, so a report is reproducible run to run.
+struct BootstrapOptions {
+  int resamples = 1000;  // 0 turns the intervals off
+  uint64_t seed = 20261207;
+};
+
 // The result of running one scorer over a labelled set.
 struct EvalReport {
   std::string scorer;  // Scorer::name()
@@ -54,12 +67,19 @@ struct EvalReport {
   // Bullish-vs-bearish AUC with compound as the score, neutral rows excluded.
   std::optional<double> auc_bullish_vs_bearish;
   std::array<LabelMetrics, 3> per_label{};  // indexed by SentimentLabel
+  // 95% bootstrap intervals of the three headline numbers (empty when resamples == 0; the AUC
+  // one also when a class is missing).
+  std::optional<Interval> accuracy_ci;
+  std::optional<Interval> macro_f1_ci;
+  std::optional<Interval> auc_ci;
 };
 
 // Scores every row with `scorer`, labels it with label_of(compound) (>= 0.05 bullish,
 // <= -0.05 bearish, else neutral) and computes the metrics above. Pure function of its inputs;
 // thread-safe as long as the scorer is (Scorer::score is const and thread-safe by contract).
-EvalReport evaluate(const Scorer& scorer, std::span<const LabelledPost> rows);
+// Adds 95% percentile-bootstrap intervals (BootstrapOptions) for accuracy, macro-F1 and AUC.
+EvalReport evaluate(const Scorer& scorer, std::span<const LabelledPost> rows,
+                    const BootstrapOptions& bootstrap = {});
 
 // A plain-text table with one column per report, the scorers side by side, followed by each
 // scorer's confusion matrix.

@@ -14,9 +14,10 @@ struct FinanceTerm {
   double valence;
 };
 
-// The finance vocabulary of the "finance" scorer flavour, written by this project from general
-// market language (not fitted to any labelled set). See README.md in this folder for the value
-// scale and the approach; every entry's reason is a comment next to it in finance_lexicon.cc.
+// The finance vocabulary of the "finance-lexicon" scorer flavour (and a feature of the learned
+// "finance" one), written by this project from general market language (not fitted to any labelled
+// set). See README.md in this folder for the value scale and the approach; every entry's reason is
+// a comment next to it in finance_lexicon.cc.
 //
 // words() are single tokens that override or extend VADER's lexicon (Lexicon::set); a valence of
 // 0 neutralises a general-English sentiment word that is a plain term in finance ("interest",

@@ -24,7 +24,7 @@ VaderOptions finance_options(bool emoji) {
 FinanceScorer::FinanceScorer(bool emoji)
     : vader_(FinanceLexicon::overlay(Lexicon::builtin()), finance_options(emoji)) {
   // The inner scorer's name is what its own logs would show; keep it consistent with ours.
-  vader_.set_name("finance");
+  vader_.set_name("finance-lexicon");
 }
 
 std::unique_ptr<Scorer> make_finance_scorer(bool emoji) {

@@ -9,7 +9,8 @@
 
 namespace stockpulse {
 
-// The finance flavour of the sentiment engine (`--scorer finance`): VADER's rules unchanged, over
+// The finance lexicon flavour of the sentiment engine (`--scorer finance-lexicon`; also a feature
+// of the learned `--scorer finance`, learned_scorer.h): VADER's rules unchanged, over
 // VADER's built-in lexicon overlaid with FinanceLexicon::words(), plus FinanceLexicon::phrases()
 // scored as single items. Labels follow the same thresholds as plain VADER, so the two flavours
 // are interchangeable downstream.
@@ -20,7 +21,7 @@ class FinanceScorer final : public Scorer {
  public:
   explicit FinanceScorer(bool emoji = true);
 
-  std::string_view name() const override { return "finance"; }
+  std::string_view name() const override { return "finance-lexicon"; }
   SentimentScores score(std::string_view text) const override { return vader_.score(text); }
   // Passes clause scoring through so PostAnalyzer tokenises a post once with this scorer too.
   void score_parts(std::string_view text, std::span<const TextSpan> parts, SentimentScores& whole,

@@ -41,11 +41,11 @@ void BM_PlainVader(benchmark::State& state) {
 }
 BENCHMARK(BM_PlainVader);
 
-void BM_FinanceScorer(benchmark::State& state) {
+void BM_FinanceLexiconScorer(benchmark::State& state) {
   static const FinanceScorer scorer(/*emoji=*/true);
   run(state, scorer);
 }
-BENCHMARK(BM_FinanceScorer);
+BENCHMARK(BM_FinanceLexiconScorer);
 
 }  // namespace
 }  // namespace stockpulse

@@ -19,6 +19,10 @@ std::optional<SentimentLabel> parse_label(std::string_view s) {
   if (lower == "bullish") return SentimentLabel::kBullish;
   if (lower == "bearish") return SentimentLabel::kBearish;
   if (lower == "neutral") return SentimentLabel::kNeutral;
+  // The numeric codes of the Twitter Financial News dataset (data/train/README.md).
+  if (lower == "0") return SentimentLabel::kBearish;
+  if (lower == "1") return SentimentLabel::kBullish;
+  if (lower == "2") return SentimentLabel::kNeutral;
   return std::nullopt;
 }
 
@@ -108,6 +112,7 @@ Result<std::vector<LabelledPost>, std::string> parse_labelled_csv(std::string_vi
 
   CsvRecordReader reader(content);
   bool header_seen = false;
+  bool has_id = true;  // `id,text,label`; false for `text,label`
   std::vector<LabelledPost> rows;
   std::unordered_set<std::string> ids;
   while (!reader.at_end()) {
@@ -116,11 +121,25 @@ Result<std::vector<LabelledPost>, std::string> parse_labelled_csv(std::string_vi
     std::vector<std::string>& fields = record.value();
     if (is_blank_record(fields)) continue;
     if (!header_seen) {
-      if (fields.size() != 3 || fields[0] != "id" || fields[1] != "text" || fields[2] != "label") {
-        return fail(reader.record_line(), "expected header `id,text,label`");
+      if (fields.size() == 2 && fields[0] == "text" && fields[1] == "label") {
+        has_id = false;
+      } else if (fields.size() != 3 || fields[0] != "id" || fields[1] != "text" ||
+                 fields[2] != "label") {
+        return fail(reader.record_line(), "expected header `id,text,label` or `text,label`");
       }
       header_seen = true;
       continue;
+    }
+    if (rows.size() >= kMaxLabelledRows) {
+      return fail(reader.record_line(), "more than " + std::to_string(kMaxLabelledRows) + " rows");
+    }
+    if (!has_id) {
+      if (fields.size() != 2) {
+        return fail(reader.record_line(),
+                    "expected 2 fields (text,label), got " + std::to_string(fields.size()));
+      }
+      // Rows without ids are named by their position, which is unique by construction.
+      fields.insert(fields.begin(), "row" + std::to_string(rows.size() + 1));
     }
     if (fields.size() != 3) {
       return fail(reader.record_line(),
@@ -130,7 +149,7 @@ Result<std::vector<LabelledPost>, std::string> parse_labelled_csv(std::string_vi
     auto label = parse_label(fields[2]);
     if (!label) {
       return fail(reader.record_line(),
-                  "label must be bullish, bearish or neutral, got `" + fields[2] + "`");
+                  "label must be bullish, bearish, neutral, 0, 1 or 2, got `" + fields[2] + "`");
     }
     // A duplicated id usually means a row was pasted twice, which would weight it double.
     if (!ids.insert(fields[0]).second) {
@@ -138,13 +157,19 @@ Result<std::vector<LabelledPost>, std::string> parse_labelled_csv(std::string_vi
     }
     rows.push_back(LabelledPost{std::move(fields[0]), std::move(fields[1]), *label});
   }
-  if (!header_seen) return fail(1, "empty file: expected header `id,text,label`");
+  if (!header_seen) return fail(1, "empty file: expected header `id,text,label` or `text,label`");
   return rows;
 }
 
 Result<std::vector<LabelledPost>, std::string> read_labelled_csv(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return Err("cannot open " + path);
+  file.seekg(0, std::ios::end);
+  const std::streamoff size = file.tellg();
+  if (size < 0 || size > static_cast<std::streamoff>(kMaxLabelledFileBytes)) {
+    return Err(path + ": larger than " + std::to_string(kMaxLabelledFileBytes) + " bytes");
+  }
+  file.seekg(0);
   std::ostringstream content;
   content << file.rdbuf();
   if (file.bad()) return Err("cannot read " + path);

@@ -180,5 +180,34 @@ TEST(Evaluate, FormatReportShowsScorersSideBySide) {
   EXPECT_NE(text.find("n/a"), std::string::npos);  // no bearish rows: AUC undefined
 }
 
+TEST(Evaluate, BootstrapIntervalsAreReproducibleAndCoverTheEstimate) {
+  // 40 rows: bullish posts score 0.5 or, for one in four, -0.5; bearish ones the mirror image.
+  std::map<std::string, double> table;
+  std::vector<LabelledPost> rows;
+  for (int i = 0; i < 40; ++i) {
+    const bool bull = i % 2 == 0;
+    const bool wrong = (i / 2) % 4 == 0;
+    const std::string text = "t" + std::to_string(i);
+    table[text] = (bull != wrong) ? 0.5 : -0.5;
+    rows.push_back({std::to_string(i), text, bull ? kBull : kBear});
+  }
+  TableScorer scorer(table);
+  const EvalReport a = evaluate(scorer, rows);
+  const EvalReport b = evaluate(scorer, rows);
+  ASSERT_TRUE(a.auc_ci && a.accuracy_ci && a.macro_f1_ci);
+  EXPECT_EQ(a.auc_ci->low, b.auc_ci->low);  // fixed seed
+  EXPECT_EQ(a.auc_ci->high, b.auc_ci->high);
+  EXPECT_DOUBLE_EQ(a.accuracy, 0.75);
+  EXPECT_LE(a.accuracy_ci->low, a.accuracy);
+  EXPECT_GE(a.accuracy_ci->high, a.accuracy);
+  EXPECT_LT(a.accuracy_ci->low, 0.70);  // 40 rows: the interval is wide
+  EXPECT_GT(a.accuracy_ci->high, 0.80);
+  EXPECT_LE(a.auc_ci->low, *a.auc_bullish_vs_bearish);
+  EXPECT_GE(a.auc_ci->high, *a.auc_bullish_vs_bearish);
+  const EvalReport none = evaluate(scorer, rows, BootstrapOptions{.resamples = 0});
+  EXPECT_FALSE(none.auc_ci.has_value());
+  EXPECT_NE(format_report(std::vector<EvalReport>{a}).find("95% CI AUC"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stockpulse

@@ -16,8 +16,8 @@ SentimentLabel finance_label(const std::string& text) {
 }
 
 TEST(FinanceScorer, Name) {
-  EXPECT_EQ(FinanceScorer(true).name(), "finance");
-  EXPECT_EQ(make_finance_scorer(false)->name(), "finance");
+  EXPECT_EQ(FinanceScorer(true).name(), "finance-lexicon");
+  EXPECT_EQ(make_finance_scorer(false)->name(), "finance-lexicon");
 }
 
 TEST(FinanceScorer, BullishFinanceLanguage) {

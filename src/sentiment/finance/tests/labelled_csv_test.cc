@@ -57,7 +57,7 @@ TEST(LabelledCsv, LineNumbersCountNewlinesInsideQuotes) {
   // The record with the bad label starts on line 4, after a record spanning lines 2-3.
   auto r = parse("id,text,label\n1,\"two\nlines\",bullish\n2,x,happy\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "t.csv:4: label must be bullish, bearish or neutral, got `happy`");
+  EXPECT_EQ(r.error(), "t.csv:4: label must be bullish, bearish, neutral, 0, 1 or 2, got `happy`");
 }
 
 TEST(LabelledCsv, UnterminatedQuote) {
@@ -90,10 +90,10 @@ TEST(LabelledCsv, DuplicateAndEmptyIds) {
 TEST(LabelledCsv, HeaderRequired) {
   auto wrong = parse("id,label,text\n1,bullish,a\n");
   ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.error(), "t.csv:1: expected header `id,text,label`");
+  EXPECT_EQ(wrong.error(), "t.csv:1: expected header `id,text,label` or `text,label`");
   auto empty = parse("");
   ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.error(), "t.csv:1: empty file: expected header `id,text,label`");
+  EXPECT_EQ(empty.error(), "t.csv:1: empty file: expected header `id,text,label` or `text,label`");
   auto header_only = parse("id,text,label\n");
   ASSERT_TRUE(header_only.ok());
   EXPECT_TRUE(header_only.value().empty());
@@ -124,6 +124,25 @@ void expect_balanced_set(const std::string& name, size_t min_rows) {
 TEST(LabelledCsv, CommittedEvaluationSetsParse) {
   expect_balanced_set("finance_posts.csv", 400);
   expect_balanced_set("finance_posts_holdout.csv", 120);
+}
+
+TEST(LabelledCsv, TextLabelFilesWithNumericLabels) {
+  // The Twitter Financial News layout: no id column, 0 bearish, 1 bullish, 2 neutral.
+  auto r = parse("text,label\n\"$X cut, again\",0\n$Y beats,1\n$Z files 10-K,2\n");
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r.value().size(), 3u);
+  EXPECT_EQ(r.value()[0].id, "row1");
+  EXPECT_EQ(r.value()[0].text, "$X cut, again");
+  EXPECT_EQ(r.value()[0].label, SentimentLabel::kBearish);
+  EXPECT_EQ(r.value()[1].label, SentimentLabel::kBullish);
+  EXPECT_EQ(r.value()[2].label, SentimentLabel::kNeutral);
+  EXPECT_EQ(r.value()[2].id, "row3");
+  auto three = parse("text,label\na,1,extra\n");
+  ASSERT_FALSE(three.ok());
+  EXPECT_EQ(three.error(), "t.csv:2: expected 2 fields (text,label), got 3");
+  auto bad = parse("text,label\na,3\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "t.csv:2: label must be bullish, bearish, neutral, 0, 1 or 2, got `3`");
 }
 
 }  // namespace
