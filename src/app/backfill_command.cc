@@ -204,9 +204,14 @@ BackfillCommand::BackfillCommand(CLI::App& app) {
   cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")
       ->check(CLI::ExistingFile);
   Config& f = flags_.values();
-  flags_.add(cmd_->add_option("--scorer", f.sentiment.scorer,
-                              "Sentiment scorer: vader or finance [vader]"),
-             [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
+  flags_.add(
+      cmd_->add_option("--scorer", f.sentiment.scorer,
+                       "Sentiment scorer: vader, finance (learned) or finance-lexicon [vader]"),
+      [&f](Config& c) { c.sentiment.scorer = f.sentiment.scorer; });
+  flags_.add(
+      cmd_->add_option("--model", f.sentiment.model,
+                       "Model file of --scorer finance (from `stockpulse train`) [built-in]"),
+      [&f](Config& c) { c.sentiment.model = f.sentiment.model; });
   flags_.add(cmd_->add_option(
                  "--serving", f.run.serving,
                  "Serving store: sqlite:PATH, clickhouse://HOST:PORT/DB (user and password from "
