@@ -111,6 +111,19 @@ TEST(Config, ValidateNamesEveryProblem) {
   EXPECT_NE(problems[2].find("batch_size"), std::string::npos);
 }
 
+// Issue #17: the learned scorer's model file belongs to scorer "finance" only.
+TEST(Config, ModelFileOnlyWithTheLearnedScorer) {
+  Config c;
+  c.sentiment.scorer = "finance-lexicon";
+  EXPECT_TRUE(c.validate().empty());
+  c.sentiment.model = "model.bin";
+  const auto problems = c.validate();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("sentiment.model"), std::string::npos);
+  c.sentiment.scorer = "finance";
+  EXPECT_TRUE(c.validate().empty());
+}
+
 // Issue #15: --speed nan aborted the run, --speed 1e15 ignored --duration and SIGTERM.
 TEST(Config, FloatOptionsMustBeFiniteAndInRange) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
