@@ -14,7 +14,12 @@ float FinanceFeaturizer::hashed_value(size_t count) {
 
 size_t FinanceFeaturizer::extract(std::string_view text, std::span<uint32_t> out,
                                   std::array<float, kDenseFeatures>& dense) const {
-  const SentimentScores lex = lexicon_.score(text);
+  return extract(text, lexicon_.score(text), out, dense);
+}
+
+size_t FinanceFeaturizer::extract(std::string_view text, const SentimentScores& lex,
+                                  std::span<uint32_t> out,
+                                  std::array<float, kDenseFeatures>& dense) const {
   dense = {static_cast<float>(lex.compound), static_cast<float>(lex.pos),
            static_cast<float>(lex.neg)};
   return hasher_.extract(text, out);
@@ -24,9 +29,14 @@ LearnedFinanceScorer::LearnedFinanceScorer(LearnedModel model, bool emoji)
     : model_(std::move(model)), featurizer_(model_.bits, emoji) {}
 
 std::array<double, kModelClasses> LearnedFinanceScorer::probabilities(std::string_view text) const {
+  return probabilities(text, featurizer_.lexicon().score(text));
+}
+
+std::array<double, kModelClasses> LearnedFinanceScorer::probabilities(
+    std::string_view text, const SentimentScores& lexicon_scores) const {
   std::array<uint32_t, FeatureHasher::kMaxFeatures> features;
   std::array<float, kDenseFeatures> dense{};
-  const size_t n = featurizer_.extract(text, features, dense);
+  const size_t n = featurizer_.extract(text, lexicon_scores, features, dense);
   const float value = FinanceFeaturizer::hashed_value(n);
   std::array<float, kModelClasses> sums{};
   const float* w = model_.hashed.data();
@@ -70,6 +80,21 @@ SentimentScores scores_from_probabilities(const std::array<double, kModelClasses
 
 SentimentScores LearnedFinanceScorer::score(std::string_view text) const {
   return scores_from_probabilities(probabilities(text));
+}
+
+void LearnedFinanceScorer::score_parts(std::string_view text, std::span<const TextSpan> parts,
+                                       SentimentScores& whole,
+                                       std::span<SentimentScores> part_scores) const {
+  // part_scores first receives the lexicon's scores of each part, then the model's.
+  SentimentScores lexicon_whole;
+  featurizer_.lexicon().score_parts(text, parts, lexicon_whole, part_scores);
+  whole = scores_from_probabilities(probabilities(text, lexicon_whole));
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const size_t end = parts[k].end < text.size() ? parts[k].end : text.size();
+    const size_t begin = parts[k].begin < end ? parts[k].begin : end;
+    part_scores[k] =
+        scores_from_probabilities(probabilities(text.substr(begin, end - begin), part_scores[k]));
+  }
 }
 
 }  // namespace stockpulse

@@ -28,7 +28,11 @@ class FinanceFeaturizer {
   // the number of hashed features.
   size_t extract(std::string_view text, std::span<uint32_t> out,
                  std::array<float, kDenseFeatures>& dense) const;
+  // The same, with the lexicon scores of `text` already computed (by lexicon().score_parts()).
+  size_t extract(std::string_view text, const SentimentScores& lexicon_scores,
+                 std::span<uint32_t> out, std::array<float, kDenseFeatures>& dense) const;
   static float hashed_value(size_t count);
+  const FinanceScorer& lexicon() const { return lexicon_; }
 
  private:
   FeatureHasher hasher_;
@@ -53,11 +57,18 @@ class LearnedFinanceScorer final : public Scorer {
 
   std::string_view name() const override { return "finance"; }
   SentimentScores score(std::string_view text) const override;
+  // Same numbers as score() on the post and on each part, but the lexicon features of all of them
+  // come from one tokenisation (FinanceScorer::score_parts), as PostAnalyzer scores ticker clauses.
+  void score_parts(std::string_view text, std::span<const TextSpan> parts, SentimentScores& whole,
+                   std::span<SentimentScores> part_scores) const override;
   // P(bearish), P(neutral), P(bullish) (ModelClass order).
   std::array<double, kModelClasses> probabilities(std::string_view text) const;
   const LearnedModel& model() const { return model_; }
 
  private:
+  std::array<double, kModelClasses> probabilities(std::string_view text,
+                                                  const SentimentScores& lexicon_scores) const;
+
   LearnedModel model_;
   FinanceFeaturizer featurizer_;
 };

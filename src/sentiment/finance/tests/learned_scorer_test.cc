@@ -111,6 +111,23 @@ TEST(LearnedFinanceScorer, TrainingIsDeterministicAndLearns) {
   EXPECT_THROW(train_model(std::vector<TrainingSet>{}, small_options()), std::invalid_argument);
 }
 
+TEST(LearnedFinanceScorer, ScorePartsEqualsScoringEachPart) {
+  const Scorer& scorer = shipped_scorer();
+  const std::string text = "long $NVDA, short $INTC. $AMD is fine I guess \xF0\x9F\x9A\x80";
+  const std::vector<TextSpan> parts = {{0, 10}, {12, 23}, {25, 50}, {40, 1000}, {30, 20}};
+  SentimentScores whole;
+  std::vector<SentimentScores> got(parts.size());
+  scorer.score_parts(text, parts, whole, got);
+  EXPECT_EQ(whole.compound, scorer.score(text).compound);
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const size_t end = std::min<size_t>(parts[k].end, text.size());
+    const size_t begin = std::min<size_t>(parts[k].begin, end);
+    const SentimentScores alone = scorer.score(text.substr(begin, end - begin));
+    EXPECT_EQ(got[k].compound, alone.compound) << k;
+    EXPECT_EQ(got[k].pos, alone.pos) << k;
+  }
+}
+
 TEST(LearnedFinanceScorer, AnyTextGivesADefinedResult) {
   const Scorer& scorer = shipped_scorer();
   std::string huge(200000, 'x');
