@@ -8,7 +8,7 @@
 
 #include "e2e_support.h"
 
-namespace stockpulse {
+namespace stockpulse::e2e {
 namespace {
 
 void write_training_csv(const std::filesystem::path& path) {
@@ -72,4 +72,4 @@ TEST(FinanceModelCli, TrainRejectsBadLabelsWithTheLine) {
 }
 
 }  // namespace
-}  // namespace stockpulse
+}  // namespace stockpulse::e2e
