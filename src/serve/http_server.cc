@@ -597,19 +597,25 @@ bool HttpServer::Impl::host_allowed(std::string_view host) const {
 }
 
 // /api/backtest: the file `stockpulse backtest --json` wrote (it renames a finished file into
-// place, so a read never sees half of one).
+// place, so a read never sees half of one). Without one the answer is still 200, with
+// "available": false and what to run: the dashboard shows that in its panel (a 404 would also
+// put an error in the browser's console on every page load).
 Response HttpServer::Impl::backtest_response(const Request& req) const {
+  auto unavailable = [&](const std::string& message) {
+    std::string body = "{\"available\":false,\"signals\":[],\"message\":";
+    append_api_json_string(message, body);
+    body += "}";
+    return json_response(req, http::status::ok, std::move(body));
+  };
   if (options.backtest_file.empty()) {
-    return json_response(req, http::status::not_found,
-                         json_error("no backtest: run `stockpulse backtest --json FILE` and "
-                                    "serve with --backtest FILE"));
+    return unavailable(
+        "no backtest: run `stockpulse backtest --json FILE` and serve with --backtest FILE");
   }
   std::ifstream in(options.backtest_file, std::ios::binary);
   if (!in) {
-    return json_response(req, http::status::not_found,
-                         json_error("no backtest yet: " + options.backtest_file +
-                                    " does not exist (run `stockpulse backtest --json " +
-                                    options.backtest_file + "`)"));
+    return unavailable("no backtest yet: " + options.backtest_file +
+                       " does not exist (run `stockpulse backtest --json " + options.backtest_file +
+                       "`)");
   }
   std::string body(kMaxBacktestBytes + 1, '\0');
   in.read(body.data(), std::streamsize(body.size()));
