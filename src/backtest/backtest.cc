@@ -18,7 +18,7 @@ constexpr int64_t kDayMs = 86'400'000;
 // One (symbol, time) pair: the signal known at t and the return from t to t + h.
 struct Observation {
   size_t symbol;
-  int64_t t;
+  int64_t clock;  // when the trade would be entered: t (ms), or the trading day's index (daily)
   double signal;
   double ret;
 };
@@ -94,7 +94,7 @@ std::vector<Observation> observations(const BacktestInput& input, SignalKind kin
       if (!(c0 > 0)) continue;
       if (spike_only && !at_spike(sig.t[size_t(k)])) continue;
       const double c1 = s.close.v[day_close[d + size_t(h.days)]];
-      out.push_back({si, t, sig.v[size_t(k)], c1 / c0 - 1});
+      out.push_back({si, int64_t(d), sig.v[size_t(k)], c1 / c0 - 1});
     }
   }
   return out;
@@ -118,25 +118,22 @@ SignalResult measure(const BacktestInput& input, SignalKind kind, const Horizon&
   int64_t hits = 0;
   size_t current = std::numeric_limits<size_t>::max();
   int64_t next_entry = 0;
-  size_t day_index = 0;
   const double cost = 2 * options.cost_bps / 1e4;
   for (const auto& o : obs) {
     const int pos = position_for(th, o.signal);
     if (o.symbol != current) {
       current = o.symbol;
       next_entry = std::numeric_limits<int64_t>::min();
-      day_index = 0;
     }
     if (pos != 0 && o.ret != 0) {
       ++r.positioned;
       if ((pos > 0) == (o.ret > 0)) ++hits;
     }
-    // Daily observations are one per trading day, so a trade of N days blocks the next N - 1.
-    const int64_t clock = h.days > 0 ? int64_t(day_index++) : o.t;
-    if (pos != 0 && clock >= next_entry) {
+    // A trade exits at t + h (N trading days later), and the next may enter from there.
+    if (pos != 0 && o.clock >= next_entry) {
       ++r.trades;
       r.pnl += pos * o.ret - cost;
-      next_entry = clock + (h.days > 0 ? h.days : h.ms);
+      next_entry = o.clock + (h.days > 0 ? h.days : h.ms);
     }
   }
   if (r.positioned > 0) r.hit_rate = double(hits) / double(r.positioned);

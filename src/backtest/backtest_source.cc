@@ -155,7 +155,7 @@ Result<BacktestRows, std::string> read_sqlite(const std::string& path, size_t ma
       return std::string(sqlite3_errmsg(db));
     }
     const int cols = sqlite3_column_count(st);
-    Row row(size_t(cols));
+    Row row(static_cast<size_t>(cols));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       for (int i = 0; i < cols; ++i) {

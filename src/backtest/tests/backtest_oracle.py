@@ -87,24 +87,25 @@ def observations(sig, market, horizon, spike, spike_ratio):
         days = int(horizon[:-1])
         m = market.assign(date=(market.t - 1) // DAY)
         closes = m.groupby(["symbol", "date"]).tail(1).sort_values(["symbol", "t"])
+        closes = closes.assign(day=closes.groupby("symbol").cumcount())
         closes = closes.assign(c1=closes.groupby("symbol").close.shift(-days)).dropna(subset=["c1"])
         s = sig.assign(date=(sig.t - 1) // DAY, sig_t=sig.t).sort_values("t")
         o = pd.merge_asof(closes.sort_values("t"), s[["symbol", "t", "v", "date", "sig_t"]],
                           on="t", by="symbol", suffixes=("", "_s"))
         o = o[o.date == o.date_s].dropna(subset=["v"])
-        o = o[o.close > 0].assign(r=o.c1 / o.close - 1)
+        o = o[o.close > 0].assign(r=o.c1 / o.close - 1, clock=o.day)
         key = "sig_t"
     else:
         h = {"s": 1000, "m": MIN, "h": 60 * MIN}[horizon[-1]] * int(horizon[:-1])
         o = sig.merge(px, on=["symbol", "t"])
         o = o.merge(px.assign(t=px.t - h).rename(columns={"close": "c1"}), on=["symbol", "t"])
-        o = o[o.close > 0].assign(r=o.c1 / o.close - 1, sig_t=o.t)
+        o = o[o.close > 0].assign(r=o.c1 / o.close - 1, sig_t=o.t, clock=o.t)
         key = "sig_t"
     if spike is not None:
         sp = spike.rename(columns={"t": key, "v": "spike"})
         o = o.merge(sp, on=["symbol", key])
         o = o[o.spike >= spike_ratio]
-    return o.sort_values(["symbol", "t"]).reset_index(drop=True)[["symbol", "t", "v", "r"]]
+    return o.sort_values(["symbol", "t"]).reset_index(drop=True)[["symbol", "t", "clock", "v", "r"]]
 
 
 def measure(name, o, horizon, step, cost_bps, spike_ratio):
@@ -129,8 +130,7 @@ def measure(name, o, horizon, step, cost_bps, spike_ratio):
     trades, pnl = 0, 0.0
     for _, g in o.assign(pos=pos).groupby("symbol", sort=False):
         next_entry = -np.inf
-        for i, (t, p, r) in enumerate(zip(g.t, g.pos, g.r)):
-            clock = i if horizon.endswith("d") else t
+        for clock, p, r in zip(g.clock, g.pos, g.r):
             if p != 0 and clock >= next_entry:
                 trades += 1
                 pnl += p * r - 2 * cost_bps / 1e4

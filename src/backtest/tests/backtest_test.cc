@@ -95,10 +95,11 @@ BacktestOptions only(SignalKind s, const char* h, int permutations = 0) {
 }
 
 TEST(RunBacktest, PairsTheSignalWithTheReturnThatFollowsIt) {
-  // The sentiment at t is the sign of close(t+1) - close(t): a perfect 1-minute signal.
+  // The sentiment at t is (100 times) the return from t to t+1: a perfect 1-minute signal.
   const std::vector<double> closes = {100, 101, 100.5, 102, 101, 103, 104, 103.5};
   std::vector<double> avg;
-  for (size_t i = 0; i + 1 < closes.size(); ++i) avg.push_back(closes[i + 1] - closes[i]);
+  for (size_t i = 0; i + 1 < closes.size(); ++i)
+    avg.push_back(100 * (closes[i + 1] / closes[i] - 1));
   const BacktestInput in = build_backtest_input(one_symbol(closes, avg), {});
   auto r = run_backtest(in, only(SignalKind::kAvgSentiment, "1m"));
   ASSERT_TRUE(r.ok()) << r.error();
