@@ -72,10 +72,13 @@ Result<BacktestRows, std::string> read_with(const QueryFn& query, const Dialect&
     if (rows.size() >= max_rows) over = true;
     return !over;
   };
+  // Each query asks for at most one row more than the bound, so an oversized store is refused
+  // without its rows ever being held (a ClickHouse answer arrives whole).
+  const std::string limit = fmt::format(" LIMIT {}", max_rows + 1);
   auto where = [&](const std::string& extra) {
     std::string w = d.final_filter;
     if (!extra.empty()) w += (w.empty() ? "" : " AND ") + extra;
-    return w.empty() ? std::string() : " WHERE " + w;
+    return (w.empty() ? std::string() : " WHERE " + w) + limit;
   };
 
   auto err = query(
@@ -113,15 +116,16 @@ Result<BacktestRows, std::string> read_with(const QueryFn& query, const Dialect&
         std::tuple{"fear_greed", "score", &rows.fear_greed}}) {
     if (!d.has_table(table)) continue;
     auto* out = target;
-    err = query(fmt::format("SELECT symbol, {}, {} FROM {} WHERE symbol <> '*' AND {} IS NOT NULL",
-                            d.millis("ts"), column, d.from(table), column),
-                [&](const Row& r) {
-                  if (!count()) return;
-                  const auto t = parse_millis(r[1]);
-                  const auto v = parse_double(r[2]);
-                  if (!r[0] || !t || !v) return;  // NaN / NULL readings carry no signal
-                  out->push_back({*r[0], *t, *v});
-                });
+    err =
+        query(fmt::format("SELECT symbol, {}, {} FROM {} WHERE symbol <> '*' AND {} IS NOT NULL{}",
+                          d.millis("ts"), column, d.from(table), column, limit),
+              [&](const Row& r) {
+                if (!count()) return;
+                const auto t = parse_millis(r[1]);
+                const auto v = parse_double(r[2]);
+                if (!r[0] || !t || !v) return;  // NaN / NULL readings carry no signal
+                out->push_back({*r[0], *t, *v});
+              });
     if (err) return Err(fmt::format("{}: reading {}: {}", name, table, *err));
   }
   if (over) {

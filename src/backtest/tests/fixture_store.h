@@ -1,7 +1,7 @@
 #pragma once
 
 // Seeded fixtures for the backtest tests: a few symbols over three trading days of minute
-// windows, written to a SQLite serving store through SqliteServingStore (the real write path).
+// windows, written through a ServingStore (SQLite or ClickHouse: the real write path).
 // In the "predictive" fixture the average sentiment of the window ending at t carries the drift
 // of the next minute's return; in the "noise" fixture the sentiment is drawn independently.
 #include <algorithm>
@@ -23,12 +23,12 @@ struct Shape {
   double drop_sentiment = 0.1;  // share of minutes without posts (no sentiment row)
 };
 
-inline void write_store(const std::string& path, uint64_t seed, bool predictive,
-                        const Shape& shape = {}) {
+// Writes the fixture to `store` (any ServingStore) and flushes it.
+inline void write_rows(ServingStore& store, uint64_t seed, bool predictive,
+                       const Shape& shape = {}) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0, 1);
   std::uniform_real_distribution<double> uniform(0, 1);
-  SqliteServingStore store(path);
   const int64_t day0 = days_from_civil(2024, 5, 1) * kMillisPerDay;
   std::vector<SentimentWindowRow> sentiment;
   std::vector<MarketWindowRow> market;
@@ -106,6 +106,13 @@ inline void write_store(const std::string& path, uint64_t seed, bool predictive,
   store.write_indicators(indicators);
   store.write_fear_greed(fear_greed);
   store.flush();
+}
+
+// The fixture in a new SQLite serving store at `path`.
+inline void write_store(const std::string& path, uint64_t seed, bool predictive,
+                        const Shape& shape = {}) {
+  SqliteServingStore store(path);
+  write_rows(store, seed, predictive, shape);
 }
 
 }  // namespace stockpulse::backtest_fixture
