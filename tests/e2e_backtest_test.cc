@@ -43,7 +43,7 @@ Rows rows_of(const std::string& json, const std::set<std::string>& signals) {
   simdjson::dom::element doc;
   EXPECT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
   for (auto row : doc["signals"].get_array()) {
-    const std::string signal(std::string_view(row["signal"]));
+    const std::string signal{std::string_view(row["signal"])};
     if (!signals.contains(signal)) continue;
     double ic = -2;
     if (!row["ic"].is_null()) ic = double(row["ic"]);

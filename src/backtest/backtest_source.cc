@@ -163,6 +163,12 @@ Result<BacktestRows, std::string> read_sqlite(const std::string& path, size_t ma
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       for (int i = 0; i < cols; ++i) {
+        // SQLite's own text of a REAL keeps 15 digits, which turns values an ulp apart into
+        // ties (and 1/3 into less than 1/3): REALs are formatted to round-trip exactly.
+        if (sqlite3_column_type(st, i) == SQLITE_FLOAT) {
+          row[size_t(i)] = fmt::format("{}", sqlite3_column_double(st, i));
+          continue;
+        }
         const auto* text = sqlite3_column_text(st, i);
         row[size_t(i)] = text ? Cell(reinterpret_cast<const char*>(text)) : std::nullopt;
       }

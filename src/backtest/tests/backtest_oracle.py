@@ -114,7 +114,8 @@ def measure(name, o, horizon, step, cost_bps, spike_ratio):
         1.0, {"s": 1000, "m": MIN, "h": 60 * MIN}[horizon[-1]] * int(horizon[:-1]) / step)
     res = {"n": n, "ic": None, "ic_t": None}
     if n >= 3:
-        ic = np.corrcoef(o.v.rank(method="average"), o.r.rank(method="average"))[0, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant side: NaN, as in C++
+            ic = np.corrcoef(o.v.rank(method="average"), o.r.rank(method="average"))[0, 1]
         if np.isfinite(ic):
             res["ic"] = ic
             n_eff = n / overlap
