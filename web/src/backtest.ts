@@ -25,12 +25,12 @@ function cell(row: BacktestRow | undefined, scale: number): string {
   const title = `IC ${fmt(row.ic, 4)} (t ${fmt(row.ic_t, 1)}), permuted ${fmt(mean, 4)} ± ${fmt(sd, 4)}, ` +
     `p ${fmt(row.ic_p, 3)}, n ${row.n}, hit ${fmt(row.hit_rate, 3)}, P&L ${fmt(row.pnl === null ? null : row.pnl * 100, 2)}% ` +
     `over ${row.trades} trades`;
-  return `<td class="bt-cell ${cls}" title="${escapeHtml(title)}">` +
+  return `<td class="bt-cell ${cls}" title="${escapeHtml(title)}"><div class="bt-wrap">` +
+    `<span class="bt-ic">${fmt(row.ic, 3)}</span>` +
     `<svg viewBox="0 0 100 14" preserveAspectRatio="none" aria-hidden="true">` +
     `<rect class="bt-band" x="${lo}" y="0" width="${Math.max(0.5, hi - lo)}" height="14"/>` +
     `<rect class="bt-bar" x="${Math.min(50, x)}" y="3" width="${Math.max(0.5, Math.abs(x - 50))}" height="8"/>` +
-    `<line x1="50" y1="0" x2="50" y2="14" class="bt-zero"/></svg>` +
-    `<span class="bt-ic">${fmt(row.ic, 3)}</span></td>`;
+    `<line x1="50" y1="0" x2="50" y2="14" class="bt-zero"/></svg></div></td>`;
 }
 
 export function renderBacktest(el: HTMLElement, data: BacktestResponse | null, message: string,

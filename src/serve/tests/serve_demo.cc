@@ -103,6 +103,10 @@ int main(int argc, char** argv) {
     std::vector<Bar> bars;
     for (size_t i = 0; i < symbols.size(); ++i) {
       auto row = testing::seed_minute(symbols[i], i, origin, m);
+      // A written minute's windows are complete: final, as the pipeline emits them (the
+      // backtest reads final windows only); the partial edge windows below stay updates.
+      row.trend.is_final = true;
+      row.sentiment.is_final = true;
       bars.push_back(row.bar);
       trends.push_back(row.trend);
       sentiment.push_back(row.sentiment);
