@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/backfill_command.h"
+#include "app/backtest_command.h"
 #include "app/commands.h"
 #include "app/process_command.h"
 #include "bus/kafka/produce_command.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   stockpulse::ServeCommand serve(app);
   stockpulse::LakeCommand lake(app);
   stockpulse::BackfillCommand backfill(app);
+  stockpulse::BacktestCommand backtest(app);
 
   try {
     app.parse(argc, argv);
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
     if (serve.selected()) return serve.execute();
     if (lake.selected()) return lake.execute();
     if (backfill.selected()) return backfill.execute();
+    if (backtest.selected()) return backtest.execute();
     // `stockpulse` alone runs the embedded pipeline, as `stockpulse run` does.
     return run.execute();
   } catch (const std::exception& e) {

@@ -164,6 +164,8 @@ struct HttpServer::Impl {
   // matched, or no token is set and its Host is acceptable).
   http::response<http::string_body> handle(const http::request<http::string_body>& req,
                                            bool& start_stream, bool& trusted);
+  http::response<http::string_body> backtest_response(
+      const http::request<http::string_body>& req) const;
   bool host_allowed(std::string_view host) const;
   void write_metrics(std::string& out) const;
   bool authorized(const http::request<http::string_body>& req, const ApiQuery* query) const;
@@ -594,6 +596,38 @@ bool HttpServer::Impl::host_allowed(std::string_view host) const {
   return false;
 }
 
+// /api/backtest: the file `stockpulse backtest --json` wrote (it renames a finished file into
+// place, so a read never sees half of one). Without one the answer is still 200, with
+// "available": false and what to run: the dashboard shows that in its panel (a 404 would also
+// put an error in the browser's console on every page load).
+Response HttpServer::Impl::backtest_response(const Request& req) const {
+  auto unavailable = [&](const std::string& message) {
+    std::string body = "{\"available\":false,\"signals\":[],\"message\":";
+    append_api_json_string(message, body);
+    body += "}";
+    return json_response(req, http::status::ok, std::move(body));
+  };
+  if (options.backtest_file.empty()) {
+    return unavailable(
+        "no backtest: run `stockpulse backtest --json FILE` and serve with --backtest FILE");
+  }
+  std::ifstream in(options.backtest_file, std::ios::binary);
+  if (!in) {
+    return unavailable("no backtest yet: " + options.backtest_file +
+                       " does not exist (run `stockpulse backtest --json " + options.backtest_file +
+                       "`)");
+  }
+  std::string body(kMaxBacktestBytes + 1, '\0');
+  in.read(body.data(), std::streamsize(body.size()));
+  body.resize(size_t(in.gcount()));
+  if (body.size() > kMaxBacktestBytes) {
+    return json_response(req, http::status::internal_server_error,
+                         json_error(fmt::format("{} is larger than {} bytes", options.backtest_file,
+                                                kMaxBacktestBytes)));
+  }
+  return json_response(req, http::status::ok, std::move(body));
+}
+
 Response HttpServer::Impl::handle(const Request& req, bool& start_stream, bool& trusted) {
   // HTTP/1.1 requires Host. Without a token the server trusts whoever reaches it on loopback, so
   // it must also make sure the request was meant for a loopback name: a page on another site
@@ -687,6 +721,8 @@ Response HttpServer::Impl::handle(const Request& req, bool& start_stream, bool& 
       result = reader.fear_greed(q);
     } else if (path == "/api/alerts") {
       result = reader.alerts(q);
+    } else if (path == "/api/backtest") {
+      return backtest_response(req);
     } else {
       return json_response(req, http::status::not_found, json_error("no such API route"));
     }

@@ -18,6 +18,9 @@ struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";
   // The built front end (web/dist). Empty or missing: the API works, "/" explains how to build it.
   std::string web_root;
+  // The JSON file `stockpulse backtest --json FILE` writes, served as /api/backtest (read on each
+  // request, so a re-run shows without a restart; at most kMaxBacktestBytes). Empty: 404.
+  std::string backtest_file;
   // Required when `listen` is not a loopback address: /api/... and /metrics then need
   // "Authorization: Bearer <token>" (or ?access_token= on /api/stream, which EventSource needs).
   std::string token;
@@ -63,6 +66,7 @@ struct HttpServerOptions {
 // I/O threads.
 class HttpServer {
  public:
+  static constexpr size_t kMaxBacktestBytes = 8 << 20;
   HttpServer(HttpServerOptions options, ServingReader& reader, LiveHub& hub,
              const MetricsSource* metrics);
   ~HttpServer();

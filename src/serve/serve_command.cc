@@ -22,6 +22,8 @@ ServeCommand::ServeCommand(CLI::App& app) {
   cmd_->add_option("--listen", listen_,
                    "HOST:PORT [127.0.0.1:8080]; beyond loopback needs STOCKPULSE_TOKEN");
   cmd_->add_option("--web-root", web_root_, "Built front end [web/dist of the source tree]");
+  cmd_->add_option("--backtest", backtest_file_,
+                   "Serve this `stockpulse backtest --json` file as /api/backtest");
   cmd_->add_option("--poll-ms", poll_ms_, "How often to look for store changes [1000]")
       ->check(CLI::Range(50, 60000));
   cmd_->add_option("--allowed-host", allowed_hosts_,
@@ -62,6 +64,7 @@ int ServeCommand::execute() {
   DashboardOptions options;
   options.http.listen = listen_;
   options.http.web_root = web_root_;
+  options.http.backtest_file = backtest_file_;
   if (const char* token = std::getenv("STOCKPULSE_TOKEN")) options.http.token = token;
   options.http.allowed_hosts = allowed_hosts_;
   options.http.max_connections = max_connections_;

@@ -26,6 +26,7 @@ class ServeCommand {
   std::string serving_ = "sqlite:stockpulse.db";
   std::string listen_ = "127.0.0.1:8080";
   std::string web_root_;
+  std::string backtest_file_;
   int poll_ms_ = 1000;
   std::vector<std::string> allowed_hosts_;
   // Limits, defaults from HttpServerOptions / LiveHubOptions.

@@ -136,3 +136,33 @@ export function streamUrl(): string {
 export function seconds(iso: string): number {
   return Date.parse(iso) / 1000;
 }
+
+// One row of `stockpulse backtest --json` (served as /api/backtest); null where too little data.
+export interface BacktestRow {
+  signal: string;
+  horizon: string;
+  condition: 'all' | 'spike';
+  ic: number | null;
+  ic_t: number | null;
+  ic_permuted: number | null;
+  ic_permuted_sd: number | null;
+  ic_p: number | null;
+  n: number;
+  n_eff: number;
+  hit_rate: number | null;
+  positioned: number;
+  pnl: number | null;
+  trades: number;
+}
+
+export interface BacktestResponse {
+  // false: the server has no backtest file; `message` says how to make one.
+  available?: boolean;
+  message?: string;
+  signals: BacktestRow[];
+  symbols: number;
+  step_s: number;
+  permutations: number;
+  cost_bps: number;
+  spike_ratio: number;
+}

@@ -4,13 +4,14 @@
 import './style.css';
 import {
   getJson, seconds, streamUrl,
-  type AlertRow, type BarRow, type FearGreedResponse, type Rows, type SentimentRow,
+  type AlertRow, type BacktestResponse, type BarRow, type FearGreedResponse, type Rows, type SentimentRow,
   type SymbolSummary, type SymbolsResponse, type TrendRow,
 } from './api';
 import { CandleChart } from './candles';
 import { TimeChart } from './charts';
 import { bandColor, bandLabel, renderGauge } from './gauge';
 import { renderHeatmap } from './heatmap';
+import { renderBacktest } from './backtest';
 
 type Range = '15m' | '1h' | '1d' | 'all';
 const RANGE_MS: Record<Range, number | null> = { '15m': 15 * 60e3, '1h': 3600e3, '1d': 86400e3, all: null };
@@ -383,6 +384,21 @@ function select(symbol: string) {
   void loadSelected().catch(showError);
 }
 
+// The backtest is a file the server may not have (404 with a message saying how to make one):
+// that is shown in the panel, not as a page error.
+async function loadBacktest() {
+  const el = $('backtest');
+  const condition = () => $<HTMLSelectElement>('backtest-condition').value as 'all' | 'spike';
+  let data: BacktestResponse | null = null, message = '';
+  try {
+    data = await getJson<BacktestResponse>('/api/backtest');
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  renderBacktest(el, data, message, condition());
+  $('backtest-condition').addEventListener('change', () => renderBacktest(el, data, message, condition()));
+}
+
 function showError(e: unknown) {
   console.error(e);
   const el = $('live');
@@ -396,7 +412,7 @@ async function main() {
   // Subscribe first, so nothing published while history loads is missed.
   connect();
   await loadSymbols();
-  await Promise.all([loadSelected(), loadFearGreed(), loadAlerts()]);
+  await Promise.all([loadSelected(), loadFearGreed(), loadAlerts(), loadBacktest()]);
   renderBadges();
 }
 

@@ -85,7 +85,9 @@ try {
   await page.goto(url);
 
   // Every panel shows data.
-  for (const panel of PANELS) {
+  // The backtest panel reads a file `stockpulse backtest --json` wrote: sp_serve_demo writes one
+  // over its history; a live `run` has none (the panel then says how to make one).
+  for (const panel of mode === 'demo' ? [...PANELS, 'backtest'] : PANELS) {
     const sel = `[data-panel="${panel}"] [data-count]`;
     let count = 0;
     try {

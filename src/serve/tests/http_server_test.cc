@@ -89,6 +89,7 @@ class HttpServerTest : public ::testing::Test {
     options.web_root = (dir_->path() / "dist").string();
     options.sse_keepalive = std::chrono::milliseconds(200);
     options.token = token_;
+    options.backtest_file = (dir_->path() / "backtest.json").string();
     server_ = std::make_unique<HttpServer>(options, *reader_, hub_, &metrics_);
     server_->start();
     port_ = server_->port();
@@ -271,6 +272,31 @@ TEST_F(HttpServerTest, Alerts) {
   EXPECT_EQ(std::string_view(rows.at(0)["message"]), a.message);
   auto all = get_json("/api/alerts?limit=2");
   EXPECT_EQ(simdjson::dom::array(all["rows"]).size(), 2u);
+}
+
+// /api/backtest serves the file `stockpulse backtest --json` wrote, re-read on every request.
+TEST_F(HttpServerTest, BacktestServesTheFileOrSaysHowToMakeIt) {
+  const fs::path file = dir_->path() / "backtest.json";
+  fs::remove(file);
+  auto none = get_json("/api/backtest");
+  EXPECT_FALSE(bool(none["available"]));
+  EXPECT_EQ(simdjson::dom::array(none["signals"]).size(), 0u);
+  EXPECT_NE(std::string_view(none["message"]).find("stockpulse backtest --json"),
+            std::string_view::npos);
+  const std::string body =
+      "{\"signals\":[{\"signal\":\"avg_sentiment\",\"horizon\":\"1m\",\"ic\":0.25}]}";
+  std::ofstream(file) << body;
+  auto doc = get_json("/api/backtest");
+  EXPECT_EQ(reply_.body, body);
+  EXPECT_EQ(double(doc["signals"].at(0)["ic"]), 0.25);
+  {
+    std::ofstream big(file);
+    big << std::string(HttpServer::kMaxBacktestBytes + 1, ' ');
+  }
+  reply_ = testing::http_get(port_, "/api/backtest");
+  EXPECT_EQ(reply_.status, 500);
+  EXPECT_NE(reply_.body.find("larger than"), std::string::npos) << reply_.body;
+  fs::remove(file);
 }
 
 TEST_F(HttpServerTest, BadParametersAre400WithAMessage) {

@@ -15,10 +15,14 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backtest/backtest.h"
+#include "backtest/backtest_source.h"
 #include "serve/dashboard_service.h"
 #include "serve/metrics_source.h"
 #include "serve/row_json.h"
@@ -99,6 +103,10 @@ int main(int argc, char** argv) {
     std::vector<Bar> bars;
     for (size_t i = 0; i < symbols.size(); ++i) {
       auto row = testing::seed_minute(symbols[i], i, origin, m);
+      // A written minute's windows are complete: final, as the pipeline emits them (the
+      // backtest reads final windows only); the partial edge windows below stay updates.
+      row.trend.is_final = true;
+      row.sentiment.is_final = true;
       bars.push_back(row.bar);
       trends.push_back(row.trend);
       sentiment.push_back(row.sentiment);
@@ -129,9 +137,22 @@ int main(int argc, char** argv) {
   }
   store->flush();
 
+  // The backtest panel's file: `stockpulse backtest --json` over the history just written.
+  const std::string backtest_file = (fs::path(dir) / "backtest.json").string();
+  {
+    auto rows = read_backtest_rows(db, 10'000'000);
+    if (!rows.ok()) throw std::runtime_error("backtest: " + rows.error());
+    BacktestOptions bt;
+    for (const char* h : {"1m", "5m", "15m", "1h"}) bt.horizons.push_back(*parse_horizon(h));
+    auto report = run_backtest(build_backtest_input(std::move(rows.value()), {}), bt);
+    if (!report.ok()) throw std::runtime_error("backtest: " + report.error());
+    std::ofstream(backtest_file) << backtest_json(report.value());
+  }
+
   DashboardOptions options;
   options.http.listen = listen;
   options.http.web_root = web_root;
+  options.http.backtest_file = backtest_file;
   auto dashboard = start_dashboard(options, db, &metrics);
   std::printf("PORT %d\n", dashboard->port());
   std::fflush(stdout);
