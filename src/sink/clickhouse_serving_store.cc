@@ -118,7 +118,8 @@ const std::vector<TableSpec>& table_specs() {
         {"ts", kTime},
         {"kind", kString},
         {"message", kString},
-        {"value", kNullableFloat}},
+        {"value", kNullableFloat},
+        {"severity", kString}},
        3,
        nullptr},
       {"indicators",
@@ -214,7 +215,11 @@ std::string create_table_sql(const TableSpec& t) {
 std::vector<std::vector<std::string>> migrations() {
   std::vector<std::string> v1;
   for (const TableSpec& t : table_specs()) v1.push_back(create_table_sql(t));
-  return {v1};
+  // v2 (issue #17): alerts.severity, added to databases made by v1 before it was in the spec (a
+  // fresh database has it from v1 already, so IF NOT EXISTS). Rows from before read as 'info'.
+  std::vector<std::string> v2 = {
+      "ALTER TABLE `alerts` ADD COLUMN IF NOT EXISTS `severity` String DEFAULT 'info'"};
+  return {v1, v2};
 }
 
 // JSONEachRow writers. Strings: JSON escapes for '"', '\\' and control characters; other bytes
@@ -909,7 +914,8 @@ void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
           .time("ts", r.ts)
           .str("kind", r.kind)
           .str("message", r.message)
-          .nullable("value", r.value);
+          .nullable("value", r.value)
+          .str("severity", alert_severity_name(r.severity));
     }
     send_if_full("alerts");
   }
