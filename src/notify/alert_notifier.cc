@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "decode/json_encoder.h"
 #include "notify/alert_payload.h"
 #include "sink/http_client.h"
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "common/time_format.h"
+#include "decode/json_encoder.h"
 
 namespace stockpulse {
 namespace {
@@ -63,36 +64,6 @@ std::string alert_idempotency_key(const AlertRow& alert) {
   h = fnv1a(h, std::string_view("\0", 1));
   h = fnv1a(h, std::to_string(alert.ts.value()));
   return fmt::format("sp-{:016x}", h);
-}
-
-void append_json_string(std::string_view s, std::string& out) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
 }
 
 std::string webhook_payload(WebhookKind kind, const AlertRow& a, std::string_view key) {

@@ -24,8 +24,4 @@ std::string alert_idempotency_key(const AlertRow& alert);
 //   when not finite.
 std::string webhook_payload(WebhookKind kind, const AlertRow& alert, std::string_view key);
 
-// `s` as a JSON string literal, quotes included (control characters escaped; invalid UTF-8 passes
-// through unchanged, as the alert messages are ASCII built by AlertDetector).
-void append_json_string(std::string_view s, std::string& out);
-
 }  // namespace stockpulse
