@@ -8,7 +8,8 @@
 # by kind and severity, alerts per symbol-hour over every symbol with windows (the twelve tickers
 # and the market "*"), and the busiest symbol's rate. With REFERENCE_BINARY (e.g. a build of an
 # earlier commit) the same data goes through it too and the ratio is printed. Deterministic:
-# same binary, same numbers. Extra `run` flags can be passed in RUN_ARGS (e.g. a --config file).
+# same binary, same numbers. Extra `run` flags for this build can be passed in RUN_ARGS (e.g.
+# "--config policy.toml" to try an [alerts] policy), for the reference in REF_RUN_ARGS.
 set -euo pipefail
 BUILD="${1:-build}"
 HOURS="${2:-3}"
@@ -27,7 +28,7 @@ run() {
   rm -rf "$2"
   # shellcheck disable=SC2086
   if ! "$1" run --posts "$DATA/posts.jsonl" --bars "$DATA/bars.jsonl" --until-eof --quiet \
-    --output-dir "$2" --lake none ${RUN_ARGS:-} >"$2.log" 2>&1; then
+    --output-dir "$2" --lake none $3 >"$2.log" 2>&1; then
     cat "$2.log" >&2
     exit 1
   fi
@@ -64,11 +65,11 @@ EOF
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-run "$BIN" "$TMP/new"
+run "$BIN" "$TMP/new" "${RUN_ARGS:-}"
 NEW="$(report "this build ($BIN)" "$TMP/new/serving.db")"
 echo "$NEW" | grep -v '^rate '
 if [ -n "$REF" ]; then
-  run "$REF" "$TMP/ref"
+  run "$REF" "$TMP/ref" "${REF_RUN_ARGS:-}"
   OLD="$(report "reference ($REF)" "$TMP/ref/serving.db")"
   echo "$OLD" | grep -v '^rate '
   python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); \

@@ -8,7 +8,7 @@ namespace stockpulse {
 
 // The policy of AlertDetector: what is worth an alert, and how loud it is. The TOML section
 // `[alerts]` sets every field under the same name (example.toml documents the defaults).
-// The defaults keep `make demo`'s synthetic data at about 1 alert per symbol and hour
+// The defaults keep `make demo`'s synthetic data under 1 alert per symbol and hour
 // (bench/alert_rate.sh); {.trend_dwell_windows = 1, .trend_margin = 0, .band_dwell_readings = 1,
 // .band_margin = 0, .cooldown_s = 0} gives back the raw rules (every change is an alert).
 struct AlertConfig {
@@ -20,8 +20,8 @@ struct AlertConfig {
   // trend_signal_change: a new signal must hold for trend_dwell_windows consecutive windows, and
   // leaving the current signal takes the window's position in its close range ((avg - min) /
   // (max - min)) beyond system B's 0.6 / 0.4 thresholds by trend_margin.
-  int trend_dwell_windows = 5;
-  double trend_margin = 0.1;
+  int trend_dwell_windows = 3;
+  double trend_margin = 0.05;
   // fear_greed_band: a new band must hold for band_dwell_readings consecutive readings (one per
   // slide), and leaving the current band takes the score beyond its edge by band_margin points.
   int band_dwell_readings = 5;
