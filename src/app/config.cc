@@ -164,6 +164,8 @@ std::vector<std::string> Config::validate() const {
     problems.push_back("alerts.queue_capacity must be in [1, 1000000]");
   if (alerts.notify.delivery_log_max_keys < 1 || alerts.notify.delivery_log_max_keys > 10000000)
     problems.push_back("alerts.delivery_log_max_keys must be in [1, 10000000]");
+  if (alerts.notify.drain_timeout_s < 0 || alerts.notify.drain_timeout_s > 86400)
+    problems.push_back("alerts.drain_timeout_s must be in [0, 86400]");
   if (alerts.webhooks.size() > 32) problems.push_back("alerts.webhooks: at most 32 webhooks");
   std::set<std::string> names;
   for (size_t i = 0; i < alerts.webhooks.size(); ++i) {
@@ -367,6 +369,7 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("dead_letter", c.alerts.notify.dead_letter);
     r.read("delivery_log", c.alerts.notify.delivery_log);
     r.read("delivery_log_max_keys", c.alerts.notify.delivery_log_max_keys);
+    r.read("drain_timeout_s", c.alerts.notify.drain_timeout_s);
     r.skip("webhooks");
     if (const toml::node* hooks = t.get("webhooks")) {
       const toml::array* arr = hooks->as_array();

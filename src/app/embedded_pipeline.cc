@@ -969,6 +969,7 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     o.notify = config_.alerts.notify;
     o.dead_letter_path = config_.alert_dead_letter_path();
     o.delivery_log_path = config_.alert_delivery_log_path();
+    o.drain_timeout = std::chrono::seconds(config_.alerts.notify.drain_timeout_s);
     impl_->notifier = std::make_unique<AlertNotifier>(config_.alerts.webhooks, o);
   }
   const std::string url = config_.serving_url();

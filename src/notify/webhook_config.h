@@ -55,6 +55,9 @@ struct NotifyOptions {
   std::string dead_letter;        // "" -> <output_dir>/alert_dead_letter.jsonl
   std::string delivery_log;       // "" -> <output_dir>/alert_deliveries.log
   int64_t delivery_log_max_keys = 100000;  // keys of delivered alerts remembered on restart
+  // At the end of a run, how long the queues may take to drain (rate limits and retries
+  // included); what is left then is a `shutdown` dead letter, delivered by a re-run.
+  int64_t drain_timeout_s = 10;
 };
 
 }  // namespace stockpulse

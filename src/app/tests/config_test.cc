@@ -86,6 +86,7 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.alerts.notify.dead_letter, d.alerts.notify.dead_letter);
   EXPECT_EQ(loaded.alerts.notify.delivery_log, d.alerts.notify.delivery_log);
   EXPECT_EQ(loaded.alerts.notify.delivery_log_max_keys, d.alerts.notify.delivery_log_max_keys);
+  EXPECT_EQ(loaded.alerts.notify.drain_timeout_s, d.alerts.notify.drain_timeout_s);
   EXPECT_TRUE(loaded.alerts.webhooks.empty());
   EXPECT_EQ(loaded.serve.max_live_subscribers, d.serve.max_live_subscribers);
   EXPECT_EQ(loaded.serve.max_live_subscribers_per_client, d.serve.max_live_subscribers_per_client);
