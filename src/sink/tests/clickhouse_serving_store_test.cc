@@ -357,8 +357,9 @@ TEST_F(ClickHouseTest, UpsertsKeepTheNewestRowPerKey) {
   std::vector<AlertRow> alerts = {{"AAPL", EventTime(kT0), "sentiment_spike", "spike", 3.5}};
   store.write_alerts(alerts);
   store.write_alerts(alerts);
-  EXPECT_EQ(table(store, "alerts"),
-            (Rows{{"AAPL", "2024-05-01T14:30:05.123Z", "sentiment_spike", "spike", "3.5"}}));
+  EXPECT_EQ(
+      table(store, "alerts"),
+      (Rows{{"AAPL", "2024-05-01T14:30:05.123Z", "sentiment_spike", "spike", "3.5", "info"}}));
 
   std::vector<IndicatorRow> ind = {{"AAPL", EventTime(kT0), 100, 55, std::nan(""), 99}};
   store.write_indicators(ind);
