@@ -7,6 +7,8 @@
 #include <type_traits>
 
 #include "analytics/checkpoint_frame.h"
+#include "analytics/market_agg.h"
+#include "common/time_format.h"
 
 namespace stockpulse {
 namespace {
@@ -15,11 +17,6 @@ namespace {
 // slack for rows that come out of order (update mode). The pipeline feeds final rows in time
 // order and needs none; every symbol with a history pays for it, so it stays small (#14).
 constexpr size_t kOrderingSlack = 16;
-
-template <class V>
-void trim(TimeMap<V>& m, size_t keep) {
-  m.trim_front(keep);
-}
 
 std::string format_message(const char* fmt, auto... args) {
   char buf[256];
@@ -38,7 +35,13 @@ uint8_t kind_index(std::string_view kind) {
 }
 
 constexpr uint32_t kMagic = 0x53504144;  // "SPAD"
-constexpr uint32_t kVersion = 1;
+// v2 (issue #17): debounced trend and band states, cool-downs and severities replace the
+// per-window signal and band histories of v1; a v1 checkpoint is refused.
+constexpr uint32_t kVersion = 2;
+
+constexpr uint8_t kBandKind = 0;   // "fear_greed_band"
+constexpr uint8_t kSpikeKind = 1;  // "sentiment_spike"
+constexpr uint8_t kTrendKind = 2;  // "trend_signal_change"
 
 // The configuration as bytes: a checkpoint is only valid under the configuration that wrote it.
 std::string encode_config(const AlertConfig& c) {
@@ -47,6 +50,15 @@ std::string encode_config(const AlertConfig& c) {
   w.put<double>(c.spike_z);
   w.put<int32_t>(c.min_baseline);
   w.put<int32_t>(c.baseline_windows);
+  w.put<int32_t>(c.trend_dwell_windows);
+  w.put<double>(c.trend_margin);
+  w.put<int32_t>(c.band_dwell_readings);
+  w.put<double>(c.band_margin);
+  w.put<int64_t>(c.cooldown_s);
+  w.put<double>(c.spike_z_warning);
+  w.put<double>(c.spike_z_critical);
+  w.put<double>(c.trend_strength_warning);
+  w.put<double>(c.trend_strength_critical);
   w.put<int64_t>(c.dedup_retention_ms);
   return out;
 }
@@ -118,6 +130,26 @@ bool get_histories(CheckpointReader& r, std::unordered_map<std::string, TimeMap<
   return r.ok();
 }
 
+// Map keys in byte order, so the bytes do not depend on hash order.
+template <class Map>
+std::vector<const typename Map::value_type*> sorted_entries(const Map& m) {
+  std::vector<const typename Map::value_type*> out;
+  out.reserve(m.size());
+  for (const auto& entry : m) out.push_back(&entry);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return out;
+}
+
+AlertSeverity raise_one(AlertSeverity s) {
+  return s == AlertSeverity::kInfo ? AlertSeverity::kWarning : AlertSeverity::kCritical;
+}
+
+AlertSeverity by_threshold(double x, double warning, double critical) {
+  if (x >= critical) return AlertSeverity::kCritical;
+  if (x >= warning) return AlertSeverity::kWarning;
+  return AlertSeverity::kInfo;
+}
+
 }  // namespace
 
 AlertDetector::AlertDetector(AlertConfig config) : config_(config) {}
@@ -129,9 +161,46 @@ uint32_t AlertDetector::name_index(std::string_view symbol) {
   return it->second;
 }
 
-bool AlertDetector::first_time(const std::string& symbol, const char* kind, EventTime ts) {
-  const Emitted e{ts.value(), name_index(symbol), kind_index(kind)};
+std::optional<uint8_t> AlertDetector::step(Debounced& d, uint8_t effective, int dwell) {
+  if (d.confirmed == Debounced::kNone) {
+    // The first state of a symbol is where it starts, not a change.
+    d.confirmed = effective;
+    return std::nullopt;
+  }
+  if (effective == d.confirmed) {
+    d.candidate = Debounced::kNone;
+    d.held = 0;
+    return std::nullopt;
+  }
+  if (effective == d.candidate) {
+    ++d.held;
+  } else {
+    d.candidate = effective;
+    d.held = 1;
+  }
+  if (d.held < std::max(dwell, 1)) return std::nullopt;
+  const uint8_t previous = d.confirmed;
+  d.confirmed = effective;
+  d.candidate = Debounced::kNone;
+  d.held = 0;
+  return previous;
+}
+
+bool AlertDetector::admit(const std::string& symbol, uint8_t kind, EventTime ts, bool partial) {
+  if (partial) {
+    ++suppressed_;
+    return false;
+  }
+  auto [last, inserted] = last_alert_.try_emplace(symbol);
+  if (inserted) last->second.fill(INT64_MIN);
+  int64_t& previous = last->second[kind];
+  if (previous != INT64_MIN && ts.value() < previous + config_.cooldown_s * kMillisPerSecond) {
+    ++suppressed_;
+    return false;
+  }
+  const Emitted e{ts.value(), name_index(symbol), kind};
   if (!emitted_.insert(e).second) return false;
+  previous = ts.value();
   if (ts.value() > newest_ts_) newest_ts_ = ts.value();
   prune_dedup(newest_ts_);
   return true;
@@ -142,28 +211,61 @@ void AlertDetector::prune_dedup(int64_t now_ms) {
   while (!emitted_.empty() && emitted_.begin()->ts < cutoff) emitted_.erase(emitted_.begin());
 }
 
-std::vector<AlertRow> AlertDetector::on_market_window(const MarketWindowRow& row) {
+std::vector<AlertRow> AlertDetector::on_market_window(const MarketWindowRow& row, bool partial) {
   std::vector<AlertRow> out;
   if (row.bar_count == 0) return out;
-  auto& hist = signals_[row.symbol];
+  Debounced& d = trends_[row.symbol];
   const int64_t start = row.window_start.value();
-  hist[start] = row.trend_signal;
-  auto it = hist.find(start);
-  if (it != hist.begin()) {
-    const TrendSignal prev = std::prev(it)->second;
-    if (prev != row.trend_signal && first_time(row.symbol, "trend_signal_change", row.window_end)) {
-      out.push_back(
-          AlertRow{row.symbol, row.window_end, "trend_signal_change",
-                   format_message("trend signal %s -> %s (avg close %.4f)", trend_signal_name(prev),
-                                  trend_signal_name(row.trend_signal), row.avg_close),
-                   static_cast<double>(static_cast<int>(row.trend_signal))});
+  if (start <= d.last) return out;
+  d.last = start;
+  // Hysteresis: the thresholds move away from the signal that holds, so leaving it takes a
+  // window clearly on the other side. A zero range has no position: the row's own signal.
+  const double range = row.max_close - row.min_close;
+  TrendSignal effective = row.trend_signal;
+  double strength = 0;
+  if (range > 0) {
+    const double m = config_.trend_margin;
+    double bullish_above = kTrendBullishAbove, bearish_below = kTrendBearishBelow;
+    switch (d.confirmed) {
+      case static_cast<uint8_t>(TrendSignal::kBullish):
+        bullish_above -= m;
+        bearish_below -= m;
+        break;
+      case static_cast<uint8_t>(TrendSignal::kBearish):
+        bullish_above += m;
+        bearish_below += m;
+        break;
+      case static_cast<uint8_t>(TrendSignal::kNeutral):
+        bullish_above += m;
+        bearish_below -= m;
+        break;
+      default:
+        break;
     }
+    effective =
+        trend_signal_of(row.avg_close, row.min_close, row.max_close, bullish_above, bearish_below);
+    strength = std::fabs(2 * (row.avg_close - row.min_close) / range - 1);
   }
-  trim(hist, 1 + kOrderingSlack);
+  const auto previous = step(d, static_cast<uint8_t>(effective), config_.trend_dwell_windows);
+  if (!previous || !admit(row.symbol, kTrendKind, row.window_end, partial)) return out;
+  const auto prev = static_cast<TrendSignal>(*previous);
+  AlertSeverity severity =
+      by_threshold(strength, config_.trend_strength_warning, config_.trend_strength_critical);
+  // BULLISH <-> BEARISH without a neutral stretch in between: one level louder.
+  if (prev != TrendSignal::kNeutral && effective != TrendSignal::kNeutral) {
+    severity = raise_one(severity);
+  }
+  out.push_back(AlertRow{
+      row.symbol, row.window_end, kKinds[kTrendKind],
+      format_message("trend signal %s -> %s for %d windows (avg close %.4f, strength %.2f)",
+                     trend_signal_name(prev), trend_signal_name(effective),
+                     std::max(config_.trend_dwell_windows, 1), row.avg_close, strength),
+      static_cast<double>(static_cast<int>(effective)), severity});
   return out;
 }
 
-std::vector<AlertRow> AlertDetector::on_sentiment_window(const SentimentWindowRow& row) {
+std::vector<AlertRow> AlertDetector::on_sentiment_window(const SentimentWindowRow& row,
+                                                         bool partial) {
   std::vector<AlertRow> out;
   if (row.tweet_count == 0) return out;
   auto& hist = sentiment_avgs_[row.symbol];
@@ -187,49 +289,105 @@ std::vector<AlertRow> AlertDetector::on_sentiment_window(const SentimentWindowRo
     if (sd > 0) {
       const double z = (row.sentiment_score_avg - mean) / sd;
       if (std::fabs(z) >= config_.spike_z &&
-          first_time(row.symbol, "sentiment_spike", row.window_end)) {
+          admit(row.symbol, kSpikeKind, row.window_end, partial)) {
         out.push_back(AlertRow{
-            row.symbol, row.window_end, "sentiment_spike",
+            row.symbol, row.window_end, kKinds[kSpikeKind],
             format_message("sentiment %s spike: avg %.4f vs baseline %.4f (z = %.2f, %d windows)",
                            z > 0 ? "positive" : "negative", row.sentiment_score_avg, mean, z, n),
-            z});
+            z, by_threshold(std::fabs(z), config_.spike_z_warning, config_.spike_z_critical)});
       }
     }
   }
-  trim(hist, static_cast<size_t>(std::max(config_.baseline_windows, 0)) + 1 + kOrderingSlack);
+  hist.trim_front(static_cast<size_t>(std::max(config_.baseline_windows, 0)) + 1 + kOrderingSlack);
   return out;
 }
 
 std::vector<AlertRow> AlertDetector::on_fear_greed(std::string_view symbol_view,
-                                                   const FearGreedReading& reading) {
+                                                   const FearGreedReading& reading, bool partial) {
   std::vector<AlertRow> out;
   if (std::isnan(reading.score)) return out;
   const std::string symbol(symbol_view);
-  auto& hist = bands_[symbol];
-  hist[reading.minute.value()] = reading.band;
-  auto it = hist.find(reading.minute.value());
-  if (it != hist.begin()) {
-    const FearGreedBand prev = std::prev(it)->second;
-    if (prev != reading.band && first_time(symbol, "fear_greed_band", reading.minute)) {
-      out.push_back(
-          AlertRow{symbol, reading.minute, "fear_greed_band",
-                   format_message("fear & greed %s -> %s (%.1f)", fear_greed_band_name(prev),
-                                  fear_greed_band_name(reading.band), reading.score),
-                   reading.score});
-    }
+  Debounced& d = bands_[symbol];
+  if (reading.minute.value() <= d.last) return out;
+  d.last = reading.minute.value();
+  // Hysteresis: leaving the band that holds takes the score beyond its edge by band_margin.
+  FearGreedBand effective = reading.band;
+  if (d.confirmed != Debounced::kNone) {
+    const auto held = static_cast<FearGreedBand>(d.confirmed);
+    const double m = config_.band_margin;
+    if (reading.band > held && fear_greed_band(reading.score - m) <= held) effective = held;
+    if (reading.band < held && fear_greed_band(reading.score + m) >= held) effective = held;
   }
-  trim(hist, 1 + kOrderingSlack);
+  const auto previous = step(d, static_cast<uint8_t>(effective), config_.band_dwell_readings);
+  if (!previous || !admit(symbol, kBandKind, reading.minute, partial)) return out;
+  const auto prev = static_cast<FearGreedBand>(*previous);
+  const int distance = std::abs(static_cast<int>(effective) - static_cast<int>(prev));
+  AlertSeverity severity = distance >= 3   ? AlertSeverity::kCritical
+                           : distance == 2 ? AlertSeverity::kWarning
+                                           : AlertSeverity::kInfo;
+  if ((effective == FearGreedBand::kExtremeFear || effective == FearGreedBand::kExtremeGreed) &&
+      severity == AlertSeverity::kInfo) {
+    severity = AlertSeverity::kWarning;
+  }
+  out.push_back(AlertRow{symbol, reading.minute, kKinds[kBandKind],
+                         format_message("fear & greed %s -> %s (%.1f)", fear_greed_band_name(prev),
+                                        fear_greed_band_name(effective), reading.score),
+                         reading.score, severity});
   return out;
 }
+
+namespace {
+
+void put_debounced(CheckpointWriter& w, const auto& states) {
+  const auto entries = sorted_entries(states);
+  w.put<uint32_t>(static_cast<uint32_t>(entries.size()));
+  for (const auto* e : entries) {
+    w.put_bytes(e->first);
+    w.put<int64_t>(e->second.last);
+    w.put<uint8_t>(e->second.confirmed);
+    w.put<uint8_t>(e->second.candidate);
+    w.put<int32_t>(e->second.held);
+  }
+}
+
+// `max` is the largest enum value a state may hold (kNone aside).
+template <class Map>
+bool get_debounced(CheckpointReader& r, Map& out, uint8_t max) {
+  const uint32_t count = r.get<uint32_t>();
+  if (!plausible_count(r, count, 4 + 8 + 1 + 1 + 4)) return false;
+  std::string_view prev;
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string_view symbol = r.get_bytes();
+    auto& d = out[std::string(symbol)];
+    d.last = r.get<int64_t>();
+    d.confirmed = r.get<uint8_t>();
+    d.candidate = r.get<uint8_t>();
+    d.held = r.get<int32_t>();
+    if (!r.ok() || (i > 0 && symbol <= prev) || d.held < 0) return false;
+    prev = symbol;
+    for (uint8_t v : {d.confirmed, d.candidate}) {
+      if (v != 0xff && v > max) return false;
+    }
+  }
+  return r.ok();
+}
+
+}  // namespace
 
 void AlertDetector::save(std::string& out) const {
   CheckpointWriter w(out);
   const size_t begin = begin_checkpoint_frame(w, out, kMagic, kVersion);
   w.put_bytes(encode_config(config_));
-  put_histories(w, signals_);
+  put_debounced(w, trends_);
+  put_debounced(w, bands_);
   put_histories(w, sentiment_avgs_);
-  put_histories(w, bands_);
-  // In (symbol, kind, ts) order, as the format has always had them.
+  const auto last = sorted_entries(last_alert_);
+  w.put<uint32_t>(static_cast<uint32_t>(last.size()));
+  for (const auto* e : last) {
+    w.put_bytes(e->first);
+    for (int64_t t : e->second) w.put<int64_t>(t);
+  }
+  // In (symbol, kind, ts) order.
   std::vector<const Emitted*> order;
   order.reserve(emitted_.size());
   for (const Emitted& e : emitted_) order.push_back(&e);
@@ -244,6 +402,7 @@ void AlertDetector::save(std::string& out) const {
     w.put<int64_t>(e->ts);
   }
   w.put<int64_t>(newest_ts_);
+  w.put<uint64_t>(suppressed_);
   seal_checkpoint_frame(w, begin);
 }
 
@@ -253,10 +412,20 @@ bool AlertDetector::restore(std::string_view in) {
   CheckpointReader& r = *reader;
   if (r.get_bytes() != encode_config(config_) || !r.ok()) return false;
   AlertDetector fresh(config_);
-  if (!get_histories(r, fresh.signals_, TrendSignal::kBullish) ||
-      !get_histories(r, fresh.sentiment_avgs_) ||
-      !get_histories(r, fresh.bands_, FearGreedBand::kExtremeGreed)) {
+  if (!get_debounced(r, fresh.trends_, static_cast<uint8_t>(TrendSignal::kBullish)) ||
+      !get_debounced(r, fresh.bands_, static_cast<uint8_t>(FearGreedBand::kExtremeGreed)) ||
+      !get_histories(r, fresh.sentiment_avgs_)) {
     return false;
+  }
+  const uint32_t last = r.get<uint32_t>();
+  if (!plausible_count(r, last, 4 + 8 * kKindCount)) return false;
+  std::string_view prev_symbol;
+  for (uint32_t i = 0; i < last; ++i) {
+    const std::string_view symbol = r.get_bytes();
+    if (!r.ok() || (i > 0 && symbol <= prev_symbol)) return false;
+    prev_symbol = symbol;
+    auto& times = fresh.last_alert_[std::string(symbol)];
+    for (int64_t& t : times) t = r.get<int64_t>();
   }
   const uint32_t emitted = r.get<uint32_t>();
   if (!plausible_count(r, emitted, 4 + 4 + 8)) return false;
@@ -275,6 +444,7 @@ bool AlertDetector::restore(std::string_view in) {
     fresh.emitted_.insert(Emitted{ts, fresh.name_index(symbol), k});
   }
   fresh.newest_ts_ = r.get<int64_t>();
+  fresh.suppressed_ = r.get<uint64_t>();
   if (!r.ok() || r.remaining() != 0) return false;
   if (!fresh.emitted_.empty() && fresh.emitted_.rbegin()->ts > fresh.newest_ts_) return false;
   *this = std::move(fresh);

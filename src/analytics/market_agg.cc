@@ -74,11 +74,12 @@ double MarketAgg::close_sample_variance() const {
   return close_m2 > 0 ? close_m2 / static_cast<double>(count - 1) : 0;
 }
 
-TrendSignal trend_signal_of(double avg_close, double min_close, double max_close) {
+TrendSignal trend_signal_of(double avg_close, double min_close, double max_close,
+                            double bullish_above, double bearish_below) {
   const double range = max_close - min_close;
   if (!(range > 0)) return TrendSignal::kNeutral;
-  if (avg_close > min_close + 0.6 * range) return TrendSignal::kBullish;
-  if (avg_close < min_close + 0.4 * range) return TrendSignal::kBearish;
+  if (avg_close > min_close + bullish_above * range) return TrendSignal::kBullish;
+  if (avg_close < min_close + bearish_below * range) return TrendSignal::kBearish;
   return TrendSignal::kNeutral;
 }
 

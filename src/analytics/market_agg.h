@@ -56,7 +56,12 @@ static_assert(std::is_trivially_copyable_v<MarketAgg>);
 
 // Trend rule of reference system B: BULLISH when avg_close > min_close + 0.6 * range, BEARISH when
 // avg_close < min_close + 0.4 * range, else NEUTRAL; a zero (or negative) range is NEUTRAL.
-TrendSignal trend_signal_of(double avg_close, double min_close, double max_close);
+// The thresholds are parameters for AlertDetector's hysteresis (issue #17): the defaults are B's.
+inline constexpr double kTrendBullishAbove = 0.6;
+inline constexpr double kTrendBearishBelow = 0.4;
+TrendSignal trend_signal_of(double avg_close, double min_close, double max_close,
+                            double bullish_above = kTrendBullishAbove,
+                            double bearish_below = kTrendBearishBelow);
 
 // The `stock_trends` row of a window (metrics of system B plus the OHLCV candle).
 // volatility is the sample standard deviation of close and is 0 for a single bar, where Spark's

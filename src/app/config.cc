@@ -41,6 +41,16 @@ std::string Config::checkpoint_path() const {
   return run.output_dir + "/checkpoint.bin";
 }
 
+std::string Config::alert_dead_letter_path() const {
+  if (!alerts.notify.dead_letter.empty()) return alerts.notify.dead_letter;
+  return run.output_dir + "/alert_dead_letter.jsonl";
+}
+
+std::string Config::alert_delivery_log_path() const {
+  if (!alerts.notify.delivery_log.empty()) return alerts.notify.delivery_log;
+  return run.output_dir + "/alert_deliveries.log";
+}
+
 bool Config::daily_bars() const {
   if (sources.bars_file.empty()) return false;
   if (sources.bars_format != "auto") return sources.bars_format == "daily-csv";
@@ -129,6 +139,56 @@ std::vector<std::string> Config::validate() const {
       serve.max_live_subscribers_per_client > serve.max_live_subscribers)
     problems.push_back(
         "serve.max_live_subscribers_per_client must be in [1, max_live_subscribers]");
+  const AlertConfig& a = alerts.policy;
+  if (!(a.spike_z > 0 && a.spike_z <= 100))
+    problems.push_back("alerts.spike_z must be in (0, 100]");
+  if (a.baseline_windows < 2 || a.baseline_windows > 10000)
+    problems.push_back("alerts.baseline_windows must be in [2, 10000]");
+  if (a.min_baseline < 2 || a.min_baseline > a.baseline_windows)
+    problems.push_back("alerts.min_baseline must be in [2, baseline_windows]");
+  if (a.trend_dwell_windows < 1 || a.trend_dwell_windows > 1440)
+    problems.push_back("alerts.trend_dwell_windows must be in [1, 1440]");
+  if (!(a.trend_margin >= 0 && a.trend_margin <= 0.4))
+    problems.push_back("alerts.trend_margin must be in [0, 0.4]");
+  if (a.band_dwell_readings < 1 || a.band_dwell_readings > 1440)
+    problems.push_back("alerts.band_dwell_readings must be in [1, 1440]");
+  if (!(a.band_margin >= 0 && a.band_margin <= 20))
+    problems.push_back("alerts.band_margin must be in [0, 20]");
+  if (a.cooldown_s < 0 || a.cooldown_s > 7 * 86400)
+    problems.push_back("alerts.cooldown_s must be in [0, 604800]");
+  if (!(a.spike_z_warning >= a.spike_z && a.spike_z_critical >= a.spike_z_warning &&
+        a.spike_z_critical <= 1000))
+    problems.push_back("alerts: spike_z <= spike_z_warning <= spike_z_critical <= 1000 must hold");
+  if (!(a.trend_strength_warning >= 0 && a.trend_strength_critical >= a.trend_strength_warning &&
+        a.trend_strength_critical <= 1))
+    problems.push_back(
+        "alerts: 0 <= trend_strength_warning <= trend_strength_critical <= 1 must hold");
+  if (alerts.notify.queue_capacity < 1 || alerts.notify.queue_capacity > 1000000)
+    problems.push_back("alerts.queue_capacity must be in [1, 1000000]");
+  if (alerts.notify.delivery_log_max_keys < 1 || alerts.notify.delivery_log_max_keys > 10000000)
+    problems.push_back("alerts.delivery_log_max_keys must be in [1, 10000000]");
+  if (alerts.notify.drain_timeout_s < 0 || alerts.notify.drain_timeout_s > 86400)
+    problems.push_back("alerts.drain_timeout_s must be in [0, 86400]");
+  if (alerts.webhooks.size() > 32) problems.push_back("alerts.webhooks: at most 32 webhooks");
+  std::set<std::string> names;
+  for (size_t i = 0; i < alerts.webhooks.size(); ++i) {
+    const WebhookConfig& w = alerts.webhooks[i];
+    const std::string at = fmt::format("alerts.webhooks[{}]", i);
+    if (w.url_env.empty())
+      problems.push_back(at + ".url_env must name the environment variable holding the URL");
+    if (!names.insert(w.name).second)
+      problems.push_back(at + ".name must be unique (\"" + w.name + "\")");
+    if (w.symbols.size() > 10000) problems.push_back(at + ".symbols: at most 10000");
+    if (!(w.max_per_minute >= 0.01 && w.max_per_minute <= 60000))
+      problems.push_back(at + ".max_per_minute must be in [0.01, 60000]");
+    if (w.timeout_ms < 100 || w.timeout_ms > 600000)
+      problems.push_back(at + ".timeout_ms must be in [100, 600000]");
+    if (w.max_attempts < 1 || w.max_attempts > 100)
+      problems.push_back(at + ".max_attempts must be in [1, 100]");
+    if (w.backoff_initial_ms < 1 || w.backoff_initial_ms > w.backoff_max_ms ||
+        w.backoff_max_ms > 3600000)
+      problems.push_back(at + ": 1 <= backoff_initial_ms <= backoff_max_ms <= 3600000 must hold");
+  }
   return problems;
 }
 
@@ -147,6 +207,9 @@ class TableReader {
       }
     }
   }
+
+  // A key read elsewhere (a nested table or array of tables).
+  void skip(const char* key) { seen_.insert(key); }
 
   template <class T>
   void read(const char* key, T& out) {
@@ -202,7 +265,7 @@ Config load_config_file(const std::string& path, Config c) {
         fmt::format("{}:{}:{}: {}", path, where.line, where.column, std::string(e.description())));
   }
   static const std::set<std::string> kSections = {"run",      "sources", "sentiment", "window",
-                                                  "pipeline", "lake",    "serve"};
+                                                  "pipeline", "lake",    "serve",     "alerts"};
   for (const auto& [key, node] : root) {
     if (!kSections.count(std::string(key.str())) || !node.is_table()) {
       throw std::runtime_error(
@@ -289,6 +352,82 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("write_timeout_ms", c.serve.write_timeout_ms);
     r.read("max_live_subscribers", c.serve.max_live_subscribers);
     r.read("max_live_subscribers_per_client", c.serve.max_live_subscribers_per_client);
+  }
+  {
+    const toml::table& t = table("alerts");
+    TableReader r(t, "alerts", path);
+    AlertConfig& a = c.alerts.policy;
+    r.read("spike_z", a.spike_z);
+    r.read("min_baseline", a.min_baseline);
+    r.read("baseline_windows", a.baseline_windows);
+    r.read("trend_dwell_windows", a.trend_dwell_windows);
+    r.read("trend_margin", a.trend_margin);
+    r.read("band_dwell_readings", a.band_dwell_readings);
+    r.read("band_margin", a.band_margin);
+    r.read("cooldown_s", a.cooldown_s);
+    r.read("spike_z_warning", a.spike_z_warning);
+    r.read("spike_z_critical", a.spike_z_critical);
+    r.read("trend_strength_warning", a.trend_strength_warning);
+    r.read("trend_strength_critical", a.trend_strength_critical);
+    r.read("queue_capacity", c.alerts.notify.queue_capacity);
+    r.read("dead_letter", c.alerts.notify.dead_letter);
+    r.read("delivery_log", c.alerts.notify.delivery_log);
+    r.read("delivery_log_max_keys", c.alerts.notify.delivery_log_max_keys);
+    r.read("drain_timeout_s", c.alerts.notify.drain_timeout_s);
+    r.skip("webhooks");
+    if (const toml::node* hooks = t.get("webhooks")) {
+      const toml::array* arr = hooks->as_array();
+      if (!arr) {
+        throw std::runtime_error(
+            fmt::format("{}: alerts.webhooks: expected [[alerts.webhooks]] tables", path));
+      }
+      c.alerts.webhooks.clear();
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const toml::table* ht = arr->get(i)->as_table();
+        if (!ht) {
+          throw std::runtime_error(
+              fmt::format("{}: alerts.webhooks: expected [[alerts.webhooks]] tables", path));
+        }
+        WebhookConfig w;
+        w.name = fmt::format("webhook-{}", i);
+        std::string kind = webhook_kind_name(w.kind);
+        std::string severity = alert_severity_name(w.min_severity);
+        const std::string section = fmt::format("alerts.webhooks[{}]", i);
+        {
+          TableReader hr(*ht, section, path);
+          hr.read("name", w.name);
+          hr.read("kind", kind);
+          hr.read("url_env", w.url_env);
+          hr.read("min_severity", severity);
+          hr.read("symbols", w.symbols);
+          hr.read("max_per_minute", w.max_per_minute);
+          hr.read("timeout_ms", w.timeout_ms);
+          hr.read("max_attempts", w.max_attempts);
+          hr.read("backoff_initial_ms", w.backoff_initial_ms);
+          hr.read("backoff_max_ms", w.backoff_max_ms);
+        }
+        // A URL in the file would be a secret in the repository: only the variable's name.
+        if (w.url_env.find("://") != std::string::npos) {
+          throw std::runtime_error(fmt::format(
+              "{}: {}.url_env must be the NAME of an environment variable holding the URL, "
+              "never the URL itself (webhook URLs are secrets)",
+              path, section));
+        }
+        const auto k = parse_webhook_kind(kind);
+        if (!k) {
+          throw std::runtime_error(
+              fmt::format("{}: {}.kind must be \"slack\", \"discord\" or \"json\"", path, section));
+        }
+        w.kind = *k;
+        const auto sev = parse_alert_severity(severity);
+        if (!sev) {
+          throw std::runtime_error(fmt::format(
+              "{}: {}.min_severity must be \"info\", \"warning\" or \"critical\"", path, section));
+        }
+        w.min_severity = *sev;
+        c.alerts.webhooks.push_back(std::move(w));
+      }
+    }
   }
   return c;
 }

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "analytics/alert_config.h"
+#include "notify/webhook_config.h"
+
 namespace stockpulse {
 
 // Everything `stockpulse run` can be told, with its default. The TOML file (`--config`) uses the
@@ -125,6 +128,14 @@ struct Config {
     int64_t max_live_subscribers_per_client = 16;
   } serve;
 
+  // `[alerts]`: what is worth an alert (AlertDetector's policy) and where alerts are delivered
+  // (`[[alerts.webhooks]]`, src/notify).
+  struct Alerts {
+    AlertConfig policy;
+    NotifyOptions notify;
+    std::vector<WebhookConfig> webhooks;
+  } alerts;
+
   // Paths with defaults resolved against output_dir.
   std::string serving_url() const;
   // The local lake folder, "" when disabled; with an S3 lake, the local staging folder.
@@ -133,6 +144,8 @@ struct Config {
   std::string lake_bucket_url() const;
   std::string dead_letter_path() const;
   std::string checkpoint_path() const;  // "" when disabled or not in file mode
+  std::string alert_dead_letter_path() const;
+  std::string alert_delivery_log_path() const;
   // Whether bars_file holds daily candles (bars_format, "auto" resolved by extension).
   bool daily_bars() const;
 

@@ -27,6 +27,7 @@
 #include "bus/bounded_queue.h"
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
+#include "notify/alert_notifier.h"
 #include "serve/dashboard_service.h"
 #include "serve/live_hub.h"
 #include "serve/row_json.h"
@@ -679,8 +680,8 @@ struct EmbeddedPipeline::Impl {
     }
     if (!windows.restore(c->sentiment_engine, c->market_engine, c->signals, c->watermarks)) {
       throw std::runtime_error(fmt::format(
-          "checkpoint '{}' does not match this configuration (window spec?); delete it to start "
-          "over",
+          "checkpoint '{}' does not match this configuration or version ([window] spec, "
+          "[alerts] policy, or written by an older stockpulse); delete it to start over",
           checkpoint_path));
     }
     time_shift_ms = c->time_shift_ms;
@@ -781,6 +782,8 @@ struct EmbeddedPipeline::Impl {
       try {
         write_sink_batch(*store, *batch, metrics);
         publish_live(*batch);
+        // Webhooks after the store, so a receiver that looks the alert up finds it.
+        if (notifier) notifier->publish(batch->alerts);
         if (lake) {
           // The lake has its own thread: Parquet encoding runs beside the store's writes. The
           // checkpoint travels with the lake's data, so it is written after both.
@@ -809,6 +812,7 @@ struct EmbeddedPipeline::Impl {
     } catch (const std::exception& e) {
       fail_sink(fmt::format("closing the serving store failed: {}", e.what()));
     }
+    if (notifier) notifier->close();  // drains the webhook queues (bounded wait)
   }
 
   void lake_thread() {
@@ -849,7 +853,8 @@ struct EmbeddedPipeline::Impl {
   std::unique_ptr<SentimentStack> sentiment;
   std::unique_ptr<ServingStore> store;
   std::unique_ptr<LakeSink> lake_sink;
-  LakeWriter* lake = nullptr;  // lake_sink's writer
+  LakeWriter* lake = nullptr;               // lake_sink's writer
+  std::unique_ptr<AlertNotifier> notifier;  // null without [[alerts.webhooks]]
   std::unique_ptr<PipelineMetricsSource> metrics_source;
   std::unique_ptr<DashboardService> dashboard;
   WindowStage windows;
@@ -959,12 +964,23 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
   impl_->store = open_serving_store(config_.serving_url());
   impl_->lake_sink = open_lake_sink(config_, clock_);
   if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
+  if (!config_.alerts.webhooks.empty()) {
+    AlertNotifier::Options o;
+    o.notify = config_.alerts.notify;
+    o.dead_letter_path = config_.alert_dead_letter_path();
+    o.delivery_log_path = config_.alert_delivery_log_path();
+    o.drain_timeout = std::chrono::seconds(config_.alerts.notify.drain_timeout_s);
+    impl_->notifier = std::make_unique<AlertNotifier>(config_.alerts.webhooks, o);
+  }
   const std::string url = config_.serving_url();
   if (config_.serve.dashboard && url != "none") {
     Impl* im = impl_.get();
-    impl_->metrics_source = std::make_unique<PipelineMetricsSource>(metrics_, [im] {
-      return std::array<size_t, 3>{im->raw.size(), im->enriched.size(), im->to_sink.size()};
-    });
+    impl_->metrics_source = std::make_unique<PipelineMetricsSource>(
+        metrics_,
+        [im] {
+          return std::array<size_t, 3>{im->raw.size(), im->enriched.size(), im->to_sink.size()};
+        },
+        impl_->notifier.get());
     const DashboardOptions d = dashboard_options(config_, config_.serve.listen);
     impl_->dashboard = start_dashboard(d, url, impl_->metrics_source.get());
   }

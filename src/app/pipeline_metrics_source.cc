@@ -84,6 +84,7 @@ void PipelineMetricsSource::write_prometheus(std::string& out) const {
       "# TYPE stockpulse_lake_memory_bytes gauge\n"
       "stockpulse_lake_memory_bytes {}\n",
       m_.lake_memory_bytes.load(std::memory_order_relaxed));
+  if (extra_) extra_->write_prometheus(out);
 }
 
 }  // namespace stockpulse

@@ -18,14 +18,17 @@ class PipelineMetricsSource final : public MetricsSource {
  public:
   // raw, enriched, sink; empty when the pipeline has no such queues (then no queue gauge)
   using Depths = std::function<std::array<size_t, 3>()>;
-  PipelineMetricsSource(const PipelineMetrics& m, Depths depths)
-      : m_(m), depths_(std::move(depths)) {}
+  // `extra` (may be null), e.g. the alert webhooks' counters, is appended after the pipeline's.
+  PipelineMetricsSource(const PipelineMetrics& m, Depths depths,
+                        const MetricsSource* extra = nullptr)
+      : m_(m), depths_(std::move(depths)), extra_(extra) {}
 
   void write_prometheus(std::string& out) const override;
 
  private:
   const PipelineMetrics& m_;
   Depths depths_;
+  const MetricsSource* extra_;
 };
 
 }  // namespace stockpulse

@@ -11,7 +11,9 @@ namespace stockpulse {
 namespace {
 
 constexpr uint32_t kMagic = 0x53505353;  // "SPSS"
-constexpr uint32_t kVersion = 1;
+// v2 (issue #17): each pending symbol interval says which of its rows are partial (bit 0
+// sentiment, bit 1 market).
+constexpr uint32_t kVersion = 2;
 
 int64_t floor_to(int64_t t, int64_t step) {
   int64_t q = t / step;
@@ -119,8 +121,8 @@ bool get_optional_row(CheckpointReader& r, std::optional<Row>& row) {
 
 }  // namespace
 
-SignalStage::SignalStage(int64_t slide_ms, bool market_wide)
-    : slide_ms_(slide_ms), market_wide_(market_wide) {}
+SignalStage::SignalStage(int64_t slide_ms, bool market_wide, AlertConfig alerts)
+    : slide_ms_(slide_ms), market_wide_(market_wide), alerts_(alerts) {}
 
 SignalStage::Interval& SignalStage::interval_of(EventTime t) {
   return pending_[floor_to(t.value(), slide_ms_) + slide_ms_];
@@ -149,12 +151,16 @@ void SignalStage::on_bar(const Bar& b) {
   }
 }
 
-void SignalStage::on_final(const SentimentWindowRow& r) {
-  pending_[r.window_end.value()][r.symbol].sentiment = r;
+void SignalStage::on_final(const SentimentWindowRow& r, bool partial) {
+  SymbolInterval& si = pending_[r.window_end.value()][r.symbol];
+  si.sentiment = r;
+  si.sentiment_partial = partial;
 }
 
-void SignalStage::on_final(const MarketWindowRow& r) {
-  pending_[r.window_end.value()][r.symbol].market = r;
+void SignalStage::on_final(const MarketWindowRow& r, bool partial) {
+  SymbolInterval& si = pending_[r.window_end.value()][r.symbol];
+  si.market = r;
+  si.market_partial = partial;
 }
 
 void SignalStage::advance(EventTime ready, SinkBatch& out) {
@@ -174,7 +180,10 @@ void SignalStage::process(int64_t end, Interval& interval, SinkBatch& out) {
     dropped_stale_day_ = day;
   }
   bool any_symbol = false;
+  bool any_partial = false;  // the market-wide reading includes a partial window's
   for (auto& [symbol, si] : interval) {
+    const bool reading_partial = si.sentiment_partial || si.market_partial;
+    any_partial = any_partial || reading_partial;
     // Per-minute series, in time order.
     for (const auto& [minute, m] : si.minutes) {
       if (m.sentiment_count > 0) {
@@ -199,10 +208,14 @@ void SignalStage::process(int64_t end, Interval& interval, SinkBatch& out) {
       }
     }
     if (si.sentiment) {
-      for (auto& a : alerts_.on_sentiment_window(*si.sentiment)) out.alerts.push_back(std::move(a));
+      for (auto& a : alerts_.on_sentiment_window(*si.sentiment, si.sentiment_partial)) {
+        out.alerts.push_back(std::move(a));
+      }
     }
     if (si.market) {
-      for (auto& a : alerts_.on_market_window(*si.market)) out.alerts.push_back(std::move(a));
+      for (auto& a : alerts_.on_market_window(*si.market, si.market_partial)) {
+        out.alerts.push_back(std::move(a));
+      }
     }
     if (symbol == "*" || (!si.sentiment && !si.market)) continue;
 
@@ -220,7 +233,9 @@ void SignalStage::process(int64_t end, Interval& interval, SinkBatch& out) {
     }
     if (auto reading = fear_greed_.update(symbol, in)) {
       out.fear_greed.push_back(to_row(symbol, end_time, *reading));
-      for (auto& a : alerts_.on_fear_greed(symbol, *reading)) out.alerts.push_back(std::move(a));
+      for (auto& a : alerts_.on_fear_greed(symbol, *reading, reading_partial)) {
+        out.alerts.push_back(std::move(a));
+      }
       any_symbol = true;
     }
     if (si.market) {
@@ -242,7 +257,9 @@ void SignalStage::process(int64_t end, Interval& interval, SinkBatch& out) {
   if (any_symbol && market_wide_) {
     if (auto market = fear_greed_.market(end_time)) {
       out.fear_greed.push_back(to_row("*", end_time, *market));
-      for (auto& a : alerts_.on_fear_greed("*", *market)) out.alerts.push_back(std::move(a));
+      for (auto& a : alerts_.on_fear_greed("*", *market, any_partial)) {
+        out.alerts.push_back(std::move(a));
+      }
     }
   }
 }
@@ -268,6 +285,8 @@ void SignalStage::save(std::string& out) const {
       }
       put_optional_row(w, si.sentiment);
       put_optional_row(w, si.market);
+      w.put<uint8_t>(
+          static_cast<uint8_t>((si.sentiment_partial ? 1 : 0) | (si.market_partial ? 2 : 0)));
     }
   }
   // The hash map's order depends on its history; the bytes must not.
@@ -302,7 +321,7 @@ bool SignalStage::restore(std::string_view in) {
 
   // Decoded into a fresh stage (with this stage's analytics configurations) and moved in only
   // when every part checked out.
-  SignalStage fresh(slide_ms_);
+  SignalStage fresh(slide_ms_, market_wide_);
   fresh.correlation_ = CorrelationTracker(correlation_.config());
   fresh.fear_greed_ = FearGreedIndex(fear_greed_.config());
   fresh.alerts_ = AlertDetector(alerts_.config());
@@ -317,7 +336,7 @@ bool SignalStage::restore(std::string_view in) {
     }
     Interval& interval = fresh.pending_.emplace_hint(fresh.pending_.end(), end, Interval{})->second;
     const uint32_t symbols = r.get<uint32_t>();
-    if (!plausible_count(r, symbols, 4 + 4 + 1 + 1)) return false;
+    if (!plausible_count(r, symbols, 4 + 4 + 1 + 1 + 1)) return false;
     for (uint32_t j = 0; j < symbols; ++j) {
       const std::string_view symbol = r.get_bytes();
       if (!r.ok() || (!interval.empty() && symbol <= interval.rbegin()->first)) return false;
@@ -339,6 +358,10 @@ bool SignalStage::restore(std::string_view in) {
         si.minutes.emplace_hint(si.minutes.end(), minute, m);
       }
       if (!get_optional_row(r, si.sentiment) || !get_optional_row(r, si.market)) return false;
+      const uint8_t partial = r.get<uint8_t>();
+      if (!r.ok() || partial > 3) return false;
+      si.sentiment_partial = (partial & 1) != 0;
+      si.market_partial = (partial & 2) != 0;
     }
   }
 

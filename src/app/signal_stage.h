@@ -35,15 +35,17 @@ class SignalStage {
  public:
   // market_wide=false leaves out the whole-market Fear & Greed row ("*") and its alerts: a stage
   // that sees only some symbols (one Kafka partition of them) cannot compute it.
-  explicit SignalStage(int64_t slide_ms, bool market_wide = true);
+  explicit SignalStage(int64_t slide_ms, bool market_wide = true, AlertConfig alerts = {});
 
   void on_post(const ScoredPost& p);  // per-minute sentiment of each ticker and of "*"
   // One post's sentiment for one key ("*" or a ticker): on_post() is on_mention() for "*" with
   // the overall score and for each ticker with its clause score.
   void on_mention(const std::string& symbol, EventTime t, double compound);
   void on_bar(const Bar& b);  // per-minute close
-  void on_final(const SentimentWindowRow& r);
-  void on_final(const MarketWindowRow& r);
+  // partial: the window did not close with the watermark (the end-of-input flush emitted it); its
+  // interval's analytics rows are computed as usual but raise no alert.
+  void on_final(const SentimentWindowRow& r, bool partial = false);
+  void on_final(const MarketWindowRow& r, bool partial = false);
 
   // Processes every interval ending at or before `ready` (the lower of the two engine
   // watermarks) and appends the results to `out`.
@@ -73,6 +75,9 @@ class SignalStage {
     std::map<int64_t, Minute> minutes;  // by minute start
     std::optional<SentimentWindowRow> sentiment;
     std::optional<MarketWindowRow> market;
+    // The row came from the end-of-input flush (not closed by the watermark).
+    bool sentiment_partial = false;
+    bool market_partial = false;
   };
   using Interval = std::map<std::string, SymbolInterval>;  // by symbol, byte order
 

@@ -67,7 +67,8 @@ WindowStage::WindowStage(const Config& config, const Clock& clock, PipelineMetri
                        config.window.idle_timeout_s * kMillisPerSecond),
       bars_watermark_(config.window.allowed_lateness_s * kMillisPerSecond,
                       config.window.idle_timeout_s * kMillisPerSecond),
-      signals_(config.window.slide_s * kMillisPerSecond, options.market_wide_fear_greed) {}
+      signals_(config.window.slide_s * kMillisPerSecond, options.market_wide_fear_greed,
+               config.alerts.policy) {}
 
 DeadLetter WindowStage::late_letter(Stream s, SourcePosition pos, EventTime t,
                                     const std::string& record) {
@@ -215,15 +216,16 @@ void WindowStage::no_input(Stream s) {
   (s == Stream::kPosts ? posts_done_ : bars_done_) = true;
 }
 
-void WindowStage::on_final_sentiment(const WindowResult<SentimentAgg>& w, SinkBatch& sink) {
+void WindowStage::on_final_sentiment(const WindowResult<SentimentAgg>& w, SinkBatch& sink,
+                                     bool flushed) {
   sink.sentiment_windows.push_back(to_sentiment_row(w.key, w.start, w.end, w.agg, true));
-  signals_.on_final(sink.sentiment_windows.back());
+  signals_.on_final(sink.sentiment_windows.back(), flushed);
   metrics_.sentiment_windows_final.fetch_add(1, std::memory_order_relaxed);
 }
 
-void WindowStage::on_final_market(const WindowResult<MarketAgg>& w, SinkBatch& sink) {
+void WindowStage::on_final_market(const WindowResult<MarketAgg>& w, SinkBatch& sink, bool flushed) {
   sink.market_windows.push_back(to_market_row(w.key, w.start, w.end, w.agg, true));
-  signals_.on_final(sink.market_windows.back());
+  signals_.on_final(sink.market_windows.back(), flushed);
   metrics_.market_windows_final.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -232,11 +234,11 @@ void WindowStage::advance_watermarks(SinkBatch& sink) {
   // An ended stream's windows are complete: emitting them now or at the end gives the same rows.
   if (!posts_done_ && posts_watermark_.all_finished()) {
     sentiment_engine_.flush(
-        [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink); });
+        [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink, true); });
     posts_done_ = true;
   }
   if (!bars_done_ && bars_watermark_.all_finished()) {
-    market_engine_.flush([&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink); });
+    market_engine_.flush([&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink, true); });
     bars_done_ = true;
   }
   if (auto wm = posts_watermark_.watermark(now)) {
@@ -276,8 +278,8 @@ void WindowStage::emit_updates(SinkBatch& sink) {
 
 void WindowStage::flush_all(SinkBatch& sink) {
   sentiment_engine_.flush(
-      [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink); });
-  market_engine_.flush([&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink); });
+      [&](const WindowResult<SentimentAgg>& w) { on_final_sentiment(w, sink, true); });
+  market_engine_.flush([&](const WindowResult<MarketAgg>& w) { on_final_market(w, sink, true); });
   signals_.flush(sink);
 }
 

@@ -99,8 +99,10 @@ class WindowStage {
   DeadLetter late_letter(Stream s, SourcePosition pos, EventTime t, const std::string& record);
   DeadLetter limit_letter(Stream s, SourcePosition pos, const std::string& key,
                           const std::string& record) const;
-  void on_final_sentiment(const WindowResult<SentimentAgg>& w, SinkBatch& sink);
-  void on_final_market(const WindowResult<MarketAgg>& w, SinkBatch& sink);
+  // flushed: emitted by an end-of-input flush, not closed by the watermark (no alerts from it).
+  void on_final_sentiment(const WindowResult<SentimentAgg>& w, SinkBatch& sink,
+                          bool flushed = false);
+  void on_final_market(const WindowResult<MarketAgg>& w, SinkBatch& sink, bool flushed = false);
 
   const Config& config_;
   const Clock& clock_;

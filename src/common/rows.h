@@ -3,7 +3,9 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/named_type.h"
 
@@ -118,6 +120,29 @@ struct CorrelationRow {
   int64_t pairs_best = 0;
 };
 
+// How much an alert matters, from the size of the move that raised it (AlertDetector). Ordered:
+// a webhook's minimum severity passes that level and the ones above it.
+enum class AlertSeverity : uint8_t { kInfo, kWarning, kCritical };
+
+inline const char* alert_severity_name(AlertSeverity s) {
+  switch (s) {
+    case AlertSeverity::kInfo:
+      return "info";
+    case AlertSeverity::kWarning:
+      return "warning";
+    case AlertSeverity::kCritical:
+      return "critical";
+  }
+  return "info";
+}
+
+inline std::optional<AlertSeverity> parse_alert_severity(std::string_view s) {
+  if (s == "info") return AlertSeverity::kInfo;
+  if (s == "warning") return AlertSeverity::kWarning;
+  if (s == "critical") return AlertSeverity::kCritical;
+  return std::nullopt;
+}
+
 // A notable change (table and stream `alerts`).
 struct AlertRow {
   std::string symbol;
@@ -125,6 +150,7 @@ struct AlertRow {
   std::string kind;  // "trend_signal_change", "sentiment_spike", "fear_greed_band"
   std::string message;
   double value = 0;
+  AlertSeverity severity = AlertSeverity::kInfo;  // column `severity`: info, warning, critical
 };
 
 }  // namespace stockpulse

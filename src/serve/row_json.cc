@@ -222,6 +222,9 @@ void append_json(const AlertRow& row, std::string& out) {
   out += ',';
   key("value", out);
   append_api_json_number(row.value, out);
+  out += ',';
+  key("severity", out);
+  append_api_json_string(alert_severity_name(row.severity), out);
   out += '}';
 }
 

@@ -118,7 +118,8 @@ const std::vector<TableSpec>& table_specs() {
         {"ts", kTime},
         {"kind", kString},
         {"message", kString},
-        {"value", kNullableFloat}},
+        {"value", kNullableFloat},
+        {"severity", kString}},
        3,
        nullptr},
       {"indicators",
@@ -208,13 +209,25 @@ std::string create_table_sql(const TableSpec& t) {
   return sql;
 }
 
+// One statement of a migration; with `table` and `column` set, it runs only when the table lacks
+// that column (ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS).
+struct MigrationStatement {
+  std::string sql;
+  const char* table = nullptr;
+  const char* column = nullptr;
+};
+
 // Forward migrations; entry i takes a database from version i to i + 1. Statements are
-// idempotent (IF NOT EXISTS): ClickHouse has no transactions, so a migration interrupted half way
-// is simply run again by the next start.
-std::vector<std::vector<std::string>> migrations() {
-  std::vector<std::string> v1;
-  for (const TableSpec& t : table_specs()) v1.push_back(create_table_sql(t));
-  return {v1};
+// idempotent (IF NOT EXISTS, or a column check): ClickHouse has no transactions, so a migration
+// interrupted half way is simply run again by the next start.
+std::vector<std::vector<MigrationStatement>> migrations() {
+  std::vector<MigrationStatement> v1;
+  for (const TableSpec& t : table_specs()) v1.push_back({create_table_sql(t)});
+  // v2 (issue #17): alerts.severity, added to databases made by v1 before it was in the spec (a
+  // fresh database has it from v1 already). Rows from before read as 'info'.
+  std::vector<MigrationStatement> v2 = {
+      {"ALTER TABLE `alerts` ADD COLUMN `severity` String DEFAULT 'info'", "alerts", "severity"}};
+  return {v1, v2};
 }
 
 // JSONEachRow writers. Strings: JSON escapes for '"', '\\' and control characters; other bytes
@@ -656,8 +669,17 @@ void ClickHouseServingStore::migrate() {
                     version, kSchemaVersion));
   }
   for (; version < kSchemaVersion; ++version) {
-    for (const std::string& stmt : steps[static_cast<size_t>(version)]) {
-      auto r = query(stmt);
+    for (const MigrationStatement& stmt : steps[static_cast<size_t>(version)]) {
+      if (stmt.table) {
+        auto has = select_rows(
+            fmt::format("SELECT count() FROM system.columns WHERE database = currentDatabase() AND "
+                        "table = '{}' AND name = '{}'",
+                        stmt.table, stmt.column));
+        if (!has.ok())
+          fail("migration to version " + std::to_string(version + 1) + ": " + has.error());
+        if (!has.value().empty() && !has.value()[0].empty() && has.value()[0][0] != "0") continue;
+      }
+      auto r = query(stmt.sql);
       if (!r.ok()) fail("migration to version " + std::to_string(version + 1) + ": " + r.error());
     }
     auto r = query(fmt::format("INSERT INTO schema_version VALUES ({}, now())", version + 1));
@@ -909,7 +931,8 @@ void ClickHouseServingStore::write_alerts(std::span<const AlertRow> rows) {
           .time("ts", r.ts)
           .str("kind", r.kind)
           .str("message", r.message)
-          .nullable("value", r.value);
+          .nullable("value", r.value)
+          .str("severity", alert_severity_name(r.severity));
     }
     send_if_full("alerts");
   }

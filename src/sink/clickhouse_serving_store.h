@@ -59,7 +59,7 @@ namespace stockpulse {
 // thread-safe; one writer thread (the sender threads are internal).
 class ClickHouseServingStore final : public ServingStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   explicit ClickHouseServingStore(ClickHouseOptions options);
   ~ClickHouseServingStore() override;

@@ -177,6 +177,10 @@ INSERT INTO tweets_by_time (symbol, created_at, id, text, "user", source, compou
 DROP TABLE tweets;
 ALTER TABLE tweets_by_time RENAME TO tweets;
 )sql",
+    // v5: the severity of an alert (issue #17). Additive: rows written before it read as 'info'.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN severity TEXT NOT NULL DEFAULT 'info';
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteServingStore::kSchemaVersion);
 
@@ -426,7 +430,8 @@ SqliteServingStore::SqliteServingStore(const std::string& path, SqliteStoreOptio
                          "buy_pressure", "avg_pct_change", "price_range", "trend_signal",
                          "is_final"},
         3));
-    upsert_alert_ = prepare(upsert_sql("alerts", {"symbol", "ts", "kind", "message", "value"}, 3));
+    upsert_alert_ =
+        prepare(upsert_sql("alerts", {"symbol", "ts", "kind", "message", "value", "severity"}, 3));
     delete_alerts_ = prepare("DELETE FROM alerts WHERE ts >= ? AND ts < ?");
     upsert_indicator_ = prepare(
         upsert_sql("indicators", {"symbol", "ts", "close", "rsi_14", "ema_20", "sma_50"}, 2));
@@ -757,6 +762,7 @@ void SqliteServingStore::write_alerts(std::span<const AlertRow> rows) {
       bind_text(s, 3, r.kind);
       bind_text(s, 4, r.message);
       bind_double(s, 5, r.value);
+      bind_text(s, 6, alert_severity_name(r.severity));
       step_and_reset(s);
     }
   });

@@ -45,7 +45,7 @@ struct SqliteStoreOptions {
 class SqliteServingStore final : public ServingStore {
  public:
   // The schema version this binary writes. Bump it together with a new entry in kMigrations.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   explicit SqliteServingStore(const std::string& path, SqliteStoreOptions options = {});
   ~SqliteServingStore() override;

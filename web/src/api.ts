@@ -60,6 +60,7 @@ export interface AlertRow {
   kind: string;
   message: string;
   value: number | null;
+  severity: 'info' | 'warning' | 'critical';
 }
 
 export interface FearGreedReading {

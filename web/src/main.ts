@@ -229,7 +229,7 @@ function renderFearGreed() {
 function renderAlerts() {
   const el = $('alerts');
   el.innerHTML = state.alerts.map((a) =>
-    `<li class="alert ${a.kind}"><time>${a.ts.slice(11, 19)}</time> <b>${escapeHtml(a.symbol)}</b> ` +
+    `<li class="alert ${a.kind}" data-severity="${escapeHtml(a.severity ?? 'info')}"><time>${a.ts.slice(11, 19)}</time> <b>${escapeHtml(a.symbol)}</b> ` +
     `<span>${escapeHtml(a.message)}</span></li>`).join('') || '<li class="empty">No alerts yet.</li>';
   el.dataset.count = String(state.alerts.length);
 }

@@ -56,7 +56,10 @@ try {
 let server;
 try {
   server = mode === 'run'
-    ? await startRun(binary, { webRoot: args['web-root'] })
+    ? await startRun(binary, {
+      webRoot: args['web-root'],
+      extra: ['--config', path.join(path.dirname(new URL(import.meta.url).pathname), 'raw-alerts.toml')],
+    })
     : await startDemo(binary, ['--web-root', args['web-root'], '--interval-ms', '300']);
 } catch (e) {
   fatal(`cannot start the ${mode} server: ${e.message}`);

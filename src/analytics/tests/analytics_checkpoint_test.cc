@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "analytics/alert_detector.h"
+#include "analytics/checkpoint_frame.h"
 #include "analytics/correlation_tracker.h"
 #include "analytics/fear_greed_index.h"
 #include "analytics/indicator_state.h"
+#include "analytics/market_agg.h"
 #include "window/checkpoint_codec.h"
 
 namespace stockpulse {
@@ -372,6 +374,12 @@ std::string alert_step(AlertDetector& d, std::mt19937_64& rng, int64_t& window) 
       row.bar_count = static_cast<int64_t>(rng() % 5);
       row.avg_close = 100.0 + static_cast<double>(rng() % 1000) / 100;
       row.trend_signal = static_cast<TrendSignal>(rng() % 3 == 0 ? rng() % 3 : 1);
+      // Mostly a close range, so the hysteresis has a position to work on.
+      if (rng() % 4 != 0) {
+        row.min_close = 100;
+        row.max_close = 110;
+        row.trend_signal = trend_signal_of(row.avg_close, row.min_close, row.max_close);
+      }
       return describe(d.on_market_window(row));
     }
     case 1: {
@@ -398,8 +406,13 @@ std::string alert_step(AlertDetector& d, std::mt19937_64& rng, int64_t& window) 
 
 TEST(AnalyticsCheckpoint, AlertDetectorContinuesBitExact) {
   // A short dedup retention so pruning happens on both sides of the cut.
-  const AlertConfig config{
-      .min_baseline = 5, .baseline_windows = 20, .dedup_retention_ms = 30 * kMinute};
+  // Short dwells and cool-down so that every part of the policy acts on both sides of the cut.
+  const AlertConfig config{.min_baseline = 5,
+                           .baseline_windows = 20,
+                           .trend_dwell_windows = 2,
+                           .band_dwell_readings = 2,
+                           .cooldown_s = 4 * 60,
+                           .dedup_retention_ms = 30 * kMinute};
   size_t alerts_seen = 0;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     std::mt19937_64 rng(seed);
@@ -430,7 +443,8 @@ TEST(AnalyticsCheckpoint, AlertDetectorContinuesBitExact) {
 }
 
 TEST(AnalyticsCheckpoint, AlertDetectorRestoreKeepsDedupMemory) {
-  AlertDetector d;
+  const AlertConfig raw{.trend_dwell_windows = 1, .cooldown_s = 0};
+  AlertDetector d(raw);
   MarketWindowRow row;
   row.symbol = "AAPL";
   row.bar_count = 3;
@@ -445,10 +459,12 @@ TEST(AnalyticsCheckpoint, AlertDetectorRestoreKeepsDedupMemory) {
 
   std::string bytes;
   d.save(bytes);
-  AlertDetector restored;
+  AlertDetector restored(raw);
   ASSERT_TRUE(restored.restore(bytes));
   // The same window re-read after a restart raises nothing.
   EXPECT_TRUE(restored.on_market_window(row).empty());
+  // A detector with another policy refuses the checkpoint rather than mixing two policies.
+  EXPECT_FALSE(AlertDetector().restore(bytes));
 }
 
 TEST(AnalyticsCheckpoint, AlertDetectorRejectsDamageAndOtherConfig) {
@@ -467,6 +483,19 @@ TEST(AnalyticsCheckpoint, AlertDetectorRejectsDamageAndOtherConfig) {
   expect_rejects_damage(good, target);
 
   EXPECT_FALSE(AlertDetector(AlertConfig{.spike_z = 2.5}).restore(good));
+  EXPECT_FALSE(
+      AlertDetector(AlertConfig{.min_baseline = 3, .baseline_windows = 8, .cooldown_s = 60})
+          .restore(good));
+  // A checkpoint of the previous format (version 1) is refused, not misread.
+  std::string v1 = good.substr(0, good.size() - sizeof(uint64_t));
+  ASSERT_EQ(v1[4], 2);  // the version, in machine byte order (little-endian here)
+  v1[4] = 1;
+  const uint64_t sum = checkpoint_checksum(v1);
+  CheckpointWriter(v1).put<uint64_t>(sum);
+  EXPECT_FALSE(AlertDetector(config).restore(v1));
+  v1 = good.substr(0, good.size() - sizeof(uint64_t));  // the same surgery keeping version 2
+  CheckpointWriter(v1).put<uint64_t>(checkpoint_checksum(v1));
+  EXPECT_TRUE(AlertDetector(config).restore(v1));
   EXPECT_TRUE(AlertDetector(config).restore(good));
 }
 

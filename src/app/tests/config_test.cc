@@ -68,6 +68,26 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.serve.header_timeout_ms, d.serve.header_timeout_ms);
   EXPECT_EQ(loaded.serve.idle_timeout_ms, d.serve.idle_timeout_ms);
   EXPECT_EQ(loaded.serve.write_timeout_ms, d.serve.write_timeout_ms);
+  const AlertConfig& la = loaded.alerts.policy;
+  const AlertConfig& da = d.alerts.policy;
+  EXPECT_EQ(la.spike_z, da.spike_z);
+  EXPECT_EQ(la.min_baseline, da.min_baseline);
+  EXPECT_EQ(la.baseline_windows, da.baseline_windows);
+  EXPECT_EQ(la.trend_dwell_windows, da.trend_dwell_windows);
+  EXPECT_EQ(la.trend_margin, da.trend_margin);
+  EXPECT_EQ(la.band_dwell_readings, da.band_dwell_readings);
+  EXPECT_EQ(la.band_margin, da.band_margin);
+  EXPECT_EQ(la.cooldown_s, da.cooldown_s);
+  EXPECT_EQ(la.spike_z_warning, da.spike_z_warning);
+  EXPECT_EQ(la.spike_z_critical, da.spike_z_critical);
+  EXPECT_EQ(la.trend_strength_warning, da.trend_strength_warning);
+  EXPECT_EQ(la.trend_strength_critical, da.trend_strength_critical);
+  EXPECT_EQ(loaded.alerts.notify.queue_capacity, d.alerts.notify.queue_capacity);
+  EXPECT_EQ(loaded.alerts.notify.dead_letter, d.alerts.notify.dead_letter);
+  EXPECT_EQ(loaded.alerts.notify.delivery_log, d.alerts.notify.delivery_log);
+  EXPECT_EQ(loaded.alerts.notify.delivery_log_max_keys, d.alerts.notify.delivery_log_max_keys);
+  EXPECT_EQ(loaded.alerts.notify.drain_timeout_s, d.alerts.notify.drain_timeout_s);
+  EXPECT_TRUE(loaded.alerts.webhooks.empty());
   EXPECT_EQ(loaded.serve.max_live_subscribers, d.serve.max_live_subscribers);
   EXPECT_EQ(loaded.serve.max_live_subscribers_per_client, d.serve.max_live_subscribers_per_client);
   EXPECT_EQ(loaded.serve.web_root, d.serve.web_root);
@@ -190,6 +210,71 @@ TEST(Config, LakeMemoryKeysAreReadAndChecked) {
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_NE(problems[0].find("lake.memory_mb"), std::string::npos);
   EXPECT_NE(problems[1].find("lake.max_open_partitions"), std::string::npos);
+}
+
+TEST(Config, AlertPolicyAndWebhooksAreReadAndChecked) {
+  const Config c = load_config_file(write_temp("sp_cfg_alerts.toml", R"(
+[alerts]
+cooldown_s = 600
+trend_dwell_windows = 3
+band_margin = 2.5
+
+[[alerts.webhooks]]
+name = "desk"
+kind = "discord"
+url_env = "DESK_HOOK"
+min_severity = "critical"
+symbols = ["NVDA"]
+max_per_minute = 5.0
+
+[[alerts.webhooks]]
+url_env = "OTHER_HOOK"
+)"));
+  EXPECT_EQ(c.alerts.policy.cooldown_s, 600);
+  EXPECT_EQ(c.alerts.policy.trend_dwell_windows, 3);
+  EXPECT_EQ(c.alerts.policy.band_margin, 2.5);
+  ASSERT_EQ(c.alerts.webhooks.size(), 2u);
+  EXPECT_EQ(c.alerts.webhooks[0].name, "desk");
+  EXPECT_EQ(c.alerts.webhooks[0].kind, WebhookKind::kDiscord);
+  EXPECT_EQ(c.alerts.webhooks[0].url_env, "DESK_HOOK");
+  EXPECT_EQ(c.alerts.webhooks[0].min_severity, AlertSeverity::kCritical);
+  EXPECT_EQ(c.alerts.webhooks[0].symbols, std::vector<std::string>{"NVDA"});
+  EXPECT_EQ(c.alerts.webhooks[0].max_per_minute, 5.0);
+  EXPECT_EQ(c.alerts.webhooks[1].name, "webhook-1");
+  EXPECT_EQ(c.alerts.webhooks[1].kind, WebhookKind::kJson);
+  EXPECT_EQ(c.alerts.webhooks[1].min_severity, AlertSeverity::kWarning);
+  EXPECT_TRUE(c.validate().empty());
+
+  // A URL where the variable's name belongs is refused, without repeating it.
+  try {
+    (void)load_config_file(
+        write_temp("sp_cfg_alerts_url.toml",
+                   "[[alerts.webhooks]]\nurl_env = \"https://hooks.example/T0/SECRET\"\n"));
+    FAIL() << "a URL in the file must be refused";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("url_env"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("SECRET"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(
+      (void)load_config_file(write_temp(
+          "sp_cfg_alerts_kind.toml", "[[alerts.webhooks]]\nurl_env = \"X\"\nkind = \"teams\"\n")),
+      std::runtime_error);
+  EXPECT_THROW(
+      (void)load_config_file(write_temp("sp_cfg_alerts_key.toml",
+                                        "[[alerts.webhooks]]\nurl_env = \"X\"\nurl = \"X\"\n")),
+      std::runtime_error);
+
+  Config bad;
+  bad.alerts.policy.cooldown_s = -1;
+  bad.alerts.policy.trend_dwell_windows = 0;
+  bad.alerts.webhooks.resize(2);  // no url_env, and the same (empty) name twice
+  const auto problems = bad.validate();
+  ASSERT_EQ(problems.size(), 5u);
+  EXPECT_NE(problems[0].find("alerts.trend_dwell_windows"), std::string::npos);
+  EXPECT_NE(problems[1].find("alerts.cooldown_s"), std::string::npos);
+  EXPECT_NE(problems[2].find("url_env"), std::string::npos);
+  EXPECT_NE(problems[3].find("url_env"), std::string::npos);
+  EXPECT_NE(problems[4].find("unique"), std::string::npos);
 }
 
 TEST(Config, DefaultOutputsFollowOutputDir) {

@@ -330,6 +330,57 @@ TEST(WindowStage, AStreamWithoutInputHoldsNoAnalyticsBack) {
 
 // A stage restored from a checkpoint taken mid-stream (its watermark trackers included) rules
 // the same records late as the stage that ran through.
+// Issue #17: the windows the end-of-input flush emits (the watermark never closed them) are
+// stored, but raise no alert; alerts from windows the watermark closed still come.
+TEST(WindowStage, FlushedWindowsAreStoredButRaiseNoAlerts) {
+  Config config;
+  // The raw rules, so that every change in the trailing windows would be an alert.
+  config.alerts.policy = AlertConfig{.trend_dwell_windows = 1,
+                                     .trend_margin = 0,
+                                     .band_dwell_readings = 1,
+                                     .band_margin = 0,
+                                     .cooldown_s = 0};
+  SimulatedClock clock(0);
+  PipelineMetrics metrics;
+  WindowStage stage(config, clock, metrics, WindowStage::Options{});
+  SinkBatch sink;
+  std::vector<DeadLetter> letters;
+  const auto input = make_input(11);
+  for (size_t i = 0; i < input.size(); ++i) {
+    Record r = input[i];
+    if (r.is_post) {
+      stage.add_post(r.post, sink, letters);
+    } else {
+      stage.add_bar(r.bar, sink, letters);
+    }
+    if (i % 50 == 49) stage.advance_watermarks(sink);
+  }
+  stage.advance_watermarks(sink);
+  // Everything so far was closed by the watermarks.
+  int64_t market_end = INT64_MIN, sentiment_end = INT64_MIN;
+  for (const auto& w : sink.market_windows) market_end = std::max(market_end, w.window_end.value());
+  for (const auto& w : sink.sentiment_windows) {
+    sentiment_end = std::max(sentiment_end, w.window_end.value());
+  }
+  ASSERT_GT(sink.alerts.size(), 10u);
+  const size_t market_before = sink.market_windows.size();
+  stage.end_of_input(Stream::kPosts, PartitionId(0));
+  stage.end_of_input(Stream::kBars, PartitionId(0));
+  stage.advance_watermarks(sink);
+  stage.flush_all(sink);
+  // The flush emitted the trailing windows (about the allowed lateness plus a window's worth)...
+  ASSERT_GT(sink.market_windows.size(), market_before + 20);
+  EXPECT_GT(sink.market_windows.back().window_end.value(), market_end);
+  // ...and no alert came from them: a trend change only from a window the watermark closed, a
+  // spike likewise, a band change (which reads both) only where both were closed.
+  for (const AlertRow& a : sink.alerts) {
+    const int64_t limit = a.kind == "trend_signal_change" ? market_end
+                          : a.kind == "sentiment_spike"   ? sentiment_end
+                                                          : std::min(market_end, sentiment_end);
+    EXPECT_LE(a.ts.value(), limit) << a.kind << " " << a.message;
+  }
+}
+
 TEST(WindowStage, RestoredStageRulesTheSameRecordsLate) {
   const auto input = make_input(23);
   const Outcome through = run_stage(input, 64, 1);

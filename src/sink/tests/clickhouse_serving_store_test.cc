@@ -104,6 +104,42 @@ TEST(ClickHouseOptionsTest, CredentialsComeFromTheEnvironmentUnlessInTheUrlAndNe
   }
 }
 
+// Migration 2 (issue #17) adds alerts.severity to a version-1 database: its alerts read as 'info',
+// new ones keep their severity.
+TEST_F(ClickHouseTest, Migration2AddsAlertSeverityKeepingOldAlerts) {
+  AlertRow a;
+  a.symbol = "AAPL";
+  a.ts = EventTime(1714573800000);
+  a.kind = "sentiment_spike";
+  a.message = "old";
+  a.value = 3.5;
+  {
+    ClickHouseServingStore store(options());
+    store.write_alerts(std::vector<AlertRow>{a});
+    store.flush();
+  }
+  {
+    // Back to a version-1 database: no severity column, schema version 1.
+    ClickHouseClient c(options());
+    for (const char* sql : {"ALTER TABLE alerts DROP COLUMN severity", "DROP TABLE schema_version",
+                            "CREATE TABLE schema_version (version UInt32, applied_at DateTime) "
+                            "ENGINE = MergeTree ORDER BY version",
+                            "INSERT INTO schema_version VALUES (1, now())"}) {
+      auto r = c.execute(sql);
+      ASSERT_TRUE(r.ok()) << sql << ": " << r.error().message;
+    }
+  }
+  ClickHouseServingStore store(options());
+  EXPECT_EQ(store.schema_version(), ClickHouseServingStore::kSchemaVersion);
+  a.symbol = "NVDA";
+  a.message = "new";
+  a.severity = AlertSeverity::kCritical;
+  store.write_alerts(std::vector<AlertRow>{a});
+  auto rows = store.select_rows("SELECT symbol, message, severity FROM alerts ORDER BY symbol");
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  EXPECT_EQ(rows.value(), (Rows{{"AAPL", "old", "info"}, {"NVDA", "new", "critical"}}));
+}
+
 TEST_F(ClickHouseTest, CreatesSchemaOnceWithVersion) {
   {
     ClickHouseServingStore store(options());
@@ -112,7 +148,7 @@ TEST_F(ClickHouseTest, CreatesSchemaOnceWithVersion) {
   ClickHouseServingStore again(options());  // reopening applies nothing twice
   auto rows = again.select_rows("SELECT version FROM schema_version ORDER BY version");
   ASSERT_TRUE(rows.ok()) << rows.error();
-  EXPECT_EQ(rows.value(), (Rows{{"1"}}));
+  EXPECT_EQ(rows.value(), (Rows{{"1"}, {"2"}}));
   auto tables = again.select_rows(
       "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name");
   ASSERT_TRUE(tables.ok()) << tables.error();
@@ -321,8 +357,9 @@ TEST_F(ClickHouseTest, UpsertsKeepTheNewestRowPerKey) {
   std::vector<AlertRow> alerts = {{"AAPL", EventTime(kT0), "sentiment_spike", "spike", 3.5}};
   store.write_alerts(alerts);
   store.write_alerts(alerts);
-  EXPECT_EQ(table(store, "alerts"),
-            (Rows{{"AAPL", "2024-05-01T14:30:05.123Z", "sentiment_spike", "spike", "3.5"}}));
+  EXPECT_EQ(
+      table(store, "alerts"),
+      (Rows{{"AAPL", "2024-05-01T14:30:05.123Z", "sentiment_spike", "spike", "3.5", "info"}}));
 
   std::vector<IndicatorRow> ind = {{"AAPL", EventTime(kT0), 100, 55, std::nan(""), 99}};
   store.write_indicators(ind);

@@ -326,6 +326,7 @@ TEST(SqliteServingStore, StoresSchemaVersionAndMigratesOlderFilesForward) {
                            "DROP INDEX topic_sentiment_avg_by_end; DROP INDEX stock_trends_by_end;"
                            "DROP INDEX alerts_by_ts; DROP TABLE indicators; DROP TABLE fear_greed;"
                            "DROP TABLE sentiment_correlation;"
+                           "ALTER TABLE alerts DROP COLUMN severity;"
                            "DELETE FROM schema_version WHERE version > 1",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
@@ -366,6 +367,7 @@ TEST(SqliteServingStore, Migration4ClustersTweetsByTimeAndKeepsRows) {
                            " 'old text', 'u', 's', 0.5, 0.4, 0.6, 0, 'bullish', 0.5);"
                            "INSERT INTO tweets VALUES ('MSFT', '2024-05-01T14:30:04.000Z', '8',"
                            " 'kept', 'u', 's', -0.5, 0, 0.6, 0.4, 'bearish', NULL);"
+                           "ALTER TABLE alerts DROP COLUMN severity;"
                            "DELETE FROM schema_version WHERE version > 3",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
@@ -387,6 +389,43 @@ TEST(SqliteServingStore, Migration4ClustersTweetsByTimeAndKeepsRows) {
   EXPECT_EQ(rows[0], (std::vector<std::string>{"MSFT", "8", "kept", "bearish"}));
   EXPECT_EQ(rows[1][0], "AAPL");
   EXPECT_EQ(rows[1][2], "new text");
+}
+
+// Migration 5 adds alerts.severity (issue #17): a version-4 file keeps its alerts, which read as
+// 'info'; new alerts keep their severity.
+TEST(SqliteServingStore, Migration5AddsAlertSeverityKeepingOldAlerts) {
+  TempDir dir;
+  const std::string path = dir.file("serving.db");
+  { SqliteServingStore store(path); }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE alerts DROP COLUMN severity;"
+                           "INSERT INTO alerts VALUES ('AAPL', '2024-05-01T14:30:00.000Z',"
+                           " 'sentiment_spike', 'old', 3.5);"
+                           "DELETE FROM schema_version WHERE version > 4",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    SqliteServingStore store(path);
+    EXPECT_EQ(store.schema_version(), SqliteServingStore::kSchemaVersion);
+    AlertRow a;
+    a.symbol = "NVDA";
+    a.ts = EventTime(kT0);
+    a.kind = "trend_signal_change";
+    a.message = "new";
+    a.value = 2;
+    a.severity = AlertSeverity::kCritical;
+    store.write_alerts(std::vector<AlertRow>{a});
+  }
+  Reader r(path);
+  auto rows = r.rows("SELECT symbol, message, severity FROM alerts ORDER BY symbol");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"AAPL", "old", "info"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"NVDA", "new", "critical"}));
 }
 
 // Checkpoints run on the background thread once the WAL passes its threshold, and every row
