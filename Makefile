@@ -73,8 +73,10 @@ test-asan: $(ASAN_DIR)/build.ninja
 test-fuzz: $(FUZZ_DIR)/build.ninja
 	@start=$$(date +%s); cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers && \
 	  echo "fuzz: built in $$(( $$(date +%s) - start )) s"
-	@cd $(FUZZ_DIR) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -V -L '^fuzz$$' \
-	  $(CTEST_ARGS) | grep -E '^[0-9]+: fuzz |tests passed|tests failed|Failed|FAILED|^[0-9]+: ==|^[0-9]+: SUMMARY'
+	@cd $(FUZZ_DIR) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest -V -j $(JOBS) -L '^fuzz$$' $(CTEST_ARGS) \
+	  >fuzz-ctest.log 2>&1; code=$$?; \
+	  if [ $$code -ne 0 ]; then cat fuzz-ctest.log; else grep -E '^[0-9]+: fuzz ' fuzz-ctest.log; fi; \
+	  grep -E 'tests passed|tests failed' fuzz-ctest.log; exit $$code
 
 fuzz:
 	@$(MAKE) --no-print-directory test-fuzz FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300)

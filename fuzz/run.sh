@@ -15,7 +15,7 @@ if [ ! -d "$seeds" ] || [ -z "$(ls -A "$seeds")" ]; then
 fi
 mkdir -p "$work/corpus"
 log="$work/last-run.log"
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+timeout --kill-after=10 "$((seconds + 120))" "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/" "$work/corpus" "$seeds" >"$log" 2>&1
 code=$?
 runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"

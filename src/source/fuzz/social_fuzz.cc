@@ -7,6 +7,7 @@
 // why with at most 4 KiB of payload, its positions never go back, and it ends.
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,16 +33,15 @@ constexpr PostFileFormat kSocial[] = {PostFileFormat::kTwitterV1, PostFileFormat
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static FuzzInputFile file(".json");
-  static std::vector<SocialPostParser> parsers = [] {
-    std::vector<SocialPostParser> v;
-    v.reserve(std::size(kSocial));
-    for (PostFileFormat f : kSocial) v.emplace_back(f);
+  static std::vector<std::unique_ptr<SocialPostParser>> parsers = [] {
+    std::vector<std::unique_ptr<SocialPostParser>> v;
+    for (PostFileFormat f : kSocial) v.push_back(std::make_unique<SocialPostParser>(f));
     return v;
   }();
   const std::string_view record(reinterpret_cast<const char*>(data), size);
   std::vector<SocialPost> posts;
-  for (SocialPostParser& parser : parsers) {
-    parser.parse(record, posts);
+  for (auto& parser : parsers) {
+    parser->parse(record, posts);
     for (const SocialPost& p : posts) {
       if (p.problem) check(!p.detail.empty());
       check(p.raw.size() <= 4096);
