@@ -108,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.block_bytes = block;
   options.max_record_bytes = max_record;
   options.dedupe = (shape & 1) != 0;
+  options.dedupe_max_entries = 4096;  // small, so the forgetting of old entries runs too
   bool opened = false;
   const size_t cap = body.size() + 2;
   const std::vector<Item> all = replay(path, options, {}, cap, &opened);

@@ -59,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.block_bytes = 64 + shape * 61;
   options.max_record_bytes = 256 + shape * 512;
   options.dedupe = (shape & 1) != 0;
+  options.dedupe_max_entries = 4096;  // small, so the forgetting of old entries runs too
   SimulatedClock clock(1'700'000'000'000);
   PostReplay replay(options, clock);
   if (replay.open(file.write(record)).has_value()) return 0;
