@@ -21,6 +21,12 @@ APT_PACKAGES=(
   libsimdjson-dev libsqlite3-dev sqlite3 libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   librdkafka-dev kcat libboost-dev libssl-dev
   python3 python3-nltk python3-pandas unicode-data time
+  # The fuzz build (`make test-fuzz`): clang 14 and libFuzzer. libclang_rt.fuzzer-x86_64.a (and
+  # the ASan/UBSan runtimes clang links) are in libclang-rt-14-dev, which clang-14 only
+  # recommends, so a --no-install-recommends install needs it named; llvm brings
+  # llvm-symbolizer for readable reports. GCC's sanitizer runtimes (libasan8, libubsan1,
+  # libtsan2: `make test-asan`, `make test-tsan`) come with build-essential's g++.
+  clang libclang-rt-14-dev llvm
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }

@@ -7,8 +7,11 @@
 namespace stockpulse {
 
 // Wraps an error value so that Result<T, E> can be built from it even when T and E convert.
+// A constructor rather than an aggregate: clang 14 (the fuzz build) lacks C++20's parenthesized
+// aggregate initialization, and `Err(message)` is how every caller writes it.
 template <class E>
 struct Err {
+  explicit Err(E e) : error(std::move(e)) {}
   E error;
 };
 template <class E>

@@ -130,6 +130,11 @@ std::optional<EventTime> parse_iso8601(std::string_view s) {
   const int64_t days = days_from_civil(year, month, day);
   const int64_t ms = days * kMillisPerDay + hour * kMillisPerHour + minute * kMillisPerMinute +
                      second * kMillisPerSecond + millis - offset_minutes * kMillisPerMinute;
+  // The fields were in range, but an offset (or a leap second) can still carry the instant out of
+  // 1970..9999 UTC: "9999-12-31T23:59:59-12:00" is in year 10000, which the store's text form
+  // cannot hold (found by sp_api_query_fuzz).
+  constexpr int64_t kFirstMsOfYear10000 = 253402300800000;
+  if (ms < 0 || ms >= kFirstMsOfYear10000) return std::nullopt;
   return EventTime(ms);
 }
 

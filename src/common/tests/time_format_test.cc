@@ -45,6 +45,20 @@ TEST(TimeFormat, RejectsGarbage) {
   EXPECT_TRUE(parse_iso8601("2024-02-29T00:00:00Z").has_value());
 }
 
+// Fields in range, instant out of it once the offset or a leap second is applied (sp_api_query_fuzz
+// found "from=9999-12-31T23:59:59.99999-12"): year 10000 or before 1970 is refused like year
+// 10000 written out.
+TEST(TimeFormat, RejectsOffsetsThatLeaveTheSupportedRange) {
+  for (const char* bad :
+       {"9999-12-31T23:59:59.99999-12", "9999-12-31T23:00:00-02:00", "9999-12-31T23:59:60Z",
+        "1970-01-01T00:00:00+01:00", "1970-01-01T00:59:59.999+01"}) {
+    EXPECT_FALSE(parse_iso8601(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59.999Z")->value(), 253402300799999);
+  EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59.999+05:00")->value(), 253402282799999);
+  EXPECT_EQ(parse_iso8601("1970-01-01T01:00:00+01:00")->value(), 0);
+}
+
 TEST(TimeFormat, RoundTripsAgainstTimegmOverManyDays) {
   for (int64_t day = 0; day < 40000; day += 7) {
     const int64_t ms = day * kMillisPerDay + (day * 7919 % kMillisPerDay);

@@ -39,29 +39,15 @@ TEST(ApiQuery, CapsLargeLimits) {
 }
 
 TEST(ApiQuery, RefusesBadValues) {
-  for (const char* text : {"limit=0",
-                           "limit=-3",
-                           "limit=abc",
-                           "limit=",
-                           "limit=1.5",
-                           "limit=10x",
-                           "symbol=",
-                           "symbol=AAPL%3BDROP",
-                           "symbol=A%20B",
-                           "symbol=ABCDEFGHIJKLMNOPQ",
-                           "symbol=%00",
-                           "from=yesterday",
-                           "from=2024-13-01T00:00:00Z",
-                           "to=",
-                           "from=%zz",
-                           "from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z",
-                           "from=2024-05-01T00:00:00Z&to=2024-05-01T00:00:00Z",
-                           "symbols=AAPL",
-                           "symbol=AAPL&symbol=NVDA",
-                           "limit=1&limit=2",
-                           "x",
-                           "symbol=AA%0aPL",
-                           "to=99999999999999999"}) {
+  for (const char* text :
+       {"limit=0", "limit=-3", "limit=abc", "limit=", "limit=1.5", "limit=10x",
+        "symbol=", "symbol=AAPL%3BDROP", "symbol=A%20B", "symbol=ABCDEFGHIJKLMNOPQ", "symbol=%00",
+        "from=yesterday", "from=2024-13-01T00:00:00Z", "to=", "from=%zz",
+        "from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z",
+        "from=2024-05-01T00:00:00Z&to=2024-05-01T00:00:00Z", "symbols=AAPL",
+        "symbol=AAPL&symbol=NVDA", "limit=1&limit=2", "x", "symbol=AA%0aPL", "to=99999999999999999",
+        // Year 10000 once the offset is applied (sp_api_query_fuzz).
+        "from=9999-12-31T23:59:59.99999-12", "to=1970-01-01T00:00:00%2B01:00"}) {
     EXPECT_FALSE(parse_api_query(text).ok()) << text;
   }
 }

@@ -136,8 +136,12 @@ TEST(BufferedServingStore, RetriesWhileDownThenWritesEverythingInOrder) {
     store.write_bars(bars);
     expected.push_back("bar:" + std::to_string(i));
   }
-  // Nothing can be delivered yet, and every row is waiting.
-  std::this_thread::sleep_for(30ms);
+  // Nothing can be delivered yet, and every row is waiting. Wait for a retry rather than a fixed
+  // 30 ms: under a sanitizer on a loaded machine the writer thread's first attempt can take longer.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (store.counters().retries == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
   EXPECT_TRUE(inner->log().empty());
   EXPECT_EQ(store.counters().buffered_rows, 50u);
   EXPECT_GT(store.counters().retries, 0u);
