@@ -5,8 +5,8 @@
 #include <string>
 
 #include "app/config.h"
-#include "app/pipeline_metrics.h"
 #include "common/clock.h"
+#include "pipeline/pipeline_metrics.h"
 
 namespace stockpulse {
 

@@ -13,10 +13,10 @@
 #include <system_error>
 #include <vector>
 
-#include "app/enricher.h"
 #include "decode/bar_decoder.h"
 #include "decode/json_encoder.h"
 #include "decode/post_decoder.h"
+#include "pipeline/enricher.h"
 #include "source/external_sort.h"
 #include "source/line_reader.h"
 

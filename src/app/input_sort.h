@@ -6,8 +6,8 @@
 #include <string>
 
 #include "app/config.h"
-#include "app/dead_letter_writer.h"
 #include "common/clock.h"
+#include "pipeline/dead_letter_writer.h"
 #include "source/post_replay.h"
 
 namespace stockpulse {

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "app/config.h"
-#include "app/pipeline_metrics.h"
 #include "bus/kafka/kafka_config.h"
 #include "common/clock.h"
+#include "pipeline/pipeline_metrics.h"
 
 namespace stockpulse {
 

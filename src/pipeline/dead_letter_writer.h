@@ -5,9 +5,9 @@
 #include <span>
 #include <string>
 
-#include "app/pipeline_metrics.h"
 #include "common/dead_letter.h"
 #include "decode/json_encoder.h"  // append_dead_letter_json
+#include "pipeline/pipeline_metrics.h"
 
 namespace stockpulse {
 

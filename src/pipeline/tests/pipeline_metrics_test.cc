@@ -1,4 +1,4 @@
-#include "app/pipeline_metrics.h"
+#include "pipeline/pipeline_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "app/pipeline_metrics_source.h"
+#include "pipeline/pipeline_metrics_source.h"
 
 namespace stockpulse {
 namespace {

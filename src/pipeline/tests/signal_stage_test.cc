@@ -1,7 +1,7 @@
 // SignalStage checkpoints: a stage restored from the middle of a stream must produce exactly the
 // rows of the stage that ran uninterrupted, and bad bytes must be rejected without touching it.
 
-#include "app/signal_stage.h"
+#include "pipeline/signal_stage.h"
 
 #include <gtest/gtest.h>
 

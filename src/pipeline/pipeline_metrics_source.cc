@@ -1,4 +1,4 @@
-#include "app/pipeline_metrics_source.h"
+#include "pipeline/pipeline_metrics_source.h"
 
 #include <fmt/format.h>
 

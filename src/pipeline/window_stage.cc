@@ -1,4 +1,4 @@
-#include "app/window_stage.h"
+#include "pipeline/window_stage.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "app/sink_batch_writer.h"
+#include "pipeline/sink_batch_writer.h"
 
 #include <chrono>
 

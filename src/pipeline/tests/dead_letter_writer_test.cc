@@ -1,4 +1,4 @@
-#include "app/dead_letter_writer.h"
+#include "pipeline/dead_letter_writer.h"
 #include <unistd.h>
 
 #include <gtest/gtest.h>

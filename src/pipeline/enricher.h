@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "app/config.h"
-#include "app/sentiment_stack.h"
-#include "app/stage_batches.h"
 #include "common/dead_letter.h"
 #include "decode/bar_decoder.h"
 #include "decode/post_decoder.h"
+#include "pipeline/sentiment_stack.h"
+#include "pipeline/stage_batches.h"
 
 namespace stockpulse {
 

@@ -1,4 +1,4 @@
-#include "app/pipeline_checkpoint.h"
+#include "pipeline/pipeline_checkpoint.h"
 
 #include "window/checkpoint_codec.h"
 

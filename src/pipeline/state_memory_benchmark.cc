@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "app/config.h"
-#include "app/pipeline_metrics.h"
-#include "app/window_stage.h"
 #include "common/clock.h"
 #include "common/time_format.h"
+#include "pipeline/pipeline_metrics.h"
+#include "pipeline/window_stage.h"
 #include "source/synthetic_posts.h"
 
 namespace stockpulse {

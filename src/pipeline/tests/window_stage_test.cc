@@ -3,7 +3,7 @@
 // when the trigger fired; and the late records are exactly those an independent per-record
 // computation finds, the windows exactly those of the records it keeps.
 
-#include "app/window_stage.h"
+#include "pipeline/window_stage.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

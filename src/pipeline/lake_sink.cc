@@ -1,4 +1,4 @@
-#include "app/lake_sink.h"
+#include "pipeline/lake_sink.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "app/pipeline_stats.h"
+#include "pipeline/pipeline_stats.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "app/keyed_record.h"
+#include "pipeline/keyed_record.h"
 
 #include <gtest/gtest.h>
 

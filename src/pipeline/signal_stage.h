@@ -12,9 +12,9 @@
 #include "analytics/correlation_tracker.h"
 #include "analytics/fear_greed_index.h"
 #include "analytics/indicator_state.h"
-#include "app/stage_batches.h"
 #include "common/events.h"
 #include "common/rows.h"
+#include "pipeline/stage_batches.h"
 
 namespace stockpulse {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "app/window_stage.h"
+#include "pipeline/window_stage.h"
 
 namespace stockpulse {
 namespace {

@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "app/pipeline_metrics.h"
+#include "pipeline/pipeline_metrics.h"
 #include "serve/metrics_source.h"
 
 namespace stockpulse {

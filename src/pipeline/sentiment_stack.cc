@@ -1,4 +1,4 @@
-#include "app/sentiment_stack.h"
+#include "pipeline/sentiment_stack.h"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "app/pipeline_metrics.h"
-#include "app/stage_batches.h"
+#include "pipeline/pipeline_metrics.h"
+#include "pipeline/stage_batches.h"
 #include "sink/serving_store.h"
 
 namespace stockpulse {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "app/pipeline_metrics.h"
+#include "pipeline/pipeline_metrics.h"
 
 namespace stockpulse {
 

@@ -1,4 +1,4 @@
-#include "app/signal_stage.h"
+#include "pipeline/signal_stage.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "app/enricher.h"
+#include "pipeline/enricher.h"
 
 #include <fmt/format.h>
 
