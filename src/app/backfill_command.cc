@@ -22,6 +22,7 @@
 #include "pipeline/pipeline_metrics.h"
 #include "pipeline/sentiment_stack.h"
 #include "pipeline/sink_batch_writer.h"
+#include "pipeline/trigger_protocol.h"
 #include "pipeline/window_stage.h"
 #include "sink/duckdb_session.h"
 #include "sink/lake_mirror.h"
@@ -335,8 +336,7 @@ int BackfillCommand::execute() {
     });
   }
 
-  stage.advance_watermarks(sink);
-  stage.flush_all(sink);
+  flush_end_of_input(stage, sink);
   size_t skipped = 0;
   skipped += keep_only(sink.sentiment_windows, [&](const SentimentWindowRow& r) {
     return range.covers(r.window_start, r.window_end);

@@ -18,18 +18,24 @@
 #include "bus/bounded_queue.h"
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
+#include "pipeline/checkpoint_commit.h"
+#include "pipeline/control_loop.h"
 #include "pipeline/dead_letter_writer.h"
 #include "pipeline/enricher.h"
+#include "pipeline/lake_batch.h"
 #include "pipeline/lake_sink.h"
 #include "pipeline/pipeline_checkpoint.h"
 #include "pipeline/pipeline_metrics_source.h"
+#include "pipeline/pipeline_sinks.h"
 #include "pipeline/pipeline_stats.h"
+#include "pipeline/result_fanout.h"
 #include "pipeline/sink_batch_writer.h"
 #include "pipeline/stage_batches.h"
+#include "pipeline/trigger_protocol.h"
+#include "pipeline/trigger_schedule.h"
 #include "pipeline/window_stage.h"
 #include "serve/dashboard_service.h"
 #include "serve/live_hub.h"
-#include "serve/row_json.h"
 #include "sink/lake_writer.h"
 #include "sink/serving_store.h"
 #include "source/daily_candle_fanout.h"
@@ -175,17 +181,6 @@ class BatchEmitter {
   Offset sent_end_;  // end offset of the last batch sent
 };
 
-// What the sink thread hands to the lake thread: rows for the Parquet lake, and the checkpoint to
-// write once they are in files.
-struct LakeBatch {
-  std::vector<ScoredPost> posts;
-  std::vector<Bar> bars;
-  std::vector<SentimentWindowRow> sentiment;  // final windows only
-  std::vector<MarketWindowRow> market;
-  bool roll = false;
-  std::string checkpoint;
-};
-
 // Restores per-stream batch order after the parallel enrich stage.
 class Reorderer {
  public:
@@ -223,7 +218,8 @@ struct EmbeddedPipeline::Impl {
         to_sink(static_cast<size_t>(c.pipeline.queue_capacity)),
         to_lake(static_cast<size_t>(c.pipeline.queue_capacity)),
         dead(c.dead_letter_path(), m, append),
-        windows(c, clk, m, WindowStage::Options{}) {}
+        windows(c, clk, m, WindowStage::Options{}),
+        checkpoints(clk, std::chrono::seconds(c.run.checkpoint_interval_s)) {}
 
   bool file_mode() const {
     return !config.sources.posts_file.empty() || !config.sources.bars_file.empty();
@@ -506,13 +502,9 @@ struct EmbeddedPipeline::Impl {
     Reorderer order;
     SinkBatch sink;
     std::vector<DeadLetter> letters;
-    const auto trigger = std::chrono::milliseconds(config.run.trigger_interval_ms);
-    auto next_trigger = std::chrono::steady_clock::now() + trigger;
+    TriggerSchedule trigger(clock, std::chrono::milliseconds(config.run.trigger_interval_ms));
     auto ship = [&] {
-      if (!sink.posts.empty() || !sink.bars.empty() || !sink.sentiment_windows.empty() ||
-          !sink.market_windows.empty() || !sink.alerts.empty() || !sink.indicators.empty() ||
-          !sink.fear_greed.empty() || !sink.correlations.empty() || sink.roll_lake ||
-          !sink.checkpoint.empty()) {
+      if (has_work(sink)) {
         to_sink.push(sink);
         sink = SinkBatch{};
       }
@@ -543,16 +535,13 @@ struct EmbeddedPipeline::Impl {
       } else if (enriched.closed_and_empty()) {
         break;
       }
-      if (std::chrono::steady_clock::now() >= next_trigger) {
-        windows.advance_watermarks(sink);
-        windows.emit_updates(sink);
-        sink.roll_lake = true;
-        if (!checkpoint_path.empty() && std::chrono::steady_clock::now() >= next_checkpoint) {
+      if (fire_trigger_if_due(trigger, windows, sink)) {
+        if (!checkpoint_path.empty() && checkpoints.due()) {
           sink.checkpoint = make_checkpoint();
-          next_checkpoint = std::chrono::steady_clock::now() + checkpoint_every;
+          checkpoints.restart();
         }
         ship();
-        next_trigger = std::chrono::steady_clock::now() + trigger;
+        trigger.restart();
       }
     }
     const bool all_input_read = (config.sources.posts_file.empty() || posts_done) &&
@@ -568,8 +557,7 @@ struct EmbeddedPipeline::Impl {
       return;
     }
     // End of input or stop: every open window is emitted once, as final.
-    windows.advance_watermarks(sink);
-    windows.flush_all(sink);
+    flush_end_of_input(windows, sink);
     finished_cleanly = all_input_read;
     ship();
     to_sink.close();
@@ -718,22 +706,11 @@ struct EmbeddedPipeline::Impl {
   void publish_live(const SinkBatch& b) {
     if (!dashboard) return;
     LiveHub& hub = dashboard->hub();
-    std::string json;
-    for (const auto& r : b.sentiment_windows) {
-      json.clear();
-      append_json(r, json);
-      hub.publish("sentiment", std::move(json));
-    }
-    for (const auto& r : b.market_windows) {
-      json.clear();
-      append_json(r, json);
-      hub.publish("trend", std::move(json));
-    }
-    for (const auto& r : b.alerts) {
-      json.clear();
-      append_json(r, json);
-      hub.publish("alert", std::move(json));
-    }
+    fan_out_results(b, WindowRows::kAll,
+                    [&hub](ResultChannel channel, std::string_view, std::string& json) {
+                      hub.publish(live_event_name(channel), std::move(json));
+                      return true;
+                    });
   }
 
   void publish_stats(const StatsRates& rates) {
@@ -745,22 +722,10 @@ struct EmbeddedPipeline::Impl {
   // Everything before the checkpoint must be durable before the checkpoint is: the store commits
   // per write, the lake closes its open files, the dead letters are flushed.
   void write_checkpoint(const std::string& bytes, bool flush_store = true) {
-    if (flush_store) store->flush();
-    dead.flush();
-    if (lake) {
-      const uint64_t errors = lake->write_errors();
-      lake->close();
-      if (lake->write_errors() != errors || lake->staged_bytes() != 0) {
-        // The checkpoint would claim lake files that are not there: stop at the previous one.
-        fail_sink(fmt::format("writing the lake failed: {}", lake->last_error()));
-        return;
-      }
+    if (auto err = commit_file_checkpoint(
+            checkpoint_path, bytes, flush_store ? store.get() : nullptr, dead, lake, metrics)) {
+      fail_sink(*err);
     }
-    if (!write_file_atomically(checkpoint_path, bytes)) {
-      fail_sink(fmt::format("cannot write the checkpoint '{}'", checkpoint_path));
-      return;
-    }
-    metrics.checkpoints.fetch_add(1, std::memory_order_relaxed);
   }
 
   // Records the first write failure and stops the pipeline. Later batches are not written (and
@@ -784,15 +749,7 @@ struct EmbeddedPipeline::Impl {
         if (lake) {
           // The lake has its own thread: Parquet encoding runs beside the store's writes. The
           // checkpoint travels with the lake's data, so it is written after both.
-          LakeBatch lb;
-          lb.posts = std::move(batch->posts);
-          lb.bars = std::move(batch->bars);
-          for (auto& r : batch->sentiment_windows)
-            if (r.is_final) lb.sentiment.push_back(std::move(r));
-          for (auto& r : batch->market_windows)
-            if (r.is_final) lb.market.push_back(std::move(r));
-          lb.roll = batch->roll_lake;
-          lb.checkpoint = std::move(batch->checkpoint);
+          LakeBatch lb = take_lake_rows(*batch);
           to_lake.push(lb);
           continue;
         }
@@ -815,12 +772,7 @@ struct EmbeddedPipeline::Impl {
     while (auto batch = to_lake.pop()) {
       if (sink_error.load()) continue;  // drained, not written
       try {
-        lake->append_posts(batch->posts);
-        lake->append_bars(batch->bars);
-        lake->append_sentiment_windows(batch->sentiment);
-        lake->append_market_windows(batch->market);
-        if (batch->roll) lake->maybe_roll();
-        metrics.lake_memory_bytes.store(lake->memory_bytes(), std::memory_order_relaxed);
+        append_to_lake(*lake, *batch, metrics);
         // The store has committed everything before this checkpoint (each write is a
         // transaction); the lake closes its files inside write_checkpoint.
         if (!batch->checkpoint.empty()) write_checkpoint(batch->checkpoint, /*flush_store=*/false);
@@ -853,6 +805,7 @@ struct EmbeddedPipeline::Impl {
   std::unique_ptr<PipelineMetricsSource> metrics_source;
   std::unique_ptr<DashboardService> dashboard;
   WindowStage windows;
+  TriggerSchedule checkpoints;  // when the window thread next puts a checkpoint in the sink batch
   bool warned_replay = false;
   std::atomic<bool> input_error{false};
   std::atomic<bool> sink_error{false};
@@ -861,8 +814,6 @@ struct EmbeddedPipeline::Impl {
   std::atomic<bool> windows_finished{false};
   // Checkpoints (file mode).
   std::string checkpoint_path;
-  std::chrono::seconds checkpoint_every{600};
-  std::chrono::steady_clock::time_point next_checkpoint;
   int64_t resume_posts = 0, resume_bars = 0;  // first offsets to read
   int64_t posts_next = 0, bars_next = 0;      // first offsets not yet in the windows
   bool posts_done = false, bars_done = false;
@@ -933,22 +884,14 @@ std::optional<int64_t> first_daily_bar_time(const std::string& path, uint64_t se
 
 EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
     : config_(std::move(config)), clock_(clock) {
-  if (auto problems = config_.validate(); !problems.empty()) {
-    std::string msg = "invalid configuration:";
-    for (const auto& p : problems) msg += "\n  " + p;
-    throw std::runtime_error(msg);
-  }
-  if (config_.serving_url().rfind("sqlite:", 0) == 0 || config_.lake_root().size()) {
-    std::filesystem::create_directories(config_.run.output_dir);
-  }
+  check_config(config_);
+  prepare_output_dir(config_);
   // A checkpoint left by an interrupted run of the same inputs means: continue, and append to its
   // dead-letter file instead of truncating it.
   const std::string ckpt = config_.checkpoint_path();
   const bool resuming = !ckpt.empty() && std::filesystem::exists(ckpt);
   impl_ = std::make_unique<Impl>(config_, clock_, metrics_, stop_, resuming);
   impl_->checkpoint_path = ckpt;
-  impl_->checkpoint_every = std::chrono::seconds(config_.run.checkpoint_interval_s);
-  impl_->next_checkpoint = std::chrono::steady_clock::now() + impl_->checkpoint_every;
   impl_->resumed = impl_->restore_checkpoint();
   if (impl_->resumed) {
     fmt::print(stderr,
@@ -956,9 +899,10 @@ EmbeddedPipeline::EmbeddedPipeline(Config config, const Clock& clock)
                ckpt, impl_->resume_posts, impl_->resume_bars);
   }
   impl_->sentiment = std::make_unique<SentimentStack>(config_.sentiment, config_.sources.symbols);
-  impl_->store = open_serving_store(config_.serving_url());
-  impl_->lake_sink = open_lake_sink(config_, clock_);
-  if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
+  PipelineSinks sinks = open_pipeline_sinks(config_, clock_);
+  impl_->store = std::move(sinks.store);
+  impl_->lake_sink = std::move(sinks.lake_sink);
+  impl_->lake = sinks.lake;
   const std::string url = config_.serving_url();
   if (config_.serve.dashboard && url != "none") {
     Impl* im = impl_.get();
@@ -1065,20 +1009,15 @@ int EmbeddedPipeline::run() {
     for (auto& e : enrichers) e.join();
     im.enriched.close();
   });
-  const auto started = std::chrono::steady_clock::now();
-  StatsTicker ticker(metrics_, started);
-  while (!im.windows_finished.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const auto now = std::chrono::steady_clock::now();
-    if (config_.run.duration_s > 0 &&
-        now - started >= std::chrono::seconds(config_.run.duration_s)) {
-      stop_.store(true);
-    }
-    if (const auto rates = ticker.tick(now)) {
-      im.publish_stats(*rates);
-      if (config_.run.progress) fmt::print(stderr, "{}\n", im.progress_line(*rates));
-    }
-  }
+  ControlLoop loop;
+  loop.period = std::chrono::milliseconds(20);
+  loop.duration_s = config_.run.duration_s;
+  loop.finished = [&im] { return im.windows_finished.load(); };
+  loop.on_rates = [&](const StatsRates& rates) {
+    im.publish_stats(rates);
+    if (config_.run.progress) fmt::print(stderr, "{}\n", im.progress_line(rates));
+  };
+  run_control_loop(loop, metrics_, stop_);
   closer.join();
   windows.join();
   sink.join();

@@ -16,15 +16,20 @@
 #include "bus/kafka/kafka_partition_reader.h"
 #include "bus/kafka/kafka_producer.h"
 #include "common/time_format.h"
+#include "pipeline/control_loop.h"
 #include "pipeline/dead_letter_writer.h"
 #include "pipeline/enricher.h"
 #include "pipeline/keyed_record.h"
+#include "pipeline/lake_batch.h"
 #include "pipeline/lake_sink.h"
+#include "pipeline/pipeline_sinks.h"
 #include "pipeline/pipeline_stats.h"
+#include "pipeline/result_fanout.h"
 #include "pipeline/sentiment_stack.h"
 #include "pipeline/sink_batch_writer.h"
+#include "pipeline/trigger_protocol.h"
+#include "pipeline/trigger_schedule.h"
 #include "pipeline/window_stage.h"
-#include "serve/row_json.h"
 #include "sink/lake_writer.h"
 #include "sink/serving_store.h"
 #include "window/checkpoint_codec.h"
@@ -346,9 +351,8 @@ struct KafkaProcessor::Impl {
     windows_consumer = consumer.value().get();
     ConsumedBatch batch;
     std::vector<DeadLetter> letters;
-    const auto trigger = std::chrono::milliseconds(config.run.trigger_interval_ms);
-    auto next_trigger = SteadyClock::now() + trigger;
-    auto next_checkpoint = SteadyClock::now() + options.checkpoint_interval;
+    TriggerSchedule trigger(clock, std::chrono::milliseconds(config.run.trigger_interval_ms));
+    TriggerSchedule checkpoints(clock, options.checkpoint_interval);
     bool idle_exit = false;
     while (!stop_flag.load() && !failed.load()) {
       auto n =
@@ -368,19 +372,14 @@ struct KafkaProcessor::Impl {
       }
       if (!send_dead_letters(*windows_producer, letters)) return;
       partition_count.store(partitions.size());
-      const auto now = SteadyClock::now();
-      if (now >= next_trigger) {
-        for (auto& [id, st] : partitions) {
-          st->stage.advance_watermarks(sink);
-          st->stage.emit_updates(sink);
-        }
-        sink.roll_lake = true;
+      const bool checkpoint_due = checkpoints.due();
+      if (fire_trigger_if_due(trigger, stages(), sink)) {
+        trigger.restart();
         if (!write_sinks()) return;
-        next_trigger = now + trigger;
       }
-      if (now >= next_checkpoint) {
+      if (checkpoint_due) {
         if (!checkpoint(assigned_ids())) return;
-        next_checkpoint = SteadyClock::now() + options.checkpoint_interval;
+        checkpoints.restart();
       }
       if (options.exit_when_idle.count() > 0) {
         const int64_t last = std::max({last_ingest_ms.load(), last_windows_ms.load(), started_ms});
@@ -394,10 +393,7 @@ struct KafkaProcessor::Impl {
       // No input for a while: end of input, as in file mode. Every open window goes out final.
       fmt::print(stderr, "stockpulse: no input for {} s: emitting every open window and stopping\n",
                  options.exit_when_idle.count() / 1000.0);
-      for (auto& [id, st] : partitions) {
-        st->stage.advance_watermarks(sink);
-        st->stage.flush_all(sink);
-      }
+      flush_end_of_input(stages(), sink);
     }
     if (!failed.load()) checkpoint(assigned_ids());
     stop_flag.store(true);
@@ -405,6 +401,14 @@ struct KafkaProcessor::Impl {
     // cheap when nothing changed) so the other members take over at once.
     if (auto r = consumer.value()->close(); !r.ok()) report_kafka_errors("windows", {r.error()});
     windows_consumer = nullptr;
+  }
+
+  // The window stages of the assigned partitions, for the trigger protocol.
+  std::vector<WindowStage*> stages() {
+    std::vector<WindowStage*> out;
+    out.reserve(partitions.size());
+    for (auto& [id, st] : partitions) out.push_back(&st->stage);
+    return out;
   }
 
   std::vector<int32_t> assigned_ids() const {
@@ -553,12 +557,10 @@ struct KafkaProcessor::Impl {
       return false;
     }
     if (lake) {
-      const uint64_t errors = lake->write_errors();
-      lake->close();
-      if (lake->write_errors() != errors || lake->staged_bytes() != 0) {
+      if (auto err = close_lake_for_checkpoint(*lake)) {
         metrics.lake_errors.fetch_add(1, std::memory_order_relaxed);
         fmt::print(stderr, "warning: lake files could not be written ({}); checkpoint skipped\n",
-                   lake->last_error());
+                   *err);
         return true;  // retried at the next checkpoint; nothing is committed meanwhile
       }
     }
@@ -633,43 +635,17 @@ struct KafkaProcessor::Impl {
       fail(fmt::format("windows: writing the serving store failed: {}", e.what()));
       return false;
     }
-    std::string json;
-    auto send = [&](const std::string& topic, const std::string& key) {
-      auto r = windows_producer->produce(topic, key, json);
-      if (!r.ok()) fail("windows: " + r.error());
-      return r.ok();
-    };
-    for (const auto& r : b.sentiment_windows) {
-      if (!r.is_final) continue;
-      json.clear();
-      append_json(r, json);
-      if (!send(options.sentiment_topic, r.symbol)) return false;
-    }
-    for (const auto& r : b.market_windows) {
-      if (!r.is_final) continue;
-      json.clear();
-      append_json(r, json);
-      if (!send(options.trends_topic, r.symbol)) return false;
-    }
-    for (const auto& r : b.alerts) {
-      json.clear();
-      append_json(r, json);
-      if (!send(options.alerts_topic, r.symbol)) return false;
-    }
+    const bool sent =
+        fan_out_results(b, WindowRows::kFinalOnly,
+                        [&](ResultChannel channel, std::string_view key, const std::string& json) {
+                          auto r = windows_producer->produce(result_topic(channel), key, json);
+                          if (!r.ok()) fail("windows: " + r.error());
+                          return r.ok();
+                        });
+    if (!sent) return false;
     if (lake) {
       try {
-        lake->append_posts(b.posts);
-        lake->append_bars(b.bars);
-        std::vector<SentimentWindowRow> s;
-        std::vector<MarketWindowRow> m;
-        for (auto& r : b.sentiment_windows)
-          if (r.is_final) s.push_back(std::move(r));
-        for (auto& r : b.market_windows)
-          if (r.is_final) m.push_back(std::move(r));
-        lake->append_sentiment_windows(s);
-        lake->append_market_windows(m);
-        if (b.roll_lake) lake->maybe_roll();
-        metrics.lake_memory_bytes.store(lake->memory_bytes(), std::memory_order_relaxed);
+        append_to_lake(*lake, take_lake_rows(b), metrics);
       } catch (const std::exception& e) {
         metrics.lake_errors.fetch_add(1, std::memory_order_relaxed);
         fail(fmt::format("windows: writing the lake failed: {}", e.what()));
@@ -678,6 +654,18 @@ struct KafkaProcessor::Impl {
     }
     sink = SinkBatch{};
     return true;
+  }
+
+  const std::string& result_topic(ResultChannel channel) const {
+    switch (channel) {
+      case ResultChannel::kSentiment:
+        return options.sentiment_topic;
+      case ResultChannel::kTrend:
+        return options.trends_topic;
+      case ResultChannel::kAlert:
+        return options.alerts_topic;
+    }
+    return options.alerts_topic;
   }
 
   // ---- shared --------------------------------------------------------------------------------
@@ -776,21 +764,16 @@ struct KafkaProcessor::Impl {
 
 KafkaProcessor::KafkaProcessor(Config config, ProcessOptions options, const Clock& clock)
     : config_(std::move(config)), options_(std::move(options)), clock_(clock) {
-  if (auto problems = config_.validate(); !problems.empty()) {
-    std::string msg = "invalid configuration:";
-    for (const auto& p : problems) msg += "\n  " + p;
-    throw std::runtime_error(msg);
-  }
+  check_config(config_);
   if (options_.connection.brokers.empty()) {
     throw std::runtime_error("process needs the Kafka brokers (--kafka HOST:PORT[,...])");
   }
   impl_ = std::make_unique<Impl>(config_, options_, clock_, metrics_, stop_);
   impl_->sentiment = std::make_unique<SentimentStack>(config_.sentiment, config_.sources.symbols);
-  const std::string url = config_.serving_url();
-  if (url.rfind("sqlite:", 0) == 0) std::filesystem::create_directories(config_.run.output_dir);
-  impl_->store = open_serving_store(url);
-  impl_->lake_sink = open_lake_sink(config_, clock_);
-  if (impl_->lake_sink) impl_->lake = &impl_->lake_sink->writer();
+  PipelineSinks sinks = open_pipeline_sinks(config_, clock_);
+  impl_->store = std::move(sinks.store);
+  impl_->lake_sink = std::move(sinks.lake_sink);
+  impl_->lake = sinks.lake;
   KafkaProducerOptions po;
   po.connection = options_.connection;
   // Internal topics and results are compressed unless the user says otherwise (their properties
@@ -809,21 +792,16 @@ int KafkaProcessor::run() {
   Impl& im = *impl_;
   std::jthread ingest([&] { im.ingest_thread(); });
   std::jthread windows([&] { im.windows_thread(); });
-  StatsTicker ticker(metrics_, SteadyClock::now());
-  while (!stop_.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const auto now = SteadyClock::now();
-    if (config_.run.duration_s > 0 &&
-        now - SteadyClock::time_point(std::chrono::milliseconds(im.started_ms)) >=
-            std::chrono::seconds(config_.run.duration_s)) {
-      stop_.store(true);
-    }
-    if (const auto rates = ticker.tick(now)) {
-      if (config_.run.progress) fmt::print(stderr, "{}\n", im.progress_line(rates->posts_per_s));
-      // No internal queues: each stage reads from Kafka, whose lag is the backlog.
-      if (on_stats_) on_stats_(stats_json(metrics_, *rates, clock_.now().value(), std::nullopt));
-    }
-  }
+  ControlLoop loop;
+  loop.period = std::chrono::milliseconds(50);
+  loop.duration_s = config_.run.duration_s;
+  loop.finished = [this] { return stop_.load(); };
+  loop.on_rates = [&](const StatsRates& rates) {
+    if (config_.run.progress) fmt::print(stderr, "{}\n", im.progress_line(rates.posts_per_s));
+    // No internal queues: each stage reads from Kafka, whose lag is the backlog.
+    if (on_stats_) on_stats_(stats_json(metrics_, rates, clock_.now().value(), std::nullopt));
+  };
+  run_control_loop(loop, metrics_, stop_);
   ingest.join();
   windows.join();
   if (im.lake_sink && !im.lake_sink->close()) im.failed.store(true);
