@@ -3,10 +3,10 @@
 #include <filesystem>
 
 #include "app/commands.h"
-#include "app/embedded_pipeline.h"
 #include "common/clock.h"
 #include "common/stop_signals.h"
 #include "common/time_format.h"
+#include "pipeline/embedded_pipeline.h"
 #include "sink/clickhouse_client.h"
 
 namespace stockpulse {

@@ -1,4 +1,4 @@
-#include "app/embedded_pipeline.h"
+#include "pipeline/embedded_pipeline.h"
 
 #include <fmt/format.h>
 
@@ -13,15 +13,15 @@
 #include <optional>
 #include <thread>
 
-#include "app/config_flags.h"
-#include "app/input_sort.h"
 #include "bus/bounded_queue.h"
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
 #include "pipeline/checkpoint_commit.h"
 #include "pipeline/control_loop.h"
+#include "pipeline/dashboard_options.h"
 #include "pipeline/dead_letter_writer.h"
 #include "pipeline/enricher.h"
+#include "pipeline/input_sort.h"
 #include "pipeline/lake_batch.h"
 #include "pipeline/lake_sink.h"
 #include "pipeline/pipeline_checkpoint.h"

@@ -1,4 +1,4 @@
-#include "app/kafka_processor.h"
+#include "pipeline/kafka_processor.h"
 
 #include <fmt/format.h>
 

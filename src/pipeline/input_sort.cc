@@ -1,4 +1,4 @@
-#include "app/input_sort.h"
+#include "pipeline/input_sort.h"
 
 #include <fmt/format.h>
 
