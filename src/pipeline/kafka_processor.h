@@ -36,8 +36,8 @@ struct ProcessOptions {
   size_t poll_batch = 4096;
 };
 
-// One member of a stockpulse processing group on Kafka (DESIGN.md §8). It runs two stages, each a
-// consumer-group member of its own group:
+// One member of a stockpulse processing group on Kafka (docs/design.md §8). It runs two stages,
+// each a consumer-group member of its own group:
 //
 //   tweets, stock-prices ──► ingest (group <group>-ingest): decode, score, split each post by
 //                            window key ──► keyed topic (key "*" / ticker / symbol)

@@ -18,7 +18,7 @@
 
 namespace stockpulse {
 
-// The analytics that follow the windows (DESIGN.md §6): per-minute indicators, the rolling
+// The analytics that follow the windows (docs/design.md §6): per-minute indicators, the rolling
 // sentiment/return correlation, Fear & Greed per symbol and for the market, and alerts.
 //
 // They join the two streams, so they run on whole slide intervals [E - slide, E) once BOTH engine

@@ -10,7 +10,7 @@
 
 namespace stockpulse {
 
-// The two input streams of DESIGN.md §3.
+// The two input streams of docs/design.md §3.
 enum class Stream : uint8_t { kPosts = 0, kBars = 1 };
 inline const char* stream_name(Stream s) {
   return s == Stream::kPosts ? "tweets" : "stock-prices";
