@@ -16,13 +16,14 @@
 #include <string_view>
 #include <vector>
 
-#include "app/lake_sink.h"
-#include "app/pipeline_metrics.h"
-#include "app/sentiment_stack.h"
-#include "app/sink_batch_writer.h"
-#include "app/window_stage.h"
 #include "common/clock.h"
 #include "common/time_format.h"
+#include "pipeline/lake_sink.h"
+#include "pipeline/pipeline_metrics.h"
+#include "pipeline/sentiment_stack.h"
+#include "pipeline/sink_batch_writer.h"
+#include "pipeline/trigger_protocol.h"
+#include "pipeline/window_stage.h"
 #include "sink/duckdb_session.h"
 #include "sink/lake_mirror.h"
 #include "sink/serving_store.h"
@@ -340,8 +341,7 @@ int BackfillCommand::execute() {
     });
   }
 
-  stage.advance_watermarks(sink);
-  stage.flush_all(sink);
+  flush_end_of_input(stage, sink);
   size_t skipped = 0;
   skipped += keep_only(sink.sentiment_windows, [&](const SentimentWindowRow& r) {
     return range.covers(r.window_start, r.window_end);

@@ -10,11 +10,11 @@
 #include <string>
 #include <tuple>
 
-#include "app/dead_letter_writer.h"
-#include "app/sentiment_stack.h"
 #include "common/option_range.h"
 #include "common/time_format.h"
 #include "decode/json_encoder.h"
+#include "pipeline/dead_letter_writer.h"
+#include "pipeline/sentiment_stack.h"
 #include "sentiment/finance/evaluation.h"
 #include "sentiment/finance/labelled_csv.h"
 #include "sentiment/finance/model_trainer.h"

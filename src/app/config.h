@@ -33,7 +33,7 @@ struct Config {
   struct Sources {
     std::string posts_file;  // "" -> synthetic posts
     std::string bars_file;   // "" -> synthetic bars
-    // "jsonl": the bus contract (DESIGN.md §3) through the decoder; "csv", "parquet": a tweet
+    // "jsonl": the bus contract (docs/design.md §3) through the decoder; "csv", "parquet": a tweet
     // dataset (created_at, text, optional id and user columns) read by PostReplay; the social
     // formats "twitter-v1", "twitter-v2", "tweets-js", "stocktwits", "reddit": the APIs' own
     // records, read by PostReplay; "auto": Parquet and CSV by extension, else by the content

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "app/config.h"
-#include "serve/dashboard_service.h"
+#include "pipeline/dashboard_options.h"  // dashboard_options(), for `run` and `process`
 
 namespace stockpulse {
 
@@ -37,10 +37,5 @@ class ConfigFlags {
   bool quiet_ = false;
   std::vector<std::pair<CLI::Option*, std::function<void(Config&)>>> overrides_;
 };
-
-// The dashboard's options from the [serve] section: listen address (`listen`, which `process`
-// takes from its own flag), web root, allowed hosts and connection limits; the token from
-// STOCKPULSE_TOKEN.
-DashboardOptions dashboard_options(const Config& c, const std::string& listen);
 
 }  // namespace stockpulse

@@ -6,10 +6,10 @@
 #include <memory>
 #include <stdexcept>
 
-#include "app/pipeline_metrics_source.h"
 #include "common/clock.h"
 #include "common/option_range.h"
 #include "common/stop_signals.h"
+#include "pipeline/pipeline_metrics_source.h"
 #include "serve/dashboard_service.h"
 
 namespace stockpulse {

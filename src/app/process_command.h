@@ -9,7 +9,7 @@
 
 #include "app/config.h"
 #include "app/config_flags.h"
-#include "app/kafka_processor.h"
+#include "pipeline/kafka_processor.h"
 
 namespace stockpulse {
 

@@ -3,10 +3,10 @@
 #include <filesystem>
 
 #include "app/commands.h"
-#include "app/embedded_pipeline.h"
 #include "common/clock.h"
 #include "common/stop_signals.h"
 #include "common/time_format.h"
+#include "pipeline/embedded_pipeline.h"
 #include "sink/clickhouse_client.h"
 
 namespace stockpulse {
@@ -31,7 +31,8 @@ RunCommand::RunCommand(CLI::App& app) {
       "run",
       "Run the whole pipeline in this process (the default command).\n"
       "Without --posts/--bars it generates synthetic posts and bars and runs until Ctrl-C or\n"
-      "--duration; with them it processes the files: JSON lines of the DESIGN.md §3 contracts,\n"
+      "--duration; with them it processes the files: JSON lines of the docs/design.md §3 "
+      "contracts,\n"
       "tweet datasets (CSV, Parquet), Twitter / StockTwits / Reddit exports and daily candles\n"
       "(CSV, fanned out to minute bars).");
   cmd_->add_option("-c,--config", config_file_, "TOML configuration file (see example.toml)")

@@ -38,7 +38,7 @@ inline const char* label_name(SentimentLabel l) {
   return "neutral";
 }
 
-// A social post, as decoded from the `tweets` contract (DESIGN.md §3).
+// A social post, as decoded from the `tweets` contract (docs/design.md §3).
 struct Post {
   std::string id;
   EventTime created_at;
@@ -54,7 +54,7 @@ struct Post {
   std::optional<SentimentLabel> label;
 };
 
-// One OHLCV bar, as decoded from the `stock-prices` contract (DESIGN.md §3).
+// One OHLCV bar, as decoded from the `stock-prices` contract (docs/design.md §3).
 // vwap is NaN when the producer did not send it; trade_count is -1 when unknown.
 struct Bar {
   std::string symbol;

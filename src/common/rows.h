@@ -11,7 +11,7 @@
 
 namespace stockpulse {
 
-// Rows of the serving tables and the lake (DESIGN.md §7). Column names follow the reference
+// Rows of the serving tables and the lake (docs/design.md §7). Column names follow the reference
 // systems: system A for sentiment, system B for market metrics.
 
 // Buckets of the compound-score histogram behind the intensity heatmap: [-1, 1] in 20 steps.

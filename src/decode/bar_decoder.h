@@ -17,9 +17,10 @@ struct BarDecoderOptions {
   size_t max_record_bytes = 64 * 1024;
 };
 
-// Decodes the `stock-prices` contract (DESIGN.md §3), including the field names of both reference
-// systems and of Alpaca bar messages (README.md in this folder), into a validated Bar, or says why
-// not with a dead-letter reason. One simdjson On-Demand parser per instance, reused across calls.
+// Decodes the `stock-prices` contract (docs/design.md §3), including the field names of both
+// reference systems and of Alpaca bar messages (README.md in this folder), into a validated Bar, or
+// says why not with a dead-letter reason. One simdjson On-Demand parser per instance, reused across
+// calls.
 //
 // Lifecycle: construct once per decoding thread, call decode() for each record.
 // Thread-safety: none; use one instance per thread.

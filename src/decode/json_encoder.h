@@ -8,10 +8,10 @@
 
 namespace stockpulse {
 
-// Writers of the message contracts of DESIGN.md §3, one JSON object per call, appended to `out`
-// without a trailing newline. What they write decodes back with PostDecoder / BarDecoder to the
-// same values (strings repaired as below; doubles bit-exact). Free functions: no state, safe from
-// any thread.
+// Writers of the message contracts of docs/design.md §3, one JSON object per call, appended to
+// `out` without a trailing newline. What they write decodes back with PostDecoder / BarDecoder to
+// the same values (strings repaired as below; doubles bit-exact). Free functions: no state, safe
+// from any thread.
 
 // {"id":...,"created_at":"2024-05-01T14:30:05.123Z","text":...,"user":...,"source":...}, then
 // "symbols":[...] when the post has any and "label":"bullish"|"neutral"|"bearish" when it has one.

@@ -22,9 +22,9 @@ struct PostDecoderOptions {
   bool require_id = false;
 };
 
-// Decodes the `tweets` contract (DESIGN.md §3, README.md in this folder) into a Post, or says why
-// not with a dead-letter reason. One simdjson On-Demand parser per instance, reused across calls,
-// so steady-state decoding allocates only the Post's strings.
+// Decodes the `tweets` contract (docs/design.md §3, README.md in this folder) into a Post, or says
+// why not with a dead-letter reason. One simdjson On-Demand parser per instance, reused across
+// calls, so steady-state decoding allocates only the Post's strings.
 //
 // Lifecycle: construct once per decoding thread, call decode() for each record.
 // Thread-safety: none; use one instance per thread.

@@ -160,7 +160,7 @@ ServingReader::Json ServingReader::indicators(const ApiQuery& q) {
   if (!read) return Err(read.error());
   std::vector<std::pair<std::string, double>>& closes = read.value();  // newest first as read
   std::reverse(closes.begin(), closes.end());
-  // Each stored bar counts as one minute: the sources emit minute bars (DESIGN.md §1).
+  // Each stored bar counts as one minute: the sources emit minute bars (docs/design.md §3).
   IndicatorState state;
   std::vector<std::string> rows;
   const std::string from = q.from ? format_iso8601(*q.from) : std::string();

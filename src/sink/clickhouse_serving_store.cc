@@ -32,7 +32,7 @@ struct ColumnSpec {
 struct TableSpec {
   const char* name;
   std::vector<ColumnSpec> columns;
-  size_t key_count;          // the first key_count columns are the DESIGN.md §7 key
+  size_t key_count;          // the first key_count columns are the docs/design.md §7 key
   const char* partition_by;  // nullptr: one partition
 };
 

@@ -21,10 +21,10 @@ namespace stockpulse {
 // The scale-out serving store: ClickHouse over its HTTP interface (libcurl), the same tables and
 // column names as SqliteServingStore (src/sink/README.md) so readers can switch stores.
 //
-// Tables are ReplacingMergeTree(version) ORDER BY the DESIGN.md §7 key. Every write_* call is one
-// INSERT ... FORMAT RowBinary (or TabSeparated / JSONEachRow, see ClickHouseInsertFormat) request
-// (several for batches above max_request_bytes) whose rows carry a `version` (microseconds of
-// the wall clock, strictly increasing per store), so when two rows share a key the newest wins
+// Tables are ReplacingMergeTree(version) ORDER BY the docs/design.md §7 key. Every write_* call is
+// one INSERT ... FORMAT RowBinary (or TabSeparated / JSONEachRow, see ClickHouseInsertFormat)
+// request (several for batches above max_request_bytes) whose rows carry a `version` (microseconds
+// of the wall clock, strictly increasing per store), so when two rows share a key the newest wins
 // once ClickHouse merges; reads use FINAL (see select_table) to see one row per key before that.
 //
 // Time encoding: ClickHouse 18.16 has no DateTime64, so each time column X is DateTime (UTC,

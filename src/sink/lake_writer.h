@@ -44,7 +44,7 @@ struct LakeOptions {
   std::function<void(const std::string& relative_path)> on_file_written;
 };
 
-// Archives what the pipeline produces as a Parquet lake (DESIGN.md §7):
+// Archives what the pipeline produces as a Parquet lake (docs/design.md §7):
 //   <root>/<table>/date=YYYY-MM-DD/hour=HH/<file>.parquet, ZSTD-compressed,
 // with tables tweets (enriched posts, one row per post), market_data (bars),
 // topic_sentiment_avg and stock_trends (final windows), partitioned by event time (created_at,

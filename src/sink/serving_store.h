@@ -10,8 +10,8 @@
 
 namespace stockpulse {
 
-// Where the pipeline's results are served from (DESIGN.md §7): the tables the dashboard and the
-// query API read. Every write is an upsert by the table's key, so writing the same row twice is
+// Where the pipeline's results are served from (docs/design.md §7): the tables the dashboard and
+// the query API read. Every write is an upsert by the table's key, so writing the same row twice is
 // harmless and the newest values win:
 //
 //   table                 key                                  written by

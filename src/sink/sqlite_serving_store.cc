@@ -22,7 +22,7 @@ namespace {
 // Forward migrations: entry i takes a file from version i to version i + 1. Never edit an entry
 // that has shipped; append a new one and bump kSchemaVersion.
 constexpr const char* kMigrations[] = {
-    // v1: the five serving tables of DESIGN.md §7. WITHOUT ROWID because every table is looked
+    // v1: the five serving tables of docs/design.md §7. WITHOUT ROWID because every table is looked
     // up and upserted by its composite key: the key becomes the clustered b-tree, so an upsert
     // touches one b-tree instead of a rowid table plus a key index.
     R"sql(

@@ -11,7 +11,7 @@
 namespace stockpulse {
 
 // Computes the pipeline watermark from the event times seen on each input partition
-// (DESIGN.md §5).
+// (docs/design.md §5).
 //
 // Per partition the watermark is (max event time seen - allowed lateness). The pipeline
 // watermark is the minimum of that over the *active* partitions, where a partition stops being

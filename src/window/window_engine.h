@@ -30,7 +30,7 @@ struct WindowResult {
   Agg agg;
 };
 
-// Event-time windows per key over a mergeable aggregate (DESIGN.md §5; see README.md here).
+// Event-time windows per key over a mergeable aggregate (docs/design.md §5; see README.md here).
 //
 // Agg must be default-constructible (Agg{} is the empty aggregate), trivially copyable (panes
 // are checkpointed byte for byte) and have `void merge(const Agg&)` that combines two partial

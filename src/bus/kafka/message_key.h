@@ -5,8 +5,8 @@
 
 namespace stockpulse {
 
-// Partition keys of the bus contracts (DESIGN.md §3): a post is keyed by its first cashtag, a bar
-// by its symbol, so everything about one symbol lands in one partition, in order.
+// Partition keys of the bus contracts (docs/design.md §3): a post is keyed by its first cashtag, a
+// bar by its symbol, so everything about one symbol lands in one partition, in order.
 
 // The first cashtag of `text`, upper-cased ("$brk.b" -> "BRK.B"), or "" when there is none. Same
 // rule as the sentiment stage's TickerExtractor: "$" + 1-5 ASCII letters + an optional ".X" class

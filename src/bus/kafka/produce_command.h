@@ -11,8 +11,8 @@
 
 namespace stockpulse {
 
-// `stockpulse produce KIND --to TARGET`: writes the bus contracts of DESIGN.md §3 to Kafka (a post
-// keyed by its first cashtag, a bar by its symbol), to stdout or to a file.
+// `stockpulse produce KIND --to TARGET`: writes the bus contracts of docs/design.md §3 to Kafka (a
+// post keyed by its first cashtag, a bar by its symbol), to stdout or to a file.
 //   posts      the tweet dataset through PostReplay: CSV, JSON lines (contract lines included) or
 //              Parquet from --from, optionally rebased to now and paced (--speed, --rate),
 //              resumable (--resume-file), with a progress line on stderr.

@@ -22,9 +22,9 @@
 namespace stockpulse::testing {
 
 // A single-node, in-memory Ceph cluster with an S3 gateway (Debian's ceph-mon, ceph-osd,
-// radosgw; DESIGN.md §10): one monitor on msgr v1 only, one memstore OSD, pools of size 1, auth
-// none inside the cluster, radosgw's beast frontend on a free port of 127.0.0.1, and one S3 user
-// with fixed keys. Start-up takes ~15 s, so a test suite shares one. Every cluster has its own
+// radosgw; docs/design.md §10): one monitor on msgr v1 only, one memstore OSD, pools of size 1,
+// auth none inside the cluster, radosgw's beast frontend on a free port of 127.0.0.1, and one S3
+// user with fixed keys. Start-up takes ~15 s, so a test suite shares one. Every cluster has its own
 // fsid and OSD uuid, and every path a daemon writes (data, logs, sockets, pid files, crash
 // reports, the cluster log) is inside `dir`, so clusters never meet, in series or in parallel.
 //
