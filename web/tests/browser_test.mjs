@@ -219,8 +219,10 @@ async function manySymbols(page) {
   const badges = await page.$$eval('#badges .badge', (els) => els.map((e) => e.dataset.symbol));
   const selected = await page.$eval('.badge.selected', (el) => el.dataset.symbol).catch(() => null);
   check(badges.length === api.badges, `badges: ${badges.length} (the configured ${api.badges}), not ${api.total}`);
-  check(JSON.stringify(badges) === JSON.stringify(api.symbols.slice(0, api.badges).map((s) => s.symbol)),
-    'badges are the most active symbols in activity order');
+  // As sets: live minutes keep adding posts to the demo's four symbols, which may swap places.
+  const top = api.symbols.slice(0, api.badges).map((s) => s.symbol);
+  check(JSON.stringify([...badges].sort()) === JSON.stringify([...top].sort()),
+    `badges are the ${api.badges} most active symbols (${badges.join(' ')})`);
   check(selected === firstPriced, `default selection is the most active symbol with prices (${selected}, want ${firstPriced})`);
   check(await page.$eval('#candles-title', (el) => el.textContent) === firstPriced, 'charts load the default selection');
   const options = await page.$$eval('#symbol option', (els) => els.length);
