@@ -251,8 +251,9 @@ TEST_F(ClickHouseServingReaderTest, EveryRouteAnswersTheSameAsSqlite) {
   write_both([&](ServingStore& s) { write_seed(s, seed); });
   const auto targets = api_targets();
   expect_same_answers(targets);
-  // Most targets hold rows (not 400s or empty answers compared with each other).
-  EXPECT_GE(compared_ok_, static_cast<int>(targets.size()) - 2);
+  // Most targets hold rows (not 400s or empty answers compared with each other): all but the
+  // two candles/indicators calls without a symbol and the two refused /api/symbols queries.
+  EXPECT_GE(compared_ok_, static_cast<int>(targets.size()) - 4);
 
   // And the common answer is right, checked against the rows written (not against either
   // reader): the second write of a window won, NULLs stayed NULL, the escaped message survived.
@@ -421,7 +422,7 @@ TEST(ClickHouseServingReaderTimeZoneTest, ServerOutsideUtcAnswersAsSqlite) {
   }
   const auto targets = api_targets();
   const int ok = expect_same_answers_of(sqlite_path, berlin.url("sp_berlin"), targets);
-  EXPECT_GE(ok, static_cast<int>(targets.size()) - 2);
+  EXPECT_GE(ok, static_cast<int>(targets.size()) - 4);
 }
 
 }  // namespace
