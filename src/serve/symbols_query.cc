@@ -66,6 +66,8 @@ Result<SymbolsQuery, std::string> parse_symbols_query(std::string_view query_str
     const auto value = percent_decode(
         eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!name || !value) return Err(std::string("malformed percent-encoding in the query string"));
+    // Like every other API route, a token in the address is no credential here (401, not 400).
+    if (*name == "access_token") continue;
     bool* seen = *name == "limit"    ? &seen_limit
                  : *name == "offset" ? &seen_offset
                  : *name == "sort"   ? &seen_sort
