@@ -8,6 +8,7 @@
 
 #include "common/option_range.h"
 #include "common/time_format.h"
+#include "serve/symbols_query.h"
 #include "source/post_replay.h"
 
 namespace stockpulse {
@@ -133,6 +134,9 @@ std::vector<std::string> Config::validate() const {
     if (ms < 100 || ms > 3600000)
       problems.push_back(fmt::format("{} must be in [100, 3600000]", name));
   }
+  if (auto w = normalize_watch_list(serve.watch_list); !w) problems.push_back("serve." + w.error());
+  if (serve.badges < 1 || serve.badges > SymbolsView::kMaxBadges)
+    problems.push_back("serve.badges must be in [1, 200]");
   if (serve.max_live_subscribers < 1 || serve.max_live_subscribers > 10000)
     problems.push_back("serve.max_live_subscribers must be in [1, 10000]");
   if (serve.max_live_subscribers_per_client < 1 ||
@@ -345,6 +349,8 @@ Config load_config_file(const std::string& path, Config c) {
     r.read("listen", c.serve.listen);
     r.read("web_root", c.serve.web_root);
     r.read("allowed_hosts", c.serve.allowed_hosts);
+    r.read("watch_list", c.serve.watch_list);
+    r.read("badges", c.serve.badges);
     r.read("max_connections", c.serve.max_connections);
     r.read("max_connections_per_client", c.serve.max_connections_per_client);
     r.read("header_timeout_ms", c.serve.header_timeout_ms);

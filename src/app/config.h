@@ -126,6 +126,10 @@ struct Config {
     int64_t write_timeout_ms = 15000;         // every response / event-stream write
     int64_t max_live_subscribers = 64;        // /api/stream clients
     int64_t max_live_subscribers_per_client = 16;
+    // The dashboard's watch-list: its badges, and the first choices of /api/symbols?sort=activity.
+    // Empty: sentiment.watch_list; both empty: the `badges` most active symbols.
+    std::vector<std::string> watch_list;
+    int64_t badges = 16;
   } serve;
 
   // `[alerts]`: what is worth an alert (AlertDetector's policy) and where alerts are delivered

@@ -302,6 +302,32 @@ Result<std::vector<std::string>, ReadError> ClickHouseServingReader::symbol_name
   return names;
 }
 
+Result<std::vector<std::pair<std::string, int64_t>>, ReadError>
+ClickHouseServingReader::symbol_mentions(std::optional<EventTime> since) {
+  // FINAL: a window rewritten by a later trigger counts once, with its newest count.
+  auto a = select(fmt::format(
+      "SELECT symbol, toInt64(sum(tweet_count)) FROM topic_sentiment_avg FINAL WHERE {} "
+      "GROUP BY symbol ORDER BY symbol",
+      since ? at_or_after("window_start", *since) : std::string("1")));
+  if (!a) return Err(a.error());
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (auto& row : a.value().rows) {
+    const std::string count = row[1].value_or("0");
+    int64_t n = 0;
+    std::from_chars(count.data(), count.data() + count.size(), n);
+    out.emplace_back(row[0].value_or(""), n);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>, ReadError> ClickHouseServingReader::priced_symbols() {
+  auto a = select("SELECT DISTINCT symbol FROM market_data ORDER BY symbol");
+  if (!a) return Err(a.error());
+  std::vector<std::string> names;
+  for (auto& row : a.value().rows) names.push_back(row[0].value_or(""));
+  return names;
+}
+
 std::string ClickHouseServingReader::trailing_windows_sql(
     RowSet set, const std::vector<std::string>& symbols) const {
   // One query: each symbol's newest window start and that window's length (the subquery), then

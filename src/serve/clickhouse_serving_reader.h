@@ -47,6 +47,9 @@ class ClickHouseServingReader final : public ServingReader {
 
  protected:
   Result<std::vector<std::string>, ReadError> symbol_names() override;
+  Result<std::vector<std::pair<std::string, int64_t>>, ReadError> symbol_mentions(
+      std::optional<EventTime> since) override;
+  Result<std::vector<std::string>, ReadError> priced_symbols() override;
   Result<std::vector<std::optional<std::string>>, ReadError> latest_rows(
       RowSet set, const std::vector<std::string>& symbols,
       std::optional<EventTime> before) override;

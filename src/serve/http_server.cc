@@ -689,7 +689,13 @@ Response HttpServer::Impl::handle(const Request& req, bool& start_stream, bool& 
                          "text/plain; version=0.0.4; charset=utf-8");
   }
   if (path.starts_with("/api/")) {
-    auto query = parse_api_query(query_string);
+    // /api/symbols has parameters of its own (paging, sort, prefix) that the others refuse.
+    const bool symbols_route = path == "/api/symbols";
+    auto symbols_query = parse_symbols_query(symbols_route ? query_string : std::string_view{});
+    if (!symbols_query) {
+      return json_response(req, http::status::bad_request, json_error(symbols_query.error()));
+    }
+    auto query = parse_api_query(symbols_route ? std::string_view{} : query_string);
     if (!query) return json_response(req, http::status::bad_request, json_error(query.error()));
     if (!authorized(req, path == "/api/stream" ? &query.value() : nullptr)) return unauthorized();
     const ApiQuery& q = query.value();
@@ -708,7 +714,7 @@ Response HttpServer::Impl::handle(const Request& req, bool& start_stream, bool& 
       start_stream = true;
       return Response{};
     } else if (path == "/api/symbols") {
-      result = reader.symbols();
+      result = reader.symbols(symbols_query.value(), options.symbols_view);
     } else if (path == "/api/sentiment") {
       result = reader.sentiment(q);
     } else if (path == "/api/trends") {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "serve/symbols_query.h"
+
 namespace stockpulse {
 
 class LiveHub;
@@ -28,6 +30,8 @@ struct HttpServerOptions {
   // e.g. the machine's name when a proxy forwards to it. Without this check a web page could
   // reach the unauthenticated loopback server through DNS rebinding.
   std::vector<std::string> allowed_hosts;
+  // The dashboard's watch-list and badge count, echoed by /api/symbols.
+  SymbolsView symbols_view;
   int threads = 2;
   // Open connections in all and per source address. When a cap is reached, an idle or partly
   // read connection is evicted for the newcomer, unauthorized ones first (ConnectionLimiter).

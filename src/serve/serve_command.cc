@@ -29,6 +29,12 @@ ServeCommand::ServeCommand(CLI::App& app) {
   cmd_->add_option("--allowed-host", allowed_hosts_,
                    "Without STOCKPULSE_TOKEN, a Host name answered besides localhost, 127.x.x.x\n"
                    "and [::1] (repeatable; other names get 400: DNS rebinding)");
+  cmd_->add_option("--symbols", watch_list_csv_,
+                   "Watch-list of the dashboard, comma-separated (AAPL,TSLA): its badges, and\n"
+                   "the first symbols of /api/symbols?sort=activity [none: the most active]");
+  cmd_->add_option("--badges", badges_,
+                   "Badges shown without a watch-list: the most active symbols [16]")
+      ->check(CLI::Range(1, SymbolsView::kMaxBadges));
   cmd_->add_option("--max-connections", max_connections_,
                    "Open connections; at the cap idle ones are evicted, else refused [256]")
       ->check(CLI::Range(1, 100000));
@@ -67,6 +73,23 @@ int ServeCommand::execute() {
   options.http.backtest_file = backtest_file_;
   if (const char* token = std::getenv("STOCKPULSE_TOKEN")) options.http.token = token;
   options.http.allowed_hosts = allowed_hosts_;
+  {
+    std::vector<std::string> symbols;
+    size_t pos = 0;
+    while (pos <= watch_list_csv_.size() && !watch_list_csv_.empty()) {
+      size_t comma = watch_list_csv_.find(',', pos);
+      if (comma == std::string::npos) comma = watch_list_csv_.size();
+      std::string item = watch_list_csv_.substr(pos, comma - pos);
+      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) symbols.push_back(std::move(item));
+      pos = comma + 1;
+    }
+    auto watch = normalize_watch_list(symbols);
+    if (!watch) throw std::runtime_error("--symbols: " + watch.error());
+    options.http.symbols_view.watch_list = std::move(watch).value();
+    options.http.symbols_view.badges = badges_;
+  }
   options.http.max_connections = max_connections_;
   options.http.max_connections_per_client = max_connections_per_client_;
   options.http.header_timeout = std::chrono::milliseconds(header_timeout_ms_);

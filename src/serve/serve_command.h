@@ -7,6 +7,7 @@
 
 #include "serve/http_server.h"
 #include "serve/live_hub.h"
+#include "serve/symbols_query.h"
 
 namespace stockpulse {
 
@@ -29,6 +30,8 @@ class ServeCommand {
   std::string backtest_file_;
   int poll_ms_ = 1000;
   std::vector<std::string> allowed_hosts_;
+  std::string watch_list_csv_;
+  int badges_ = SymbolsView::kDefaultBadges;
   // Limits, defaults from HttpServerOptions / LiveHubOptions.
   size_t max_connections_ = HttpServerOptions{}.max_connections;
   size_t max_connections_per_client_ = HttpServerOptions{}.max_connections_per_client;

@@ -64,18 +64,62 @@ std::unique_ptr<ServingReader> open_serving_reader(const std::string& url) {
   return std::make_unique<SqliteServingReader>(path);
 }
 
-ServingReader::Json ServingReader::symbols() {
+ServingReader::Json ServingReader::symbols(const SymbolsQuery& q, const SymbolsView& view) {
+  const std::vector<std::string>& watch_list = view.watch_list;
   auto names = symbol_names();
   if (!names) return Err(names.error());
-  std::vector<std::string> symbols;
+  struct Entry {
+    std::string symbol;
+    int64_t mentions = 0;
+    bool has_prices = false;
+    bool watched = false;
+  };
+  std::vector<Entry> entries;
   for (std::string& name : names.value()) {
-    if (name != "*" && !name.empty()) symbols.push_back(std::move(name));
+    if (name != "*" && !name.empty() && name.starts_with(q.prefix)) {
+      entries.push_back(Entry{std::move(name)});
+    }
   }
-  auto trends = latest_rows(RowSet::kMarketWindows, symbols, std::nullopt);
+  // Activity counts the posts of the last kActivityLookbackMs of the store's data (not of the
+  // wall clock), so a replayed or finished dataset still ranks by its own recent days.
+  auto newest = latest_window_start("*", std::nullopt);
+  if (!newest) return Err(newest.error());
+  std::optional<EventTime> since;
+  if (newest.value()) since = EventTime(newest.value()->value() - kActivityLookbackMs);
+  auto mentions = symbol_mentions(since);
+  if (!mentions) return Err(mentions.error());
+  auto priced = priced_symbols();
+  if (!priced) return Err(priced.error());
+  // entries, mentions and priced are all in ascending byte order: merge, no lookups.
+  {
+    auto m = mentions.value().begin();
+    auto p = priced.value().begin();
+    for (Entry& e : entries) {
+      while (m != mentions.value().end() && m->first < e.symbol) ++m;
+      if (m != mentions.value().end() && m->first == e.symbol) e.mentions = m->second;
+      while (p != priced.value().end() && *p < e.symbol) ++p;
+      e.has_prices = p != priced.value().end() && *p == e.symbol;
+      e.watched = std::find(watch_list.begin(), watch_list.end(), e.symbol) != watch_list.end();
+    }
+  }
+  if (q.sort == SymbolSort::kActivity) {
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      if (a.watched != b.watched) return a.watched;
+      if (a.mentions != b.mentions) return a.mentions > b.mentions;
+      return a.has_prices && !b.has_prices;  // stable: equal ones stay in symbol order
+    });
+  }
+  const size_t total = entries.size();
+  const size_t first = std::min(total, static_cast<size_t>(q.offset));
+  const size_t last = std::min(total, first + static_cast<size_t>(q.limit));
+  std::vector<std::string> page;
+  for (size_t i = first; i < last; ++i) page.push_back(entries[i].symbol);
+
+  auto trends = latest_rows(RowSet::kMarketWindows, page, std::nullopt);
   if (!trends) return Err(trends.error());
-  auto sentiment = latest_rows(RowSet::kSentimentWindows, symbols, std::nullopt);
+  auto sentiment = latest_rows(RowSet::kSentimentWindows, page, std::nullopt);
   if (!sentiment) return Err(sentiment.error());
-  auto bars = latest_rows(RowSet::kBars, symbols, std::nullopt);
+  auto bars = latest_rows(RowSet::kBars, page, std::nullopt);
   if (!bars) return Err(bars.error());
   auto market = latest_rows(RowSet::kSentimentWindows, {"*"}, std::nullopt);
   if (!market) return Err(market.error());
@@ -84,21 +128,30 @@ ServingReader::Json ServingReader::symbols() {
     out += row ? *row : std::string("null");
   };
   std::string out = "{\"symbols\":[";
-  for (size_t i = 0; i < symbols.size(); ++i) {
+  for (size_t i = 0; i < page.size(); ++i) {
+    const Entry& e = entries[first + i];
     if (i) out += ',';
     out += "{\"symbol\":";
-    append_api_json_string(symbols[i], out);
+    append_api_json_string(page[i], out);
     out += ",\"trend\":";
     row_or_null(trends.value()[i], out);
     out += ",\"sentiment\":";
     row_or_null(sentiment.value()[i], out);
     out += ",\"last_bar\":";
     row_or_null(bars.value()[i], out);
-    out += '}';
+    out += fmt::format(",\"mentions\":{},\"has_prices\":{},\"watched\":{}}}", e.mentions,
+                       e.has_prices, e.watched);
   }
   out += "],\"market\":";
   row_or_null(market.value()[0], out);
-  out += '}';
+  out += fmt::format(",\"total\":{},\"offset\":{},\"limit\":{},\"sort\":\"{}\",\"watch_list\":[",
+                     total, q.offset, q.limit,
+                     q.sort == SymbolSort::kActivity ? "activity" : "symbol");
+  for (size_t i = 0; i < watch_list.size(); ++i) {
+    if (i) out += ',';
+    append_api_json_string(watch_list[i], out);
+  }
+  out += fmt::format("],\"badges\":{}}}", view.badges);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "common/named_type.h"
 #include "common/result.h"
 #include "serve/api_query.h"
+#include "serve/symbols_query.h"
 
 namespace stockpulse {
 
@@ -87,9 +88,15 @@ class ServingReader {
   using Json = Result<std::string, ReadError>;
 
   // {"symbols":[{"symbol","trend":{stock_trends row}|null,"sentiment":{...}|null,
-  //   "last_bar":{market_data row}|null}], "market":{the "*" sentiment row}|null}; the window
-  // rows are each symbol's trailing window (latest_rows).
-  Json symbols();
+  //   "last_bar":{market_data row}|null,"mentions","has_prices","watched"}],
+  //  "market":{the "*" sentiment row}|null,"total","offset","limit","sort","watch_list":[...],
+  //  "badges"};
+  // the window rows are each symbol's trailing window (latest_rows). One page of the symbols
+  // starting with q.prefix ("total" of them), in q.sort order. mentions = the sum of tweet_count
+  // over the symbol's topic_sentiment_avg windows starting within kActivityLookbackMs of the
+  // newest "*" window start (every window when the store has no "*" row); has_prices = it has
+  // market_data rows; watched = it is in view.watch_list.
+  Json symbols(const SymbolsQuery& q = {}, const SymbolsView& view = {});
   // {"rows":[topic_sentiment_avg rows], "limit", "truncated"}; from/to bound window_start.
   // Without `symbol`, every symbol including "*" (the whole market).
   Json sentiment(const ApiQuery& q);
@@ -129,6 +136,7 @@ class ServingReader {
 
   static constexpr int kIndicatorWarmup = 200;
   static constexpr int kFearGreedHistoryMinutes = 60;
+  static constexpr int64_t kActivityLookbackMs = 7LL * 24 * 3600 * 1000;
 
  protected:
   // The queries the documents are built from. Rows are JSON objects (the shape of the RowSet).
@@ -136,6 +144,13 @@ class ServingReader {
   // Every symbol of stock_trends, topic_sentiment_avg and market_data, "*" included, in
   // ascending byte order, each once.
   virtual Result<std::vector<std::string>, ReadError> symbol_names() = 0;
+  // Per symbol (ascending, "*" included) the sum of tweet_count over its topic_sentiment_avg
+  // windows with window_start >= since (every window when nullopt); symbols without such windows
+  // are left out.
+  virtual Result<std::vector<std::pair<std::string, int64_t>>, ReadError> symbol_mentions(
+      std::optional<EventTime> since) = 0;
+  // Every symbol of market_data, ascending, each once.
+  virtual Result<std::vector<std::string>, ReadError> priced_symbols() = 0;
   // For each of `symbols` (same order), one row or nullopt. kBars and kFearGreed: the row with
   // the newest time, before `before` when given. kMarketWindows and kSentimentWindows (`before`
   // not used): the symbol's trailing window, the one ending first among the windows that end

@@ -130,6 +130,16 @@ WITH RECURSIVE
            FROM b WHERE b.s IS NOT NULL)
 SELECT s FROM t WHERE s IS NOT NULL UNION SELECT s FROM w WHERE s IS NOT NULL
 UNION SELECT s FROM b WHERE s IS NOT NULL ORDER BY 1)sql");
+    mentions_ = prepare(
+        "SELECT symbol, SUM(tweet_count) FROM topic_sentiment_avg WHERE window_start >= ?1 "
+        "GROUP BY symbol ORDER BY symbol");
+    // The same skip scan as symbols_: one index seek per symbol, not a read of every bar.
+    priced_ = prepare(R"sql(
+WITH RECURSIVE
+  b(s) AS (SELECT MIN(symbol) FROM market_data
+           UNION ALL SELECT (SELECT MIN(symbol) FROM market_data WHERE symbol > b.s)
+           FROM b WHERE b.s IS NOT NULL)
+SELECT s FROM b WHERE s IS NOT NULL)sql");
     newest_trend_span_ = prepare(
         "SELECT window_start, window_end FROM stock_trends WHERE symbol = ?1 "
         "ORDER BY window_start DESC, window_end DESC LIMIT 1");
@@ -216,6 +226,8 @@ SqliteServingReader::~SqliteServingReader() {
 
 void SqliteServingReader::close() {
   for (Statement* s : {&symbols_,
+                       &mentions_,
+                       &priced_,
                        &newest_trend_span_,
                        &newest_sentiment_span_,
                        &trailing_trend_,
@@ -291,6 +303,23 @@ auto SqliteServingReader::rows(sqlite3_stmt* s, Row&& row, const Params&... para
 Result<std::vector<std::string>, ReadError> SqliteServingReader::symbol_names() {
   std::lock_guard lock(mutex_);
   return rows(symbols_.get(), [](sqlite3_stmt* s) { return std::optional(column_text(s, 0)); });
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>, ReadError>
+SqliteServingReader::symbol_mentions(std::optional<EventTime> since) {
+  std::lock_guard lock(mutex_);
+  // "" sorts before every time text: all windows.
+  return rows(
+      mentions_.get(),
+      [](sqlite3_stmt* s) {
+        return std::optional(std::pair(column_text(s, 0), int64_t{sqlite3_column_int64(s, 1)}));
+      },
+      since ? format_iso8601(*since) : std::string());
+}
+
+Result<std::vector<std::string>, ReadError> SqliteServingReader::priced_symbols() {
+  std::lock_guard lock(mutex_);
+  return rows(priced_.get(), [](sqlite3_stmt* s) { return std::optional(column_text(s, 0)); });
 }
 
 Result<std::optional<std::string>, ReadError> SqliteServingReader::trailing_window(

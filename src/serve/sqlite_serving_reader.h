@@ -38,6 +38,9 @@ class SqliteServingReader final : public ServingReader {
 
  protected:
   Result<std::vector<std::string>, ReadError> symbol_names() override;
+  Result<std::vector<std::pair<std::string, int64_t>>, ReadError> symbol_mentions(
+      std::optional<EventTime> since) override;
+  Result<std::vector<std::string>, ReadError> priced_symbols() override;
   Result<std::vector<std::optional<std::string>>, ReadError> latest_rows(
       RowSet set, const std::vector<std::string>& symbols,
       std::optional<EventTime> before) override;
@@ -87,6 +90,8 @@ class SqliteServingReader final : public ServingReader {
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   Statement symbols_;
+  Statement mentions_;
+  Statement priced_;
   Statement newest_trend_span_;
   Statement newest_sentiment_span_;
   Statement trailing_trend_;

@@ -87,11 +87,22 @@ export interface SymbolSummary {
   trend: TrendRow | null;
   sentiment: SentimentRow | null;
   last_bar: BarRow | null;
+  // Posts in the symbol's windows of the store's last 7 days; it has market_data; on the watch-list.
+  mentions?: number;
+  has_prices?: boolean;
+  watched?: boolean;
 }
 
+// One page of /api/symbols (?limit=&offset=&sort=activity|symbol&q=PREFIX).
 export interface SymbolsResponse {
   symbols: SymbolSummary[];
   market: SentimentRow | null;
+  total: number;
+  offset: number;
+  limit: number;
+  sort: 'activity' | 'symbol';
+  watch_list: string[];
+  badges: number; // badges to show when the watch-list is empty
 }
 
 export interface Rows<T> {

@@ -33,6 +33,7 @@ const state = {
   statsRate: [] as [number, number][],
   trailingTrend: new Map<string, TrailingWindow<TrendRow>>(),
   trailingSentiment: new Map<string, TrailingWindow<SentimentRow>>(),
+  badgeLimit: 16, // badges shown: the watch-list's size, else the server's `badges`
   newest: 0, // newest event time seen (ms); ranges count back from it, so replays of old data work
 };
 
@@ -116,12 +117,45 @@ function trim<T>(m: Map<string, T>, time: (v: T) => string) {
 
 // ---- loading ---------------------------------------------------------------------------------
 
+// The badges: the watch-list's symbols when the server has one, else the `badges` most active
+// (recent mentions, then with prices). Thousands of cashtags stay behind the search box.
+const SYMBOLS_PAGE = 200;
+
+function shownSymbols(res: SymbolsResponse): SymbolSummary[] {
+  const watched = res.symbols.filter((s) => s.watched);
+  return watched.length ? watched : res.symbols.slice(0, Math.max(1, res.badges));
+}
+
+// The default selection: the most active watched symbol with prices, else the most active with
+// prices, else the most active (the page is in activity order, watched first).
+function defaultSymbol(res: SymbolsResponse): string {
+  const priced = (s: SymbolSummary) => s.has_prices || s.last_bar !== null;
+  return (res.symbols.find((s) => s.watched && priced(s)) ?? res.symbols.find(priced) ?? res.symbols[0])?.symbol ?? '';
+}
+
+let symbolsLoading: Promise<void> | null = null;
+function reloadSymbols() {
+  symbolsLoading ??= loadSymbols().catch(showError).finally(() => { symbolsLoading = null; });
+}
+
 async function loadSymbols() {
-  const res = await getJson<SymbolsResponse>('/api/symbols');
+  const res = await getJson<SymbolsResponse>('/api/symbols', { sort: 'activity', limit: SYMBOLS_PAGE });
+  state.badgeLimit = res.watch_list.length ? res.symbols.filter((s) => s.watched).length : res.badges;
+  const shown = shownSymbols(res);
+  const wanted = new URLSearchParams(location.search).get('symbol')?.toUpperCase();
+  if (!state.selected) state.selected = wanted || defaultSymbol(res);
+  // A selection outside the badges (from the address or the search box) is loaded on its own.
+  if (state.selected && !shown.some((s) => s.symbol === state.selected)) {
+    const extra = res.symbols.find((s) => s.symbol === state.selected) ??
+      (await getJson<SymbolsResponse>('/api/symbols', { q: state.selected, limit: 1 })).symbols
+        .find((s) => s.symbol === state.selected);
+    if (extra) shown.push(extra);
+    else state.selected = defaultSymbol(res);
+  }
   state.symbols.clear();
   state.trailingTrend.clear();
   state.trailingSentiment.clear();
-  for (const s of res.symbols) {
+  for (const s of shown) {
     state.symbols.set(s.symbol, s);
     state.trailingTrend.set(s.symbol, new TrailingWindow(s.trend));
     state.trailingSentiment.set(s.symbol, new TrailingWindow(s.sentiment));
@@ -131,11 +165,18 @@ async function loadSymbols() {
   const select = $<HTMLSelectElement>('symbol');
   const names = [...state.symbols.keys()];
   select.innerHTML = names.map((n) => `<option value="${n}">${n}</option>`).join('');
-  const wanted = new URLSearchParams(location.search).get('symbol')?.toUpperCase();
-  if (!state.selected || !state.symbols.has(state.selected)) {
-    state.selected = wanted && state.symbols.has(wanted) ? wanted : names[0] ?? '';
-  }
+  if (!state.symbols.has(state.selected)) state.selected = names[0] ?? '';
   select.value = state.selected;
+}
+
+// The search box: symbols starting with what is typed, most active first, as suggestions;
+// choosing one (or Enter on an exact name) selects it.
+async function searchSymbols(text: string) {
+  const q = text.trim().toUpperCase();
+  if (!/^[A-Z0-9.^-]{1,16}$/.test(q)) return [];
+  const res = await getJson<SymbolsResponse>('/api/symbols', { q, sort: 'activity', limit: 20 });
+  $('symbol-matches').innerHTML = res.symbols.map((s) => `<option value="${s.symbol}"></option>`).join('');
+  return res.symbols.map((s) => s.symbol);
 }
 
 async function loadSelected() {
@@ -310,7 +351,11 @@ function connect() {
     let trailing = state.trailingTrend.get(r.symbol);
     if (!trailing) state.trailingTrend.set(r.symbol, trailing = new TrailingWindow(s.trend));
     s.trend = trailing.add(r);
-    if (!state.symbols.has(r.symbol)) { state.symbols.set(r.symbol, s); void loadSymbols(); }
+    // A symbol not yet shown: reload the ranking only while there is room for more badges.
+    if (!state.symbols.has(r.symbol) && state.symbols.size < state.badgeLimit) {
+      state.symbols.set(r.symbol, s);
+      reloadSymbols();
+    }
     if (r.symbol === state.selected) {
       state.trends.set(key(r), r);
       trim(state.trends, (v) => v.window_start);
@@ -360,6 +405,18 @@ function connect() {
 
 function wireControls() {
   $<HTMLSelectElement>('symbol').addEventListener('change', (e) => select((e.target as HTMLSelectElement).value));
+  const search = $<HTMLInputElement>('symbol-search');
+  let typed = 0;
+  search.addEventListener('input', () => {
+    const mine = ++typed;
+    setTimeout(() => { if (mine === typed) void searchSymbols(search.value).catch(showError); }, 150);
+  });
+  search.addEventListener('change', () => {
+    const q = search.value.trim().toUpperCase();
+    void searchSymbols(q).then((found) => {
+      if (found.includes(q)) { search.value = ''; selectAny(q); }
+    }).catch(showError);
+  });
   $('badges').addEventListener('click', (e) => {
     const b = (e.target as HTMLElement).closest<HTMLElement>('[data-symbol]');
     if (b) select(b.dataset.symbol!);
@@ -371,6 +428,22 @@ function wireControls() {
       void loadSelected().catch(showError);
     });
   }
+}
+
+// Selects a symbol that may have no badge: it joins the picker and the badges.
+function selectAny(symbol: string) {
+  if (state.symbols.has(symbol)) { select(symbol); return; }
+  void getJson<SymbolsResponse>('/api/symbols', { q: symbol, limit: 1 }).then((res) => {
+    const s = res.symbols.find((x) => x.symbol === symbol);
+    if (!s) return;
+    state.symbols.set(symbol, s);
+    state.trailingTrend.set(symbol, new TrailingWindow(s.trend));
+    state.trailingSentiment.set(symbol, new TrailingWindow(s.sentiment));
+    const option = document.createElement('option');
+    option.value = option.textContent = symbol;
+    $<HTMLSelectElement>('symbol').append(option);
+    select(symbol);
+  }).catch(showError);
 }
 
 function select(symbol: string) {

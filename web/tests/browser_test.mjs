@@ -60,7 +60,8 @@ try {
       webRoot: args['web-root'],
       extra: ['--config', path.join(path.dirname(new URL(import.meta.url).pathname), 'raw-alerts.toml')],
     })
-    : await startDemo(binary, ['--web-root', args['web-root'], '--interval-ms', '300']);
+    : await startDemo(binary, ['--web-root', args['web-root'], '--interval-ms', '300',
+      ...(args['many-symbols'] ? ['--many-symbols', args['many-symbols']] : [])]);
 } catch (e) {
   fatal(`cannot start the ${mode} server: ${e.message}`);
 }
@@ -86,6 +87,11 @@ try {
   const url = `http://127.0.0.1:${server.port}/`;
   const t0 = Date.now();
   await page.goto(url);
+
+  if (args['many-symbols']) {
+    await manySymbols(page);
+    throw 'done';
+  }
 
   // Every panel shows data.
   // The backtest panel reads a file `stockpulse backtest --json` wrote: sp_serve_demo writes one
@@ -149,7 +155,8 @@ try {
   for (const start = Date.now(); Date.now() - start < 10000; await page.waitForTimeout(300)) {
     trailing = await page.evaluate(async () => {
       const badge = document.querySelector('.badge.selected');
-      const res = await (await fetch('/api/symbols')).json();
+      const q = encodeURIComponent(badge?.dataset.symbol ?? '');
+      const res = await (await fetch(`/api/symbols?q=${q}&limit=1`)).json();
       const api = res.symbols.find((s) => s.symbol === badge?.dataset.symbol)?.trend?.window_end ?? null;
       const lastX = Number(document.querySelector('#buy-pressure')?.dataset.lastX);
       return {
@@ -193,11 +200,56 @@ try {
   }
   check(errors.length === 0, `no page errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
 } catch (e) {
-  failures++;
-  console.log(`FAIL ${e.stack ?? e}`);
+  if (e !== 'done') {
+    failures++;
+    console.log(`FAIL ${e.stack ?? e}`);
+  }
 } finally {
   await browser.close();
   await server.stop();
 }
+// --many-symbols N: the demo store also holds N symbols as a real tweet dataset has (thousands of
+// cashtags, most without prices). The page must show a bounded number of badges, select the most
+// active symbol that has prices (not the most active, nor the first in the alphabet), stay short,
+// and find any other symbol through the search box.
+async function manySymbols(page) {
+  await page.waitForFunction(() => Number(document.querySelector('#badges')?.dataset.count) > 0, null, { timeout: 15000 });
+  const api = await page.evaluate(async () => (await fetch('/api/symbols?sort=activity&limit=500')).json());
+  const all = await page.evaluate(async () => (await fetch('/api/symbols')).json());
+  check(all.total >= Number(args['many-symbols']) && all.symbols.length === all.limit && all.limit === 50,
+    `/api/symbols answers a bounded page (${all.symbols.length} of ${all.total})`);
+  const firstPriced = api.symbols.find((s) => s.has_prices)?.symbol;
+  check(api.symbols[0] && !api.symbols[0].has_prices, `the fixture's most active symbol has no prices (${api.symbols[0]?.symbol})`);
+  await page.waitForFunction(() => document.querySelector('#candles-title')?.textContent !== '', null, { timeout: 15000 });
+  const badges = await page.$$eval('#badges .badge', (els) => els.map((e) => e.dataset.symbol));
+  const selected = await page.$eval('.badge.selected', (el) => el.dataset.symbol).catch(() => null);
+  check(badges.length === api.badges, `badges: ${badges.length} (the configured ${api.badges}), not ${api.total}`);
+  // As sets: live minutes keep adding posts to the demo's four symbols, which may swap places.
+  const top = api.symbols.slice(0, api.badges).map((s) => s.symbol);
+  check(JSON.stringify([...badges].sort()) === JSON.stringify([...top].sort()),
+    `badges are the ${api.badges} most active symbols (${badges.join(' ')})`);
+  check(selected === firstPriced, `default selection is the most active symbol with prices (${selected}, want ${firstPriced})`);
+  check(await page.$eval('#candles-title', (el) => el.textContent) === firstPriced, 'charts load the default selection');
+  const options = await page.$$eval('#symbol option', (els) => els.length);
+  check(options <= api.badges + 1, `symbol picker lists ${options} symbols`);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  check(height < 6000, `page height stays bounded (${height} px)`);
+  // A symbol far down the ranking, reached through the search box.
+  const far = all.symbols[all.symbols.length - 1].symbol;
+  await page.fill('#symbol-search', far.slice(0, 4));
+  await page.waitForFunction((p) => document.querySelectorAll('#symbol-matches option').length > 0 &&
+    [...document.querySelectorAll('#symbol-matches option')].every((o) => o.value.startsWith(p)), far.slice(0, 4), { timeout: 5000 });
+  await page.fill('#symbol-search', far);
+  await page.dispatchEvent('#symbol-search', 'change');
+  await page.waitForFunction((s) => document.querySelector('#candles-title')?.textContent === s, far, { timeout: 5000 })
+    .catch(() => {});
+  check(await page.$eval('#candles-title', (el) => el.textContent) === far, `search box selects ${far}`);
+  check(await page.$eval('.badge.selected', (el) => el.dataset.symbol).catch(() => null) === far, 'the searched symbol gets a badge');
+  if (args.screenshot) {
+    await page.screenshot({ path: args.screenshot, fullPage: true });
+    console.log(`     screenshot ${args.screenshot}`);
+  }
+}
+
 console.log(`${passes} passed, ${failures} failed`);
 process.exit(failures ? 1 : 0);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <limits>
 
+#include "app/config_flags.h"
+
 namespace stockpulse {
 namespace {
 
@@ -63,6 +65,8 @@ TEST(Config, ExampleFileDocumentsTheDefaults) {
   EXPECT_EQ(loaded.serve.dashboard, d.serve.dashboard);
   EXPECT_EQ(loaded.serve.listen, d.serve.listen);
   EXPECT_EQ(loaded.serve.allowed_hosts, d.serve.allowed_hosts);
+  EXPECT_EQ(loaded.serve.watch_list, d.serve.watch_list);
+  EXPECT_EQ(loaded.serve.badges, d.serve.badges);
   EXPECT_EQ(loaded.serve.max_connections, d.serve.max_connections);
   EXPECT_EQ(loaded.serve.max_connections_per_client, d.serve.max_connections_per_client);
   EXPECT_EQ(loaded.serve.header_timeout_ms, d.serve.header_timeout_ms);
@@ -313,6 +317,24 @@ TEST(Config, InputFormatsAreCheckedAndBarsFormatFollowsTheExtension) {
   c.sources.bars_file = "prices.csv";
   c.sources.bars_format = "jsonl";
   EXPECT_FALSE(c.daily_bars());
+}
+
+// The dashboard's watch-list: symbols only (upper-cased when served), bounded; badges 1..200.
+TEST(Config, ServeWatchListAndBadgesAreChecked) {
+  Config c;
+  c.serve.watch_list = {"AAPL", "brk.b"};
+  EXPECT_TRUE(c.validate().empty());
+  EXPECT_EQ(dashboard_options(c, c.serve.listen).http.symbols_view.watch_list,
+            (std::vector<std::string>{"AAPL", "BRK.B"}));
+  c.serve.watch_list = {"AAPL", "$TSLA"};
+  c.serve.badges = 0;
+  const auto problems = c.validate();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("serve.watch-list: '$TSLA'"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[1].find("serve.badges"), std::string::npos) << problems[1];
+  c.serve.watch_list.assign(1001, "A");
+  c.serve.badges = 16;
+  ASSERT_EQ(c.validate().size(), 1u);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // sp_serve_demo: a dashboard over a generated serving store, with live events.
 //
 //   sp_serve_demo [--dir DIR] [--listen 127.0.0.1:0] [--web-root PATH] [--interval-ms 500]
-//                 [--seconds N]
+//                 [--seconds N] [--many-symbols N] [--symbols A,B]
 //
 // Fills DIR/serving.db (a temp folder by default) with two hours of minute bars, windows and
 // alerts for four symbols ending now, starts the dashboard, prints "PORT <n>" on stdout, then
@@ -10,6 +10,7 @@
 // The browser test and front-end work use it; it is not part of the product.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
   std::string dir, listen = "127.0.0.1:0", web_root;
   int interval_ms = 500;
   double seconds = 0;
+  int many_symbols = 0;  // extra symbols, as a real dataset's thousands of cashtags
+  std::vector<std::string> watch_list;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -73,6 +76,14 @@ int main(int argc, char** argv) {
       interval_ms = std::stoi(value);
     } else if (flag == "--seconds") {
       seconds = std::stod(value);
+    } else if (flag == "--many-symbols") {
+      many_symbols = std::stoi(value);
+    } else if (flag == "--symbols") {
+      for (size_t pos = 0; pos <= value.size();) {
+        const size_t comma = std::min(value.find(',', pos), value.size());
+        if (comma > pos) watch_list.push_back(value.substr(pos, comma - pos));
+        pos = comma + 1;
+      }
     } else {
       fmt::print(stderr, "unknown flag {}\n", flag);
       return 2;
@@ -135,6 +146,22 @@ int main(int argc, char** argv) {
     std::vector<AlertRow> a;
     write_minute(m, t, s, a);
   }
+  // Many symbols, most with one window of a few posts and no prices; X0000..X0004 are the most
+  // mentioned of all but have no prices, X0005 is the most mentioned with prices.
+  if (many_symbols > 0) {
+    std::vector<SentimentWindowRow> sentiment;
+    std::vector<Bar> bars;
+    for (int i = 0; i < many_symbols; ++i) {
+      const std::string symbol = fmt::format("X{:04}", i);
+      auto row =
+          testing::seed_minute(symbol, static_cast<size_t>(i % 50), origin, kHistoryMinutes - 1);
+      row.sentiment.tweet_count = i < 5 ? 1'000'000 - i : i == 5 ? 500'000 : 1 + (i * 7) % 5;
+      sentiment.push_back(row.sentiment);
+      if (i == 5 || i % 400 == 7) bars.push_back(row.bar);
+    }
+    store->write_sentiment_windows(sentiment);
+    store->write_bars(bars);
+  }
   store->flush();
 
   // The backtest panel's file: `stockpulse backtest --json` over the history just written.
@@ -150,6 +177,7 @@ int main(int argc, char** argv) {
   }
 
   DashboardOptions options;
+  options.http.symbols_view.watch_list = watch_list;
   options.http.listen = listen;
   options.http.web_root = web_root;
   options.http.backtest_file = backtest_file;
