@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,14 @@ Result<ApiQuery, std::string> parse_api_query(std::string_view query_string);
 // Percent-decodes one URL component ('+' becomes a space when `plus_is_space`). nullopt for a
 // malformed escape, an encoded or raw NUL, or any other control character.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// Splits a query string at '&', percent-decodes each name and value ('+' is a space), skips empty
+// pairs, and calls `on_param(name, value)` for each in order. Returns the first error: a malformed
+// escape, or the message `on_param` returned to stop.
+std::optional<std::string> for_each_query_param(
+    std::string_view query_string,
+    const std::function<std::optional<std::string>(const std::string& name,
+                                                   const std::string& value)>& on_param);
 
 // ISO-8601 or an integer of epoch milliseconds (0 .. year 9999).
 std::optional<EventTime> parse_time_parameter(std::string_view text);

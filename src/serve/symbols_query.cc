@@ -54,55 +54,48 @@ Result<std::vector<std::string>, std::string> normalize_watch_list(
 Result<SymbolsQuery, std::string> parse_symbols_query(std::string_view query_string) {
   SymbolsQuery q;
   bool seen_limit = false, seen_offset = false, seen_sort = false, seen_q = false;
-  size_t pos = 0;
-  while (pos <= query_string.size()) {
-    size_t amp = query_string.find('&', pos);
-    if (amp == std::string_view::npos) amp = query_string.size();
-    const std::string_view pair = query_string.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    const auto name = percent_decode(pair.substr(0, eq), true);
-    const auto value = percent_decode(
-        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!name || !value) return Err(std::string("malformed percent-encoding in the query string"));
-    // Like every other API route, a token in the address is no credential here (401, not 400).
-    if (*name == "access_token") continue;
-    bool* seen = *name == "limit"    ? &seen_limit
-                 : *name == "offset" ? &seen_offset
-                 : *name == "sort"   ? &seen_sort
-                 : *name == "q"      ? &seen_q
-                                     : nullptr;
-    if (!seen) {
-      return Err("unknown parameter '" + name->substr(0, 32) +
-                 "' (/api/symbols takes limit, offset, sort, q)");
-    }
-    if (*seen) return Err("parameter '" + *name + "' given more than once");
-    *seen = true;
-    if (*name == "limit") {
-      const auto n = bounded_int(*value, 1, SymbolsQuery::kMaxLimit);
-      if (!n) return Err(std::string("'limit' must be an integer from 1 to 500"));
-      q.limit = *n;
-    } else if (*name == "offset") {
-      const auto n = bounded_int(*value, 0, SymbolsQuery::kMaxOffset);
-      if (!n) return Err(std::string("'offset' must be an integer from 0 to 1000000"));
-      q.offset = *n;
-    } else if (*name == "sort") {
-      if (*value == "symbol") {
-        q.sort = SymbolSort::kSymbol;
-      } else if (*value == "activity") {
-        q.sort = SymbolSort::kActivity;
-      } else {
-        return Err(std::string("'sort' must be 'activity' or 'symbol'"));
-      }
-    } else {
-      if (value->size() > 16) return Err(std::string("'q' must be at most 16 characters"));
-      if (!std::all_of(value->begin(), value->end(), symbol_char)) {
-        return Err(std::string("'q' may hold only letters, digits and . - ^"));
-      }
-      q.prefix = upper(*value);
-    }
-  }
+  const auto error = for_each_query_param(
+      query_string,
+      [&](const std::string& name, const std::string& value) -> std::optional<std::string> {
+        // Like every other API route, a token in the address is no credential here (401, not 400).
+        if (name == "access_token") return std::nullopt;
+        bool* seen = name == "limit"    ? &seen_limit
+                     : name == "offset" ? &seen_offset
+                     : name == "sort"   ? &seen_sort
+                     : name == "q"      ? &seen_q
+                                        : nullptr;
+        if (!seen) {
+          return "unknown parameter '" + name.substr(0, 32) +
+                 "' (/api/symbols takes limit, offset, sort, q)";
+        }
+        if (*seen) return "parameter '" + name + "' given more than once";
+        *seen = true;
+        if (name == "limit") {
+          const auto n = bounded_int(value, 1, SymbolsQuery::kMaxLimit);
+          if (!n) return std::string("'limit' must be an integer from 1 to 500");
+          q.limit = *n;
+        } else if (name == "offset") {
+          const auto n = bounded_int(value, 0, SymbolsQuery::kMaxOffset);
+          if (!n) return std::string("'offset' must be an integer from 0 to 1000000");
+          q.offset = *n;
+        } else if (name == "sort") {
+          if (value == "symbol") {
+            q.sort = SymbolSort::kSymbol;
+          } else if (value == "activity") {
+            q.sort = SymbolSort::kActivity;
+          } else {
+            return std::string("'sort' must be 'activity' or 'symbol'");
+          }
+        } else {
+          if (value.size() > 16) return std::string("'q' must be at most 16 characters");
+          if (!std::all_of(value.begin(), value.end(), symbol_char)) {
+            return std::string("'q' may hold only letters, digits and . - ^");
+          }
+          q.prefix = upper(value);
+        }
+        return std::nullopt;
+      });
+  if (error) return Err(*error);
   return q;
 }
 
