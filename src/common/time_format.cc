@@ -71,7 +71,7 @@ int days_in_month(int y, int m) {
 
 }  // namespace
 
-std::optional<EventTime> parse_iso8601(std::string_view s) {
+std::optional<int64_t> parse_iso8601_millis(std::string_view s) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
   if (!read_digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !read_digits(s, 5, 2, month) ||
       s[7] != '-' || !read_digits(s, 8, 2, day)) {
@@ -130,12 +130,17 @@ std::optional<EventTime> parse_iso8601(std::string_view s) {
   const int64_t days = days_from_civil(year, month, day);
   const int64_t ms = days * kMillisPerDay + hour * kMillisPerHour + minute * kMillisPerMinute +
                      second * kMillisPerSecond + millis - offset_minutes * kMillisPerMinute;
+  return ms;
+}
+
+std::optional<EventTime> parse_iso8601(std::string_view s) {
+  const auto ms = parse_iso8601_millis(s);
   // The fields were in range, but an offset (or a leap second) can still carry the instant out of
   // 1970..9999 UTC: "9999-12-31T23:59:59-12:00" is in year 10000, which the store's text form
   // cannot hold (found by sp_api_query_fuzz).
   constexpr int64_t kFirstMsOfYear10000 = 253402300800000;
-  if (ms < 0 || ms >= kFirstMsOfYear10000) return std::nullopt;
-  return EventTime(ms);
+  if (!ms || *ms < 0 || *ms >= kFirstMsOfYear10000) return std::nullopt;
+  return EventTime(*ms);
 }
 
 size_t format_iso8601(EventTime t, char (&buf)[kIso8601BufferSize]) {

@@ -46,6 +46,9 @@ CivilTime civil_from_millis(int64_t millis);
 // Fractions beyond milliseconds are truncated. Returns nullopt for anything else, including
 // out-of-range fields (month 13, day 32, hour 24) and years outside 1970..9999.
 std::optional<EventTime> parse_iso8601(std::string_view text);
+// The same forms, but the instant is not range-checked once an offset is applied (it can fall
+// just outside 1970..9999): for callers that say *why* a well-formed time is refused.
+std::optional<int64_t> parse_iso8601_millis(std::string_view text);
 
 // 2024-05-01T14:30:05.123Z. Years outside 0..9999 (never an accepted event's) take ISO 8601's
 // expanded form, a sign and more digits ("+10000-01-01T00:04:00.000Z"), which parse_iso8601

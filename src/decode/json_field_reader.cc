@@ -234,15 +234,15 @@ bool read_time(od::value& v, od::json_type t, std::string_view field, EventTime&
       err = field_error(code, field, v);
       return false;
     }
-    if (auto parsed = parse_iso8601(trim(s))) {
-      // An offset can move a time parse_iso8601 accepts out of the supported range.
-      if (!is_supported_event_time(parsed->value())) {
+    if (auto parsed = parse_iso8601_millis(trim(s))) {
+      // An offset can move a well-formed time out of the supported range.
+      if (!is_supported_event_time(*parsed)) {
         err = {DeadLetterReason::kBadTimestamp, "field '" + std::string(field) +
                                                     "' is outside the supported time range " +
                                                     kSupportedRange + ": \"" + excerpt(s) + "\""};
         return false;
       }
-      out = *parsed;
+      out = EventTime(*parsed);
       return true;
     }
     double num;

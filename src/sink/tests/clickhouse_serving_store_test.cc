@@ -561,7 +561,13 @@ TEST_F(ClickHouseTest, SurvivesServerRestartWithoutLosingOrDoublingRows) {
 
   server_->stop(SIGKILL);  // abrupt: no chance to finish anything
   for (int round = 10; round < 20; ++round) write_round(round);
-  std::this_thread::sleep_for(300ms);  // several failed attempts and back-offs
+  // Several failed attempts and back-offs. Wait for the first failure rather than a fixed time: on
+  // a loaded machine the writer thread may not have tried within 300 ms (seen in CI-like runs).
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       store->counters().errors == 0 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(100ms);
   const auto during = store->counters();
   EXPECT_GT(during.buffered_rows, 0u);
   EXPECT_GT(during.errors, 0u);
