@@ -120,6 +120,14 @@ TEST(Config, UnknownKeysAndSectionsAreErrors) {
     EXPECT_NE(std::string(e.what()).find("window.size_s"), std::string::npos) << e.what();
   }
   EXPECT_THROW(load_config_file(write_temp("sp_cfg_p.toml", "[window\n")), std::runtime_error);
+  // A bad value and an unknown key in one table: the first error is reported, not two at once
+  // (the unknown-key check in a destructor used to throw during unwinding: std::terminate).
+  try {
+    load_config_file(write_temp("sp_cfg_b.toml", "[window]\nsize_s = \"five\"\nsize = 5\n"));
+    FAIL() << "a bad value must be rejected";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("window.size_s"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Config, ValidateNamesEveryProblem) {
