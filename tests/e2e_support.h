@@ -18,27 +18,17 @@
 #include <thread>
 #include <vector>
 
+#include "common/testing/run_command.h"
+
 extern char** environ;
 
 namespace stockpulse::e2e {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using testing::CommandResult;
 
-// Runs a shell command, capturing its output. Tests use it to drive the real binary and the
-// independent checkers (Python with pandas, Node with hyparquet).
+// Runs a shell command, capturing its output (common/testing/run_command.h).
 inline CommandResult run(const std::string& command) {
-  CommandResult r;
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return testing::run_command(command);
 }
 
 inline std::string binary() {

@@ -13,26 +13,10 @@
 #include "backtest/backtest.h"
 #include "backtest/backtest_source.h"
 #include "backtest/tests/fixture_store.h"
+#include "common/testing/run_command.h"
 
 namespace stockpulse {
 namespace {
-
-struct ShellResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-ShellResult shell(const std::string& command) {
-  ShellResult r;
-  std::FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 class BacktestOracle : public ::testing::TestWithParam<bool> {
  protected:
@@ -70,10 +54,10 @@ TEST_P(BacktestOracle, MatchesPandasAndHasTheBuiltInAnswer) {
   const BacktestReport report = backtest(dir);
   std::fputs(backtest_table(report).c_str(), stdout);
 
-  const ShellResult check =
-      shell(std::string(PYTHON3_EXECUTABLE) + " " + STOCKPULSE_SOURCE_DIR +
-            "/src/backtest/tests/backtest_oracle.py " + (dir / "serving.db").string() + " " +
-            (dir / "backtest.json").string());
+  const testing::CommandResult check =
+      testing::run_command(std::string(PYTHON3_EXECUTABLE) + " " + STOCKPULSE_SOURCE_DIR +
+                           "/src/backtest/tests/backtest_oracle.py " +
+                           (dir / "serving.db").string() + " " + (dir / "backtest.json").string());
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find(" 0 problems"), std::string::npos) << check.output;
 
